@@ -1,0 +1,109 @@
+// Package spec is presencekit's contract: openapi.yaml loaded and routed,
+// requests and responses validated against it, the limits read from its own
+// schema constraints, the rule catalogue, and the spec's lint.
+package spec
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/presencekit/presencekit"
+)
+
+// EmbeddedLocation names the embedded spec in errors and lint findings.
+const EmbeddedLocation = "openapi.yaml"
+
+// Doc is a loaded openapi.yaml with its routing table. It is safe for
+// concurrent use once loaded: nothing in it changes after Load.
+type Doc struct {
+	// T is the parsed document, for callers that need more than Doc offers.
+	// Treat it as read-only.
+	T *openapi3.T
+	// Location is where the document came from (a file path, or
+	// EmbeddedLocation).
+	Location string
+	// Raw holds the document's bytes, so lint findings can be given a line.
+	Raw []byte
+
+	routes       []*route
+	ops          map[string]*route // by operationId
+	limits       Limits
+	limitProblem []string // constraints Limits could not find, for Lint
+
+	maxBytesSchemas sync.Map // *openapi3.Schema -> bool, see hasMaxBytes
+}
+
+// Load returns the openapi.yaml embedded in the binary.
+func Load() (*Doc, error) {
+	return LoadData(presencekit.OpenAPI, EmbeddedLocation)
+}
+
+// LoadFile reads and loads a spec file, e.g. an API designer's edited copy.
+func LoadFile(path string) (*Doc, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read spec: %w", err)
+	}
+	return LoadData(data, path)
+}
+
+// LoadData loads a spec from bytes; location is used in messages only.
+// References are resolved inside the document only: a spec that needs the
+// network or other files to load is not a self-contained contract.
+func LoadData(data []byte, location string) (*Doc, error) {
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = false
+	t, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, &LoadError{Location: location, Err: err}
+	}
+	d := &Doc{T: t, Location: location, Raw: data}
+	if err := d.buildRoutes(); err != nil {
+		return nil, &LoadError{Location: location, Err: err}
+	}
+	d.limits, d.limitProblem = d.readLimits()
+	return d, nil
+}
+
+// Validate runs kin-openapi's own validation of the document, examples
+// included. Lint wraps it with presencekit's rules.
+func (d *Doc) Validate(ctx context.Context) error {
+	return d.T.Validate(ctx, openapi3.EnableExamplesValidation())
+}
+
+// OperationIDs lists the operations of the spec, sorted.
+func (d *Doc) OperationIDs() []string {
+	ids := make([]string, 0, len(d.ops))
+	for id := range d.ops {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Operation returns the operation with that operationId, with its method and
+// path template.
+func (d *Doc) Operation(id string) (op *openapi3.Operation, method, path string, ok bool) {
+	r, ok := d.ops[id]
+	if !ok {
+		return nil, "", "", false
+	}
+	return r.op, r.method, r.path, true
+}
+
+// LoadError says a spec could not be loaded at all (bad YAML, a dangling
+// $ref, a path without operations).
+type LoadError struct {
+	Location string
+	Err      error
+}
+
+func (e *LoadError) Error() string { return fmt.Sprintf("%s: %v", e.Location, e.Err) }
+
+// Unwrap gives the loader's error.
+func (e *LoadError) Unwrap() error { return e.Err }

@@ -1,0 +1,108 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+// Direction says whether a violation is in what a client sent or in what a
+// server answered: the first is the client's fault, the second the server's.
+type Direction string
+
+// The two directions of an exchange.
+const (
+	Request  Direction = "request"
+	Response Direction = "response"
+)
+
+// ValidationError is a request or response that does not match the spec.
+// Field locates the offending value so a report can say what was wrong
+// where: "route", "status", "header.Content-Type", "path.expiry",
+// "query.pageSize", "body", "body.usernames", "body.result[0].uid".
+type ValidationError struct {
+	Operation string // operationId, or "" when no operation matched
+	Direction Direction
+	Field     string
+	Reason    string
+	Err       error // the underlying kin-openapi or decoding error, if any
+}
+
+func (e *ValidationError) Error() string {
+	op := e.Operation
+	if op == "" {
+		op = "unrouted"
+	}
+	return fmt.Sprintf("%s %s: %s: %s", op, e.Direction, e.Field, e.Reason)
+}
+
+// Unwrap gives the underlying error, so errors.Is(err, ErrNoRoute) works.
+func (e *ValidationError) Unwrap() error { return e.Err }
+
+// fieldPath turns a JSON pointer into the dotted form of Field:
+// ["result","0","uid"] -> "result[0].uid".
+func fieldPath(prefix string, ptr []string) string {
+	var b strings.Builder
+	b.WriteString(prefix)
+	for _, p := range ptr {
+		if _, err := strconv.Atoi(p); err == nil {
+			b.WriteString("[" + p + "]")
+			continue
+		}
+		b.WriteString("." + p)
+	}
+	return b.String()
+}
+
+// fromSchemaError picks field and reason out of a kin-openapi schema error;
+// a MultiError (oneOf alternatives) yields its first element.
+func fromSchemaError(prefix string, err error) (field, reason string, ok bool) {
+	var me openapi3.MultiError
+	if errors.As(err, &me) && len(me) > 0 {
+		return fromSchemaError(prefix, me[0])
+	}
+	var se *openapi3.SchemaError
+	if !errors.As(err, &se) {
+		return "", "", false
+	}
+	reason = se.Reason
+	if reason == "" {
+		reason = "doesn't match the schema's " + se.SchemaField
+	}
+	return fieldPath(prefix, se.JSONPointer()), reason, true
+}
+
+// fromRequestError maps openapi3filter's request errors to a ValidationError.
+func fromRequestError(op string, err error) *ValidationError {
+	ve := &ValidationError{Operation: op, Direction: Request, Field: "request", Reason: err.Error(), Err: err}
+	var re *openapi3filter.RequestError
+	if !errors.As(err, &re) {
+		return ve
+	}
+	switch {
+	case re.Parameter != nil:
+		ve.Field = re.Parameter.In + "." + re.Parameter.Name
+		ve.Reason = re.Reason
+		if f, r, ok := fromSchemaError(ve.Field, re.Err); ok {
+			ve.Field, ve.Reason = f, r
+		} else if re.Err != nil {
+			ve.Reason = strings.TrimPrefix(strings.TrimSpace(re.Reason+": "+re.Err.Error()), ": ")
+		}
+	case re.RequestBody != nil:
+		ve.Field = "body"
+		ve.Reason = re.Reason
+		if f, r, ok := fromSchemaError("body", re.Err); ok {
+			ve.Field, ve.Reason = f, r
+		} else if re.Err != nil {
+			ve.Reason = strings.TrimPrefix(strings.TrimSpace(re.Reason+": "+re.Err.Error()), ": ")
+		}
+	}
+	if ve.Reason == "" {
+		ve.Reason = err.Error()
+	}
+	return ve
+}
