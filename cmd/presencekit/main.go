@@ -1,0 +1,121 @@
+// Command presencekit keeps presence (online-status) REST APIs honest: it
+// lints the openapi.yaml contract and shows its limits and rule catalogue.
+// The conformance suite, the mock server, the load generator and the
+// validating proxy join it as they are built.
+//
+// Exit codes: 0 success, 1 the check failed (e.g. lint findings), 2 bad
+// usage or an input that cannot be read.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes of every command.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the check ran and failed
+	exitUsage = 2 // bad flags or arguments, unreadable input
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes the command line args and returns the process exit code.
+// Tests call it in-process with buffers.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if !errors.As(err, &ee) {
+		// Cobra's own errors: unknown command or flag, wrong argument count.
+		ee = &exitError{code: exitUsage, err: err, usage: true}
+	}
+	if ee.err != nil {
+		fmt.Fprintf(stderr, "presencekit: %v\n", ee.err)
+	}
+	if ee.usage && cmd != nil {
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	}
+	return ee.code
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "presencekit",
+		Short: "Keep presence (online-status) REST APIs honest",
+		Long: `presencekit keeps presence (online-status) REST APIs honest, starting with the
+Easemob IM presence API. Its contract is openapi.yaml plus a catalogue of
+rules, both built into this binary.
+
+presencekit has four jobs:
+  conform   a CI gate that fails when a server breaks a documented rule
+  mock      a faithful local stand-in for the vendor's server
+  load      realistic concurrent presence traffic with honest latencies
+  spec      the contract itself: lint it, show its limits and rules
+
+Available today: the spec commands and version. The other jobs are being
+built and will appear in the command list below when they exist.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &exitError{code: exitUsage, err: err, usage: true}
+	})
+	root.AddCommand(newVersionCmd(), newSpecCmd())
+	return root
+}
+
+// exitError carries a command's exit code to main. A nil err means the
+// command has already said everything (e.g. the lint findings).
+type exitError struct {
+	code  int
+	err   error
+	usage bool // point the user at --help
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// failed wraps the error of a command's package function: 1 unless the
+// function chose a code itself.
+func failed(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	return &exitError{code: exitFail, err: err}
+}
+
+// usageError is a bad argument cobra cannot see (e.g. an unknown --level).
+func usageError(format string, a ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...), usage: true}
+}

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/presencekit/presencekit"
+)
+
+func newSpecDumpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "dump",
+		Short: "Print the embedded openapi.yaml unchanged",
+		Long: `Dump prints the openapi.yaml this binary was built with, byte for byte, e.g. to
+start an edited copy or to feed other OpenAPI tools.`,
+		Example: `  presencekit spec dump > openapi.yaml
+  presencekit spec dump | sed 's/maxItems: 100/maxItems: 50/' | presencekit spec lint -`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return failed(dumpSpec(cmd.OutOrStdout()))
+		},
+	}
+}
+
+// dumpSpec writes the embedded spec to w.
+func dumpSpec(w io.Writer) error {
+	_, err := w.Write(presencekit.OpenAPI)
+	return err
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/presencekit/presencekit/spec"
+)
+
+// rulesOptions are the flags of "spec rules".
+type rulesOptions struct {
+	JSON     bool
+	Markdown bool
+	Level    string // "" for all levels, else must, should or probe
+}
+
+func newSpecRulesCmd() *cobra.Command {
+	var o rulesOptions
+	cmd := &cobra.Command{
+		Use:   "rules",
+		Short: "List the rule catalogue: ID, level, operation, statement",
+		Long: `Rules lists the contract in prose: every checkable rule with its ID, its level
+and the operation it applies to ("*" in JSON, "all" in tables: every presence
+operation). Levels: MUST rules are stated in the vendor's documents and fail
+the conformance gate; SHOULD rules come from its newer pages or are implied
+beyond doubt and fail the gate unless it runs at level must; PROBE rules
+record undocumented behaviour and never fail it.
+
+--markdown prints a Markdown table with each rule's source (document and
+section), ready to paste into documentation.`,
+		Example: `  presencekit spec rules
+  presencekit spec rules --level must
+  presencekit spec rules --markdown > rules.md`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return failed(listRules(o, cmd.OutOrStdout()))
+		},
+	}
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the rules as a JSON array")
+	cmd.Flags().BoolVar(&o.Markdown, "markdown", false, "print the rules as a Markdown table with a Source column")
+	cmd.Flags().StringVar(&o.Level, "level", "", "show only rules of this level: must, should or probe")
+	cmd.MarkFlagsMutuallyExclusive("json", "markdown")
+	return cmd
+}
+
+// listRules prints the catalogue, filtered by level, to w.
+func listRules(o rulesOptions, w io.Writer) error {
+	rules := spec.Rules()
+	if o.Level != "" {
+		level := spec.Level(strings.ToUpper(o.Level))
+		if level != spec.Must && level != spec.Should && level != spec.Probe {
+			return usageError("--level %q: want must, should or probe", o.Level)
+		}
+		kept := rules[:0]
+		for _, r := range rules {
+			if r.Level == level {
+				kept = append(kept, r)
+			}
+		}
+		rules = kept
+	}
+	switch {
+	case o.JSON:
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rules)
+	case o.Markdown:
+		return writeRulesMarkdown(w, rules)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tLEVEL\tOPERATION\tSTATEMENT")
+	for _, r := range rules {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Level, operationName(r.Operation), r.Statement)
+	}
+	return tw.Flush()
+}
+
+func writeRulesMarkdown(w io.Writer, rules []spec.Rule) error {
+	var b strings.Builder
+	b.WriteString("| ID | Level | Operation | Statement | Source |\n")
+	b.WriteString("| --- | --- | --- | --- | --- |\n")
+	for _, r := range rules {
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", r.ID, r.Level, mdOperation(r.Operation),
+			mdCell(r.Statement), mdCell(r.Source))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// operationName shows AllOperations as "all".
+func operationName(op string) string {
+	if op == spec.AllOperations {
+		return "all"
+	}
+	return op
+}
+
+func mdOperation(op string) string {
+	if op == spec.AllOperations {
+		return "all"
+	}
+	return "`" + op + "`"
+}
+
+// mdCell keeps a value inside its Markdown table cell.
+func mdCell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.ReplaceAll(s, "\n", " ")
+}
