@@ -222,7 +222,7 @@ var invalidResponses = []struct {
 	{"get ext missing", "POST", "/users/u/presence", 200, jsonHeader,
 		`{"result":[{"uid":"a","last_time":"1","status":{}}]}`, "body.result[0].ext"},
 	{"get 101 entries", "POST", "/users/u/presence", 200, jsonHeader, `{"result":` + entries(101) + `}`, "body.result"},
-	{"set result not ok", "POST", "/users/u/presence/android/1", 200, jsonHeader, `{"result":"fail"}`, "body.result"},
+	{"set result empty", "POST", "/users/u/presence/android/1", 200, jsonHeader, `{"result":""}`, "body.result"},
 	{"set result missing", "POST", "/users/u/presence/android/1", 200, jsonHeader, `{}`, "body.result"},
 	{"sublist totalnum missing", "GET", "/users/u/presence/sublist", 200, jsonHeader, `{"result":{"sublist":[]}}`, "body.result.totalnum"},
 	{"sublist totalnum negative string", "GET", "/users/u/presence/sublist", 200, jsonHeader, `{"result":{"totalnum":"-1","sublist":[]}}`, "body.result.totalnum"},
