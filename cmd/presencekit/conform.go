@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/presencekit/presencekit/mock"
+	"github.com/presencekit/presencekit/spec"
+	"github.com/presencekit/presencekit/suites"
+)
+
+func newConformCmd() *cobra.Command {
+	fs := flag.NewFlagSet("conform", flag.ContinueOnError)
+	binder := suites.Bind(fs)
+	cmd := &cobra.Command{
+		Use:   "conform",
+		Short: "Run the conformance suite against a presence server (the CI gate)",
+		Long: `conform checks a presence server against every rule of the catalogue
+(presencekit spec rules) and validates every answer against openapi.yaml.
+
+Without --target it starts the embedded mock on a loopback port, with its
+virtual clock, and runs against it. With --target it uses the target's
+virtual clock if it offers /_mock/clock (give --admin-token), else short
+real expiries that it polls for.
+
+Settings come from defaults, then --config FILE (YAML), then PRESENCE_*
+environment variables, then flags. Secrets are never printed.
+
+Reports: junit.xml, report.json (Ginkgo's) and report.html in --report-dir.
+Exit codes: 0 every gating rule passed, 1 a rule failed, 2 bad configuration
+or an unreachable target.`,
+		Example: `  presencekit conform
+  presencekit conform --target https://a1.easemob.com --org 1102190223222824 --app demo \
+      --client-id "$ID" --client-secret "$SECRET" --group 1845212 --group-online 3
+  presencekit conform --label-filter 'op:listSubscriptions' --level must`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := binder.ResolveChanged(os.Getenv, cmd.Flags().Changed)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			return conform(cmd, cfg)
+		},
+	}
+	cmd.Flags().AddGoFlagSet(fs)
+	return cmd
+}
+
+// conform runs the suite; exit codes as in the command's help.
+func conform(cmd *cobra.Command, cfg suites.Config) error {
+	ctx := cmd.Context()
+	out := cmd.OutOrStdout()
+	doc, err := spec.Load()
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	if cfg.Target == "" {
+		stop, target, err := startEmbeddedMock(ctx, doc)
+		if err != nil {
+			return &exitError{code: exitUsage, err: fmt.Errorf("embedded mock: %w", err)}
+		}
+		defer stop()
+		cfg.Target, cfg.Token, cfg.AdminToken = target, mock.DefaultToken, mock.DefaultAdminToken
+		cfg.ClientID, cfg.ClientSecret = mock.DefaultClientID, mock.DefaultClientSecret
+		fmt.Fprintf(out, "conform: no --target, running against the embedded mock at %s\n", target)
+	}
+	e, err := suites.NewEnv(ctx, cfg, doc)
+	if err != nil {
+		if errors.Is(err, suites.ErrUnreachable) || errors.Is(err, suites.ErrConfig) {
+			return &exitError{code: exitUsage, err: err}
+		}
+		return failed(err)
+	}
+	res, err := suites.Run(ctx, e, out, !isTerminal(out))
+	if err != nil {
+		return failed(err)
+	}
+	if cfg.ReportDir != "" {
+		fmt.Fprintf(out, "reports: %s\n", filepath.Join(cfg.ReportDir, "{junit.xml,report.json,report.html}"))
+	}
+	if !res.GatePassed() {
+		return &exitError{code: exitFail, err: fmt.Errorf("%d failures of gating rules (level %s)", res.GateFailures, cfg.Level)}
+	}
+	return nil
+}
+
+// startEmbeddedMock serves a correct mock with a virtual clock on a free
+// loopback port until stop is called.
+func startEmbeddedMock(ctx context.Context, doc *spec.Doc) (stop func(), target string, err error) {
+	mc := mock.DefaultConfig(doc.Limits())
+	mc.VirtualClock = true
+	srv, err := mock.New(mc)
+	if err != nil {
+		return nil, "", err
+	}
+	ln, err := mock.Listen("127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ctx, ln)
+	}()
+	return func() {
+		cancel()
+		<-done
+		_ = srv.Close()
+	}, "http://" + ln.Addr().String(), nil
+}
+
+// isTerminal reports whether w is a terminal, for colours.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,140 @@
+package mock
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/presencekit/presencekit/spec"
+)
+
+// BreakMode is a deliberate violation of one catalogue rule, so the
+// conformance suite can prove it catches that rule.
+type BreakMode struct {
+	// Rule is the catalogue rule ID the mode violates.
+	Rule string `json:"rule"`
+	// Description says what the mock does wrong in this mode.
+	Description string `json:"description"`
+}
+
+// breakSet is the parsed Config.Breaks: one flag per mode, read on the hot
+// path without locks (it never changes after New).
+type breakSet struct {
+	authRequired, authInvalidToken, auth401Code         bool
+	tokenGrant, tokenBadSecret                          bool
+	errEnvelope, errIllegalArgument, errJSONParse       bool
+	schemaResponse                                      bool
+	setOK, setStatusPerResource, setExtVisible          bool
+	setExtRequired, setExtMax, setLastTime, setResPlain bool
+	subLimitUsers, subUsersNonEmpty, subExpiryMax       bool
+	subExpiryPositive, subEntryPerUser                  bool
+	subExpiryAbsolute, subListed, subExpires            bool
+	subResubscribe, subSelf, subCap                     bool
+	getLimitUsers, getUsersNonEmpty, getEntryPerUser    bool
+	getNoSideEffect                                     bool
+	groupCount, groupQueryType                          bool
+	unsubLimitUsers, unsubUsersNonEmpty, unsubRemoves   bool
+	unsubBodyForms                                      bool
+	sublistPageSize, sublistPageNum, sublistNonInteger  bool
+	sublistDefaults, sublistTotalnum, sublistPages      bool
+	sublistPastEnd                                      bool
+}
+
+// breakDef binds a rule ID to its description and its flag.
+type breakDef struct {
+	rule, desc string
+	flag       func(*breakSet) *bool
+}
+
+func breakDefs() []breakDef {
+	return []breakDef{
+		{"AUTH-REQUIRED", "accepts requests without an Authorization header", func(b *breakSet) *bool { return &b.authRequired }},
+		{"AUTH-INVALID-TOKEN", "accepts any bearer token", func(b *breakSet) *bool { return &b.authInvalidToken }},
+		{"AUTH-401-CODE", "refuses with 401 but names the error \"invalid_token\"", func(b *breakSet) *bool { return &b.auth401Code }},
+		{"TOKEN-GRANT", "issues tokens that the presence operations then refuse", func(b *breakSet) *bool { return &b.tokenGrant }},
+		{"TOKEN-BAD-SECRET", "issues a token whatever the client_secret", func(b *breakSet) *bool { return &b.tokenBadSecret }},
+		{"ERR-ENVELOPE", "sends the error timestamp in seconds, not milliseconds", func(b *breakSet) *bool { return &b.errEnvelope }},
+		{"ERR-ILLEGAL-ARGUMENT", "names out-of-limit values \"bad_request\" instead of \"illegal_argument\"", func(b *breakSet) *bool { return &b.errIllegalArgument }},
+		{"ERR-JSON-PARSE", "names malformed JSON \"illegal_argument\" instead of \"json_parse\"", func(b *breakSet) *bool { return &b.errJSONParse }},
+		{"SCHEMA-RESPONSE", "sends the error envelope's duration as a string", func(b *breakSet) *bool { return &b.schemaResponse }},
+		{"SET-OK", "answers set status with result \"success\"", func(b *breakSet) *bool { return &b.setOK }},
+		{"SET-STATUS-PER-RESOURCE", "ignores the resource: a set replaces the statuses of the user's other resources", func(b *breakSet) *bool { return &b.setStatusPerResource }},
+		{"SET-EXT-VISIBLE", "drops ext: batch get and subscribe answer ext \"\"", func(b *breakSet) *bool { return &b.setExtVisible }},
+		{"SET-EXT-REQUIRED", "accepts a set-status body without ext", func(b *breakSet) *bool { return &b.setExtRequired }},
+		{"SET-EXT-MAX", "accepts an ext longer than the limit", func(b *breakSet) *bool { return &b.setExtMax }},
+		{"SET-LAST-TIME", "never moves last_time", func(b *breakSet) *bool { return &b.setLastTime }},
+		{"SET-RESOURCE-PLAIN", "refuses a resource without the {type}_{id} shape with 400", func(b *breakSet) *bool { return &b.setResPlain }},
+		{"SUB-LIMIT-USERS", "subscribe accepts more usernames than the limit", func(b *breakSet) *bool { return &b.subLimitUsers }},
+		{"SUB-USERS-NONEMPTY", "subscribe accepts an empty usernames array", func(b *breakSet) *bool { return &b.subUsersNonEmpty }},
+		{"SUB-EXPIRY-MAX", "subscribe accepts an expiry above the maximum", func(b *breakSet) *bool { return &b.subExpiryMax }},
+		{"SUB-EXPIRY-POSITIVE", "subscribe accepts an expiry of 0 or below", func(b *breakSet) *bool { return &b.subExpiryPositive }},
+		{"SUB-ENTRY-PER-USER", "subscribe answers in reverse request order (uid \"\", the document's bug, would also break SCHEMA-RESPONSE)", func(b *breakSet) *bool { return &b.subEntryPerUser }},
+		{"SUB-EXPIRY-ABSOLUTE", "expiry is answered relative (seconds left), in subscribe and sublist", func(b *breakSet) *bool { return &b.subExpiryAbsolute }},
+		{"SUB-LISTED", "sublist shows each expiry 60 s later than subscribe answered", func(b *breakSet) *bool { return &b.subListed }},
+		{"SUB-EXPIRES", "keeps expired subscriptions: listed and counted", func(b *breakSet) *bool { return &b.subExpires }},
+		{"SUB-RESUBSCRIBE", "re-subscribing adds a duplicate subscription", func(b *breakSet) *bool { return &b.subResubscribe }},
+		{"SUB-SELF", "accepts subscribing to oneself", func(b *breakSet) *bool { return &b.subSelf }},
+		{"SUB-CAP", "no per-subscriber cap: nothing is evicted", func(b *breakSet) *bool { return &b.subCap }},
+		{"GET-LIMIT-USERS", "batch get accepts more usernames than the limit", func(b *breakSet) *bool { return &b.getLimitUsers }},
+		{"GET-USERS-NONEMPTY", "batch get accepts an empty usernames array", func(b *breakSet) *bool { return &b.getUsersNonEmpty }},
+		{"GET-ENTRY-PER-USER", "batch get answers in reverse request order", func(b *breakSet) *bool { return &b.getEntryPerUser }},
+		{"GET-NO-SIDE-EFFECT", "batch get subscribes the requester to the users for a day", func(b *breakSet) *bool { return &b.getNoSideEffect }},
+		{"GROUP-COUNT", "counts every group member, connected or not", func(b *breakSet) *bool { return &b.groupCount }},
+		{"GROUP-QUERY-TYPE", "accepts any integer query_type", func(b *breakSet) *bool { return &b.groupQueryType }},
+		{"UNSUB-LIMIT-USERS", "unsubscribe accepts more users than the limit", func(b *breakSet) *bool { return &b.unsubLimitUsers }},
+		{"UNSUB-USERS-NONEMPTY", "unsubscribe accepts an empty user list", func(b *breakSet) *bool { return &b.unsubUsersNonEmpty }},
+		{"UNSUB-REMOVES", "unsubscribe answers ok and removes nothing", func(b *breakSet) *bool { return &b.unsubRemoves }},
+		{"UNSUB-BODY-FORMS", "unsubscribe refuses the bare-array body with 400", func(b *breakSet) *bool { return &b.unsubBodyForms }},
+		{"SUBLIST-PAGESIZE-RANGE", "accepts pageSize 0 and above the maximum", func(b *breakSet) *bool { return &b.sublistPageSize }},
+		{"SUBLIST-PAGENUM-MIN", "accepts pageNum 0 (as 1)", func(b *breakSet) *bool { return &b.sublistPageNum }},
+		{"SUBLIST-NON-INTEGER", "a non-integer pageNum or pageSize falls back to the default", func(b *breakSet) *bool { return &b.sublistNonInteger }},
+		{"SUBLIST-DEFAULTS", "without pageSize a page of 10 is returned", func(b *breakSet) *bool { return &b.sublistDefaults }},
+		{"SUBLIST-TOTALNUM", "totalnum is one more than the number of subscriptions", func(b *breakSet) *bool { return &b.sublistTotalnum }},
+		{"SUBLIST-PAGES", "pages after the first overlap the previous one by an entry", func(b *breakSet) *bool { return &b.sublistPages }},
+		{"SUBLIST-PAST-END", "a page past the end is refused with 400", func(b *breakSet) *bool { return &b.sublistPastEnd }},
+	}
+}
+
+// BreakModes lists every break mode, sorted by rule ID.
+func BreakModes() []BreakMode {
+	defs := breakDefs()
+	out := make([]BreakMode, len(defs))
+	for i, d := range defs {
+		out[i] = BreakMode{Rule: d.rule, Description: d.desc}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Rule < out[j].Rule })
+	return out
+}
+
+// UnknownBreakError says a --break value names no break mode.
+type UnknownBreakError struct {
+	Rule string
+}
+
+func (e *UnknownBreakError) Error() string {
+	if _, ok := spec.RuleByID(e.Rule); ok {
+		return fmt.Sprintf("mock: rule %s has no break mode (PROBE rules have none)", e.Rule)
+	}
+	return fmt.Sprintf("mock: unknown rule %q for --break (see --break list)", e.Rule)
+}
+
+// Unwrap ties the error to ErrConfig.
+func (e *UnknownBreakError) Unwrap() error { return ErrConfig }
+
+func parseBreaks(ids []string) (breakSet, error) {
+	var b breakSet
+	defs := breakDefs()
+	for _, id := range ids {
+		found := false
+		for _, d := range defs {
+			if d.rule == id {
+				*d.flag(&b) = true
+				found = true
+				break
+			}
+		}
+		if !found {
+			return b, &UnknownBreakError{Rule: id}
+		}
+	}
+	return b, nil
+}

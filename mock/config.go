@@ -1,0 +1,177 @@
+// Package mock is presencekit's stateful reference server for the presence
+// API: an in-memory store sharded by user, a real or virtual clock, bearer
+// auth with static and issued tokens, an admin API under /_mock/, faults for
+// load tests, Prometheus metrics, and one --break mode per MUST and SHOULD
+// rule of the catalogue that violates exactly that rule.
+//
+// Build a Server with New, serve its Handler or call ListenAndServe, and
+// Close it when done to stop the background reclaimer.
+package mock
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/presencekit/presencekit/spec"
+)
+
+// Defaults used by DefaultConfig and when a Config field is left zero.
+const (
+	// DefaultToken is the static bearer token of DefaultConfig.
+	DefaultToken = "presencekit-mock-token"
+	// DefaultClientID and DefaultClientSecret are the client credentials
+	// DefaultConfig accepts at POST /{org}/{app}/token.
+	DefaultClientID = "presencekit-client"
+	// DefaultClientSecret pairs with DefaultClientID.
+	DefaultClientSecret = "presencekit-secret"
+	// DefaultAdminToken guards the /_mock/ admin API in DefaultConfig.
+	DefaultAdminToken = "presencekit-admin"
+	// DefaultTokenTTL is the lifetime of an issued token when the request
+	// names no positive ttl.
+	DefaultTokenTTL = 24 * time.Hour
+	// DefaultMaxTokenTTL caps the ttl a client may ask for.
+	DefaultMaxTokenTTL = 365 * 24 * time.Hour
+	// DefaultMaxSubscriptions is the per-subscriber cap (DESIGN decision 4).
+	DefaultMaxSubscriptions = 3000
+	// DefaultMaxBodyBytes is the request body limit; larger bodies get 413.
+	DefaultMaxBodyBytes = 64 << 10
+	// DefaultReclaimInterval is how often expired subscriptions are swept.
+	DefaultReclaimInterval = time.Second
+	// DefaultShards is the number of store shards (a power of two).
+	DefaultShards = 64
+	// DefaultReadHeaderTimeout, DefaultReadTimeout, DefaultWriteTimeout and
+	// DefaultIdleTimeout are the http.Server timeouts of ListenAndServe.
+	DefaultReadHeaderTimeout = 5 * time.Second
+	// DefaultReadTimeout bounds reading a whole request.
+	DefaultReadTimeout = 30 * time.Second
+	// DefaultWriteTimeout bounds writing a response (stalls included).
+	DefaultWriteTimeout = 2 * time.Minute
+	// DefaultIdleTimeout bounds idle keep-alive connections.
+	DefaultIdleTimeout = 2 * time.Minute
+	// DefaultShutdownTimeout bounds graceful shutdown in ListenAndServe.
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// Config configures a Server. Zero durations and sizes take the Default*
+// values; Limits must come from the spec (spec.Doc.Limits) so that editing
+// openapi.yaml changes the mock.
+type Config struct {
+	// Limits are the contract's limits, read from openapi.yaml.
+	Limits spec.Limits
+	// Doc, when set, is kept for callers; the mock itself never validates
+	// its own answers at run time.
+	Doc *spec.Doc
+
+	// Org and App restrict the served org/app pair; empty accepts any.
+	Org, App string
+	// Tokens are static bearer tokens accepted on every presence operation.
+	Tokens []string
+	// ClientID and ClientSecret are the credentials the token endpoint
+	// accepts; empty ClientID disables issuing tokens.
+	ClientID, ClientSecret string
+	// TokenTTL is the default lifetime of issued tokens; MaxTokenTTL caps
+	// what a client may request.
+	TokenTTL, MaxTokenTTL time.Duration
+	// AdminToken guards /_mock/; empty disables the admin API (404).
+	AdminToken string
+
+	// VirtualClock freezes the presence clock at ClockStart (or the wall
+	// time at New) until POST /_mock/clock moves it.
+	VirtualClock bool
+	// ClockStart is the virtual clock's first reading; zero means now.
+	ClockStart time.Time
+	// Now is the wall clock used for token expiry, faults and the real
+	// presence clock; nil means time.Now. Tests inject a fake.
+	Now func() time.Time
+
+	// MaxSubscriptions is the per-subscriber cap (SUB-CAP).
+	MaxSubscriptions int
+	// MaxBodyBytes is the request body limit (413 above it).
+	MaxBodyBytes int64
+	// ReclaimInterval is the period of the background expiry sweep; a
+	// negative value disables the sweeper (reads still hide expired
+	// subscriptions).
+	ReclaimInterval time.Duration
+	// Shards is the number of store shards, rounded up to a power of two.
+	Shards int
+
+	// Breaks lists rule IDs whose break mode is on (see BreakModes).
+	Breaks []string
+	// Faults injects latency, errors, stalls and rate limits.
+	Faults Faults
+
+	// Logger receives structured logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns a Config with the default credentials, cap and
+// body limit, serving any org/app on the real clock. The caller sets
+// Limits (from spec.Load().Limits()).
+func DefaultConfig(limits spec.Limits) Config {
+	return Config{
+		Limits:       limits,
+		Tokens:       []string{DefaultToken},
+		ClientID:     DefaultClientID,
+		ClientSecret: DefaultClientSecret,
+		AdminToken:   DefaultAdminToken,
+	}
+}
+
+// ErrConfig is wrapped by every configuration error New returns.
+var ErrConfig = errors.New("mock: invalid configuration")
+
+func (c *Config) normalize() error {
+	if c.TokenTTL <= 0 {
+		c.TokenTTL = DefaultTokenTTL
+	}
+	if c.MaxTokenTTL <= 0 {
+		c.MaxTokenTTL = DefaultMaxTokenTTL
+	}
+	if c.MaxSubscriptions <= 0 {
+		c.MaxSubscriptions = DefaultMaxSubscriptions
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.ReclaimInterval == 0 {
+		c.ReclaimInterval = DefaultReclaimInterval
+	}
+	if c.Shards <= 0 {
+		c.Shards = DefaultShards
+	}
+	n := 1
+	for n < c.Shards {
+		n <<= 1
+	}
+	c.Shards = n
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	l := c.Limits
+	switch {
+	case l.MinUsers < 0 || l.SubscribeMaxUsers < 1 || l.GetMaxUsers < 1 || l.UnsubscribeMaxUsers < 1:
+		return fmt.Errorf("%w: user-count limits %+v", ErrConfig, l)
+	case l.ExpiryMax < 1 || l.ExpiryMin > l.ExpiryMax:
+		return fmt.Errorf("%w: expiry limits %d..%d", ErrConfig, l.ExpiryMin, l.ExpiryMax)
+	case l.PageSizeMin < 0 || l.PageSizeMax < 1 || l.PageSizeMin > l.PageSizeMax:
+		return fmt.Errorf("%w: pageSize limits %d..%d", ErrConfig, l.PageSizeMin, l.PageSizeMax)
+	case l.PageSizeDefault < 1 || l.PageNumDefault < 1:
+		return fmt.Errorf("%w: page defaults %d/%d", ErrConfig, l.PageNumDefault, l.PageSizeDefault)
+	case l.ExtMaxBytes < 0:
+		return fmt.Errorf("%w: ext limit %d", ErrConfig, l.ExtMaxBytes)
+	}
+	if len(c.Tokens) == 0 && c.ClientID == "" {
+		return fmt.Errorf("%w: no static token and no client credentials: nothing could authenticate", ErrConfig)
+	}
+	for _, t := range c.Tokens {
+		if t == "" {
+			return fmt.Errorf("%w: empty static token", ErrConfig)
+		}
+	}
+	return c.Faults.validate()
+}

@@ -1,0 +1,84 @@
+package mock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Listen opens a TCP listener on addr; port 0 picks a free port, which the
+// listener's Addr reports.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("mock: listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// Serve serves the mock on ln until ctx is done, then shuts down
+// gracefully (in-flight requests get DefaultShutdownTimeout) and returns
+// nil. Any other serving error is returned.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: DefaultReadHeaderTimeout,
+		ReadTimeout:       DefaultReadTimeout,
+		WriteTimeout:      DefaultWriteTimeout,
+		IdleTimeout:       DefaultIdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	s.log.Info("mock listening", "addr", ln.Addr().String(), "virtual_clock", s.cfg.VirtualClock, "breaks", s.cfg.Breaks)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("mock: serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultShutdownTimeout)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if err != nil {
+		return fmt.Errorf("mock: shutdown: %w", err)
+	}
+	s.log.Info("mock stopped")
+	return nil
+}
+
+// ListenAndServe listens on addr, calls ready (if not nil) with the bound
+// address — the CLI prints it; port 0 picks a free one — and serves until
+// ctx is done.
+func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(addr string)) error {
+	ln, err := Listen(addr)
+	if err != nil {
+		return err
+	}
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Now returns the presence clock's reading (virtual or real).
+func (s *Server) Now() time.Time { return s.clk.now() }
+
+// Advance moves the virtual clock forward, as POST /_mock/clock does.
+func (s *Server) Advance(d time.Duration) (time.Time, error) {
+	t, err := s.clk.advance(d)
+	if err != nil {
+		return t, fmt.Errorf("mock: %w", err)
+	}
+	return t, nil
+}
+
+// Subscriptions returns how many subscriptions the store holds (expired
+// ones not yet reclaimed included).
+func (s *Server) Subscriptions() int64 { return s.st.subscriptions() }

@@ -1,0 +1,218 @@
+package mock
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func token(t testing.TB, s *Server, body string) (resp, string) {
+	t.Helper()
+	r := call(t, s, "POST", base+"/token", body, "Authorization", "")
+	var v struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.Unmarshal([]byte(r.Body), &v)
+	return r, v.AccessToken
+}
+
+func TestTokenLifecycle(t *testing.T) {
+	wall := &fakeWall{t: t0}
+	s := newTest(t, func(c *Config) { c.Now = wall.Now })
+	r, tok := token(t, s, `{"grant_type":"client_credentials","client_id":"cid","client_secret":"secret","ttl":60}`)
+	if r.Status != 200 || tok == "" || !strings.Contains(r.Body, `"expires_in":60`) {
+		t.Fatalf("token: %d %s", r.Status, r.Body)
+	}
+	if r := call(t, s, "POST", base+"/users/a/presence", names("b"), "Authorization", "Bearer "+tok); r.Status != 200 {
+		t.Fatalf("issued token refused: %d", r.Status)
+	}
+	wall.Add(61 * time.Second)
+	if r := call(t, s, "POST", base+"/users/a/presence", names("b"), "Authorization", "Bearer "+tok); r.Status != 401 {
+		t.Fatalf("expired token: %d", r.Status)
+	}
+	for _, body := range []string{
+		`{"grant_type":"client_credentials","client_id":"cid","client_secret":"nope"}`,
+		`{"grant_type":"client_credentials","client_id":"x","client_secret":"secret"}`,
+	} {
+		if r, _ := token(t, s, body); r.Status != 401 || r.Code(t) != codeUnauthorized {
+			t.Errorf("%s: %d %s", body, r.Status, r.Body)
+		}
+	}
+	if r, _ := token(t, s, `{"grant_type":"password","client_id":"cid","client_secret":"secret"}`); r.Status != 400 {
+		t.Errorf("grant type: %d", r.Status)
+	}
+	if r, _ := token(t, s, `{"grant_type":`); r.Status != 400 || r.Code(t) != codeJSONParse {
+		t.Errorf("bad json: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestAdminAPI(t *testing.T) {
+	s := newTest(t)
+	if r := call(t, s, "POST", "/_mock/reset", ""); r.Status != 401 {
+		t.Fatalf("admin with API token: %d", r.Status)
+	}
+	subscribe(t, s, "me", "60", "a")
+	r := admin(t, s, "POST", "/_mock/clock", `{"advance":"720h"}`)
+	if r.Status != 200 || s.Now().Sub(t0) != 720*time.Hour {
+		t.Fatalf("clock: %d %s", r.Status, r.Body)
+	}
+	if r := admin(t, s, "POST", "/_mock/clock", `{"set":1800000000}`); r.Status != 200 || s.Now().Unix() != 1_800_000_000 {
+		t.Fatalf("clock set: %d %s", r.Status, r.Body)
+	}
+	if r := admin(t, s, "POST", "/_mock/clock", `{"advance":"-1h"}`); r.Status != 400 {
+		t.Fatalf("backwards: %d", r.Status)
+	}
+	st := admin(t, s, "GET", "/_mock/state", "")
+	if !strings.Contains(st.Body, `"name":"me"`) {
+		t.Fatalf("state: %s", st.Body)
+	}
+	admin(t, s, "POST", "/_mock/reset", "")
+	if s.Subscriptions() != 0 || len(s.dump("").Users) != 0 {
+		t.Fatalf("reset left state")
+	}
+	if r := admin(t, s, "GET", "/_mock/nothing", ""); r.Status != 404 {
+		t.Fatalf("unknown admin route: %d", r.Status)
+	}
+	real := newTest(t, func(c *Config) { c.VirtualClock = false })
+	if r := admin(t, real, "POST", "/_mock/clock", `{"advance":"1h"}`); r.Status != 400 {
+		t.Fatalf("moving a real clock: %d", r.Status)
+	}
+	off := newTest(t, func(c *Config) { c.AdminToken = "" })
+	if r := admin(t, off, "GET", "/_mock/state", ""); r.Status != 404 {
+		t.Fatalf("disabled admin: %d", r.Status)
+	}
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	s := newTest(t)
+	get(t, s, "a", "b")
+	call(t, s, "POST", base+"/users/a/presence", `{`)
+	if r := call(t, s, "GET", "/healthz", ""); r.Status != 200 {
+		t.Fatalf("healthz %d", r.Status)
+	}
+	r := call(t, s, "GET", "/metrics", "")
+	for _, want := range []string{
+		`presencekit_mock_requests_total{code="200",operation="getPresenceStatus"} 1`,
+		`presencekit_mock_requests_total{code="400",operation="getPresenceStatus"} 1`,
+		`presencekit_mock_subscriptions 0`,
+		`presencekit_mock_request_duration_seconds_count{operation="getPresenceStatus"} 2`,
+	} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
+
+func TestFaults(t *testing.T) {
+	t.Run("error rate", func(t *testing.T) {
+		s := newTest(t, func(c *Config) { c.Faults.ErrorRate = 1 })
+		if r := get(t, s, "a", "b"); r.Status != 503 || r.Code(t) != codeUnavailable {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		if r := call(t, s, "GET", "/healthz", ""); r.Status != 200 {
+			t.Fatalf("faults reached healthz")
+		}
+	})
+	t.Run("rate limit", func(t *testing.T) {
+		wall := &fakeWall{t: t0}
+		s := newTest(t, func(c *Config) { c.Now = wall.Now; c.Faults.RateLimit = 2 })
+		codes := []int{get(t, s, "a", "b").Status, get(t, s, "a", "b").Status, get(t, s, "a", "b").Status}
+		if codes[0] != 200 || codes[1] != 200 || codes[2] != 429 {
+			t.Fatalf("codes %v", codes)
+		}
+		if r := call(t, s, "POST", "/other/app/users/a/presence", names("b")); r.Status != 200 {
+			t.Fatalf("another app key shares the bucket: %d", r.Status)
+		}
+		wall.Add(500 * time.Millisecond)
+		if r := get(t, s, "a", "b"); r.Status != 200 {
+			t.Fatalf("bucket did not refill: %d", r.Status)
+		}
+		if r := get(t, s, "a", "b"); r.Status != 429 || r.Code(t) != codeReachLimit {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("latency and stall", func(t *testing.T) {
+		wall := &fakeWall{t: t0}
+		s := newTest(t, func(c *Config) {
+			c.Now = wall.Now
+			c.Faults = Faults{Latency: 5 * time.Millisecond, Jitter: 2 * time.Millisecond, StallFor: time.Second, StallEvery: 30 * time.Second}
+		})
+		var slept []time.Duration
+		s.flt.sleep = func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }
+		s.flt.rand = func() float64 { return 1 }
+		get(t, s, "a", "b")
+		wall.Add(29500 * time.Millisecond)
+		get(t, s, "a", "b")
+		want := []time.Duration{7 * time.Millisecond, 500 * time.Millisecond, 7 * time.Millisecond}
+		if len(slept) != 3 || slept[0] != want[0] || slept[1] != want[1] || slept[2] != want[2] {
+			t.Fatalf("slept %v, want %v", slept, want)
+		}
+		s.flt.sleep = func(context.Context, time.Duration) error { return context.Canceled }
+		if r := get(t, s, "a", "b"); r.Status != 503 {
+			t.Fatalf("cancelled delay: %d", r.Status)
+		}
+	})
+}
+
+func TestParseFaults(t *testing.T) {
+	if b, j, err := ParseLatency("5ms±2ms"); err != nil || b != 5*time.Millisecond || j != 2*time.Millisecond {
+		t.Errorf("latency %v %v %v", b, j, err)
+	}
+	if b, j, err := ParseLatency("5ms"); err != nil || b != 5*time.Millisecond || j != 0 {
+		t.Errorf("latency %v %v %v", b, j, err)
+	}
+	if s, e, err := ParseStall("1s@30s"); err != nil || s != time.Second || e != 30*time.Second {
+		t.Errorf("stall %v %v %v", s, e, err)
+	}
+	for in, want := range map[string]float64{"50/s": 50, "20/5s": 4, "600/m": 10} {
+		if got, err := ParseRateLimit(in); err != nil || got != want {
+			t.Errorf("rate %s = %v %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"x", "5/", "/s", "-1/s"} {
+		if _, err := ParseRateLimit(bad); err == nil {
+			t.Errorf("rate %q accepted", bad)
+		}
+	}
+	if _, _, err := ParseStall("30s@1s"); err == nil {
+		t.Error("stall longer than period accepted")
+	}
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	for name, mod := range map[string]func(*Config){
+		"no auth":      func(c *Config) { c.Tokens, c.ClientID = nil, "" },
+		"unknown rule": withBreak("NOPE"),
+		"probe rule":   withBreak("ERR-METHOD"),
+		"error rate":   func(c *Config) { c.Faults.ErrorRate = 2 },
+		"limits":       func(c *Config) { c.Limits.PageSizeMax = 0 },
+	} {
+		cfg := Config{Limits: testDoc(t).Limits(), Tokens: []string{"x"}}
+		mod(&cfg)
+		if _, err := New(cfg); !errors.Is(err, ErrConfig) {
+			t.Errorf("%s: err %v", name, err)
+		}
+	}
+}
+
+func TestListenAndServe(t *testing.T) {
+	s := newTest(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- s.ListenAndServe(ctx, "127.0.0.1:0", func(a string) { addrc <- a }) }()
+	addr := <-addrc
+	res, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+}

@@ -1,0 +1,145 @@
+package mock
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// queryParam returns the first value of key in a raw query, unescaped, and
+// whether it was present. It allocates only for escaped values.
+func queryParam(raw, key string) (string, bool) {
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		if strings.ContainsAny(k, "%+") {
+			uk, err := url.QueryUnescape(k)
+			if err != nil {
+				continue
+			}
+			k = uk
+		}
+		if k != key {
+			continue
+		}
+		if strings.ContainsAny(v, "%+") {
+			uv, err := url.QueryUnescape(v)
+			if err != nil {
+				return v, true // an integer parse of it fails: 400
+			}
+			v = uv
+		}
+		return v, true
+	}
+	return "", false
+}
+
+// pageParam reads pageNum or pageSize: absent → def; non-integer → 400
+// unless the SUBLIST-NON-INTEGER break falls back to def.
+func (s *Server) pageParam(raw, key string, def int, desc string) (int64, *apiError) {
+	v, ok := queryParam(raw, key)
+	if !ok {
+		return int64(def), nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		if s.brk.sublistNonInteger {
+			return int64(def), nil
+		}
+		return 0, errIllegal(desc)
+	}
+	return n, nil
+}
+
+func (s *Server) sublist(rs *reqState, username, rawQuery string) (int, *apiError) {
+	sizeDef := s.lim.PageSizeDefault
+	if s.brk.sublistDefaults {
+		sizeDef = 10
+	}
+	num, e := s.pageParam(rawQuery, "pageNum", s.lim.PageNumDefault, descPageNum)
+	if e != nil {
+		return 0, e
+	}
+	size, e := s.pageParam(rawQuery, "pageSize", sizeDef, descPageSize)
+	if e != nil {
+		return 0, e
+	}
+	if num < int64(max(s.lim.PageNumMin, 1)) {
+		if !s.brk.sublistPageNum {
+			return 0, errIllegal(descPageNum)
+		}
+		num = 1
+	}
+	if size < int64(max(s.lim.PageSizeMin, 1)) || size > int64(s.lim.PageSizeMax) {
+		if !s.brk.sublistPageSize {
+			return 0, errIllegal(descPageSize)
+		}
+		size = max(size, 0)
+	}
+
+	now := s.clk.unix()
+	now32 := clampU32(now)
+	subr := s.st.lookupString(username)
+	var sh *shard
+	var items []sub
+	if subr != nil {
+		sh = s.st.shardOfString(username)
+		sh.mu.RLock()
+		if !s.brk.subExpires && subr.subs.needsCompact(now32) {
+			sh.mu.RUnlock()
+			sh.mu.Lock()
+			if subr.subs.needsCompact(now32) {
+				sh.nsubs.Add(-int64(subr.subs.compact(now32)))
+			}
+			sh.mu.Unlock()
+			sh.mu.RLock()
+		}
+		defer sh.mu.RUnlock()
+		items = subr.subs.items
+	}
+	total := int64(len(items))
+
+	// start = (num-1)*size without overflow.
+	start := total
+	if size > 0 && num-1 <= total/size {
+		start = min((num-1)*size, total)
+	}
+	if s.brk.sublistPages && num > 1 && start > 0 && start < total {
+		start--
+	}
+	if num > 1 && start >= total && s.brk.sublistPastEnd {
+		return 0, errIllegal(descPastEnd)
+	}
+	end := min(start+min(size, int64(s.lim.PageSizeMax)), total)
+
+	shownTotal := total
+	if s.brk.sublistTotalnum {
+		shownTotal++
+	}
+	b := append(rs.out[:0], `{"result":{"totalnum":`...)
+	b = appendQuotedInt(b, shownTotal)
+	b = append(b, `,"sublist":[`...)
+	if start < end {
+		dir := *s.st.dir.Load()
+		for i, it := range items[start:end] {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"uid":`...)
+			b = appendJSONString(b, dir[it.id>>chunkBits][it.id&(1<<chunkBits-1)].name)
+			exp := int64(it.exp)
+			switch {
+			case s.brk.subExpiryAbsolute:
+				exp = max(exp-now, 0)
+			case s.brk.subListed:
+				exp += 60
+			}
+			b = append(b, `,"expiry":`...)
+			b = appendQuotedInt(b, exp)
+			b = append(b, '}')
+		}
+	}
+	rs.out = append(b, "]}}"...)
+	return 200, nil
+}

@@ -1,0 +1,141 @@
+package mock
+
+import (
+	"math"
+	"strings"
+)
+
+// sub is one subscription: 8 bytes.
+type sub struct {
+	id  uint32 // the target's user id
+	exp uint32 // absolute expiry, unix seconds; expired when exp <= now
+}
+
+// subSet is a subscriber's subscriptions ordered by the target's name
+// (DESIGN decision 8). It is a sorted slice: search is O(log n), a page is
+// O(pageSize) by index, and an insert or delete moves at most cap×8 bytes
+// (24 KB at the 3,000 cap), cheaper in practice than a tree's pointers
+// and far smaller (8 bytes per subscription plus slice slack).
+type subSet struct {
+	items []sub
+	// minExp is a lower bound of the items' expiries (0 when unknown), so
+	// "has anything expired?" is O(1).
+	minExp uint32
+}
+
+// needsCompact says whether an item may have expired at now.
+func (s *subSet) needsCompact(now uint32) bool {
+	return len(s.items) > 0 && s.minExp <= now
+}
+
+// lowerBound returns the first index whose target name is ≥ name.
+func (s *subSet) lowerBound(dir []*chunk, name string) int {
+	lo, hi := 0, len(s.items)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		id := s.items[m].id
+		if dir[id>>chunkBits][id&(1<<chunkBits-1)].name < name {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// upsert adds or refreshes the subscription to u. With maxN > 0 and the set
+// full, the subscription with least time left — possibly the new one — is
+// evicted. dup adds a second entry instead of refreshing (break
+// SUB-RESUBSCRIBE). It returns the change in size.
+func (s *subSet) upsert(dir []*chunk, u *user, exp uint32, maxN int, dup bool) int {
+	i := s.lowerBound(dir, u.name)
+	if !dup && i < len(s.items) && s.items[i].id == u.id {
+		s.items[i].exp = exp
+		if exp < s.minExp {
+			s.minExp = exp
+		}
+		return 0
+	}
+	delta := 1
+	if maxN > 0 && len(s.items) >= maxN {
+		m := 0
+		for j := 1; j < len(s.items); j++ {
+			if s.items[j].exp < s.items[m].exp {
+				m = j
+			}
+		}
+		if exp < s.items[m].exp {
+			return 0 // the new subscription has least time left
+		}
+		copy(s.items[m:], s.items[m+1:])
+		s.items = s.items[:len(s.items)-1]
+		if m < i {
+			i--
+		}
+		delta = 0
+	}
+	s.items = append(s.items, sub{})
+	copy(s.items[i+1:], s.items[i:])
+	s.items[i] = sub{id: u.id, exp: exp}
+	if exp < s.minExp || len(s.items) == 1 {
+		s.minExp = exp
+	}
+	return delta
+}
+
+// remove drops every subscription to name and returns how many.
+func (s *subSet) remove(dir []*chunk, name string) int {
+	i := s.lowerBound(dir, name)
+	j := i
+	for j < len(s.items) {
+		id := s.items[j].id
+		if dir[id>>chunkBits][id&(1<<chunkBits-1)].name != name {
+			break
+		}
+		j++
+	}
+	if j == i {
+		return 0
+	}
+	s.items = append(s.items[:i], s.items[j:]...)
+	return j - i
+}
+
+// compact drops expired items, recomputes minExp exactly and returns how
+// many it dropped. A set left mostly empty gives its memory back.
+func (s *subSet) compact(now uint32) int {
+	k := 0
+	minExp := uint32(math.MaxUint32)
+	for _, it := range s.items {
+		if it.exp > now {
+			s.items[k] = it
+			k++
+			if it.exp < minExp {
+				minExp = it.exp
+			}
+		}
+	}
+	n := len(s.items) - k
+	s.items = s.items[:k]
+	s.minExp = minExp
+	if cap(s.items) > 64 && k < cap(s.items)/4 {
+		s.items = append([]sub(nil), s.items...)
+	}
+	if k == 0 {
+		s.items = nil
+	}
+	return n
+}
+
+// checkSorted reports the first ordering violation, for tests.
+func (s *subSet) checkSorted(dir []*chunk) string {
+	for i := 1; i < len(s.items); i++ {
+		a, b := s.items[i-1].id, s.items[i].id
+		na := dir[a>>chunkBits][a&(1<<chunkBits-1)].name
+		nb := dir[b>>chunkBits][b&(1<<chunkBits-1)].name
+		if strings.Compare(na, nb) > 0 {
+			return na + " > " + nb
+		}
+	}
+	return ""
+}

@@ -1,0 +1,226 @@
+// Package suites is presencekit's conformance suite: Ginkgo v2 specs, one
+// or more per rule of the catalogue, run against any presence server over
+// HTTP. The specs stay thin; requests, expectations and fixtures are plain
+// Go (env.go, expect.go) so they can be unit-tested.
+package suites
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Defaults of Config, documented in --help and docs/conformance.md.
+const (
+	DefaultOrg              = "org"
+	DefaultApp              = "app"
+	DefaultLevel            = "should"
+	DefaultReportDir        = "reports"
+	DefaultTimeout          = 10 * time.Second
+	DefaultClockSkew        = 5 * time.Second
+	DefaultMaxSubscriptions = 3000
+	// EnvPrefix starts every environment variable the suite reads.
+	EnvPrefix = "PRESENCE_"
+)
+
+// ErrConfig marks a configuration the suite cannot run with: the gate
+// exits 2, not 1, so a broken CI setup is not mistaken for a broken server.
+var ErrConfig = errors.New("bad configuration")
+
+// Config is everything the suite is told, in one typed struct. It is filled
+// in order: defaults, the YAML file (--config / PRESENCE_CONFIG), PRESENCE_*
+// environment variables, flags. Each field's tags name its YAML key, its
+// environment variable (PRESENCE_ + env), its flag and its help text.
+type Config struct {
+	Target       string        `yaml:"target" env:"TARGET" flag:"target" help:"base URL of the server under test, e.g. https://a1.easemob.com (empty: start the embedded mock)"`
+	Org          string        `yaml:"org" env:"ORG" flag:"org" help:"org_name of the tenant"`
+	App          string        `yaml:"app" env:"APP" flag:"app" help:"app_name of the tenant"`
+	Token        string        `yaml:"token" env:"TOKEN" flag:"token" help:"app token sent as 'Authorization: Bearer' (never printed)" secret:"true"`
+	ClientID     string        `yaml:"client_id" env:"CLIENT_ID" flag:"client-id" help:"client ID for POST /token (used when --token is empty, and by the TOKEN-* rules)"`
+	ClientSecret string        `yaml:"client_secret" env:"CLIENT_SECRET" flag:"client-secret" help:"client secret for POST /token (never printed)" secret:"true"`
+	AdminToken   string        `yaml:"admin_token" env:"ADMIN_TOKEN" flag:"admin-token" help:"token of a presencekit mock's /_mock/ admin API: enables the virtual clock and prepared groups (never printed)" secret:"true"`
+	UserPrefix   string        `yaml:"user_prefix" env:"USER_PREFIX" flag:"user-prefix" help:"prefix of every user name the suite touches (default: random per run)"`
+	Users        []string      `yaml:"users" env:"USERS" flag:"users" help:"comma-separated pre-registered users the server knows; without it every generated name is taken as known"`
+	Group        string        `yaml:"group" env:"GROUP" flag:"group" help:"a group you prepared, for the group-count rules (without it and without --admin-token they are skipped)"`
+	GroupOnline  int           `yaml:"group_online" env:"GROUP_ONLINE" flag:"group-online" help:"how many members of --group are connected, to check GROUP-COUNT exactly (-1: only the answer's shape)"`
+	Level        string        `yaml:"level" env:"LEVEL" flag:"level" help:"rules that fail the gate: 'must' or 'should' (MUST and SHOULD)"`
+	LabelFilter  string        `yaml:"label_filter" env:"LABEL_FILTER" flag:"label-filter" help:"Ginkgo label filter, e.g. 'rule:SUB-LIMIT-USERS || op:listSubscriptions'"`
+	ReportDir    string        `yaml:"report_dir" env:"REPORT_DIR" flag:"report-dir" help:"directory for junit.xml, report.json and report.html"`
+	Timeout      time.Duration `yaml:"timeout" env:"TIMEOUT" flag:"timeout" help:"timeout of one HTTP request"`
+	ClockSkew    time.Duration `yaml:"clock_skew" env:"CLOCK_SKEW" flag:"clock-skew" help:"tolerated difference between the server's clock and ours"`
+	StrictTypes  string        `yaml:"strict_types" env:"STRICT_TYPES" flag:"strict-types" help:"demand one number form: 'string' or 'integer' (empty: accept both, decision 5)"`
+	MaxSubs      int           `yaml:"max_subscriptions" env:"MAX_SUBSCRIPTIONS" flag:"max-subscriptions" help:"per-subscriber subscription cap of SUB-CAP (DESIGN decision 4)"`
+	ConfigFile   string        `yaml:"-" env:"CONFIG" flag:"config" help:"YAML file with any of these settings (keys as in docs/conformance.md)"`
+}
+
+// Defaults returns the Config the suite starts from.
+func Defaults() Config {
+	return Config{Org: DefaultOrg, App: DefaultApp, Level: DefaultLevel, ReportDir: DefaultReportDir,
+		Timeout: DefaultTimeout, ClockSkew: DefaultClockSkew, GroupOnline: -1, MaxSubs: DefaultMaxSubscriptions}
+}
+
+// Binder registers Config's flags on a flag.FlagSet and, after parsing,
+// resolves the layers. cobra takes the same set through AddGoFlagSet, and
+// `go test ./suites -args` through flag.CommandLine.
+type Binder struct {
+	fs   *flag.FlagSet
+	vals map[string]*string
+}
+
+// Bind registers one flag per Config field on fs.
+func Bind(fs *flag.FlagSet) *Binder {
+	b := &Binder{fs: fs, vals: map[string]*string{}}
+	d := reflect.ValueOf(Defaults())
+	t := d.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name := f.Tag.Get("flag")
+		help := f.Tag.Get("help")
+		def := formatField(d.Field(i))
+		if f.Tag.Get("secret") == "true" {
+			def = ""
+		}
+		b.vals[name] = fs.String(name, def, help+" (env "+EnvPrefix+f.Tag.Get("env")+")")
+	}
+	return b
+}
+
+// Resolve builds the Config: defaults, then the YAML file, then the
+// environment (getenv, usually os.Getenv), then the flags that were set.
+func (b *Binder) Resolve(getenv func(string) string) (Config, error) {
+	set := map[string]bool{}
+	b.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return b.ResolveChanged(getenv, func(name string) bool { return set[name] })
+}
+
+// ResolveChanged is Resolve for a command line parsed by someone else
+// (cobra's pflag), which knows which flags were given.
+func (b *Binder) ResolveChanged(getenv func(string) string, changed func(name string) bool) (Config, error) {
+	cfg := Defaults()
+	set := map[string]bool{}
+	for name := range b.vals {
+		set[name] = changed(name)
+	}
+	file := getenv(EnvPrefix + "CONFIG")
+	if set["config"] {
+		file = *b.vals["config"]
+	}
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return cfg, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(data)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil {
+			return cfg, fmt.Errorf("%w: %s: %w", ErrConfig, file, err)
+		}
+	}
+	v := reflect.ValueOf(&cfg).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		if env := getenv(EnvPrefix + f.Tag.Get("env")); env != "" {
+			if err := setField(v.Field(i), env); err != nil {
+				return cfg, fmt.Errorf("%w: %s%s: %w", ErrConfig, EnvPrefix, f.Tag.Get("env"), err)
+			}
+		}
+		if name := f.Tag.Get("flag"); set[name] {
+			if err := setField(v.Field(i), *b.vals[name]); err != nil {
+				return cfg, fmt.Errorf("%w: --%s: %w", ErrConfig, name, err)
+			}
+		}
+	}
+	return cfg, cfg.Check()
+}
+
+// Check refuses settings that cannot work, before any request is sent.
+func (c *Config) Check() error {
+	switch c.Level {
+	case "must", "should":
+	default:
+		return fmt.Errorf("%w: --level %q: want must or should", ErrConfig, c.Level)
+	}
+	switch c.StrictTypes {
+	case "", "string", "integer":
+	default:
+		return fmt.Errorf("%w: --strict-types %q: want string or integer", ErrConfig, c.StrictTypes)
+	}
+	if c.Org == "" || c.App == "" {
+		return fmt.Errorf("%w: --org and --app must not be empty", ErrConfig)
+	}
+	if c.Timeout <= 0 || c.ClockSkew < 0 || c.MaxSubs < 1 {
+		return fmt.Errorf("%w: --timeout, --clock-skew and --max-subscriptions must be positive", ErrConfig)
+	}
+	return nil
+}
+
+// WithUserPrefix fills an empty UserPrefix with a random one, so parallel
+// runs (ginkgo -p, several CI jobs) never touch each other's users.
+func (c Config) WithUserPrefix() Config {
+	if c.UserPrefix == "" {
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		c.UserPrefix = "pk" + hex.EncodeToString(b[:])
+	}
+	return c
+}
+
+// Redacted is the Config with its secrets replaced, for reports and logs.
+func (c Config) Redacted() Config {
+	v := reflect.ValueOf(&c).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if v.Type().Field(i).Tag.Get("secret") == "true" && v.Field(i).String() != "" {
+			v.Field(i).SetString("REDACTED")
+		}
+	}
+	return c
+}
+
+func formatField(v reflect.Value) string {
+	switch x := v.Interface().(type) {
+	case []string:
+		return strings.Join(x, ",")
+	case time.Duration:
+		return x.String()
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+func setField(v reflect.Value, s string) error {
+	switch v.Interface().(type) {
+	case string:
+		v.SetString(s)
+	case int:
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return err
+		}
+		v.SetInt(int64(n))
+	case time.Duration:
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		v.SetInt(int64(d))
+	case []string:
+		var list []string
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				list = append(list, p)
+			}
+		}
+		v.Set(reflect.ValueOf(list))
+	default:
+		return fmt.Errorf("unsupported field type %s", v.Type())
+	}
+	return nil
+}

@@ -1,0 +1,124 @@
+package suites
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigLayers(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "conform.yaml")
+	if err := os.WriteFile(file, []byte("target: http://from-file\norg: fileorg\napp: fileapp\ntimeout: 3s\nusers: [a, b]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	b := Bind(fs)
+	if err := fs.Parse([]string{"--config", file, "--app", "flagapp", "--level", "must"}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"PRESENCE_ORG": "envorg", "PRESENCE_APP": "envapp", "PRESENCE_TOKEN": "s3cret", "PRESENCE_CLOCK_SKEW": "9s"}
+	cfg, err := b.Resolve(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct{ name, got, want string }{
+		{"target from the file", cfg.Target, "http://from-file"},
+		{"org: env beats file", cfg.Org, "envorg"},
+		{"app: flag beats env", cfg.App, "flagapp"},
+		{"level from the flag", cfg.Level, "must"},
+		{"report dir default", cfg.ReportDir, DefaultReportDir},
+		{"users from the file", strings.Join(cfg.Users, ","), "a,b"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
+		}
+	}
+	if cfg.Timeout != 3*time.Second || cfg.ClockSkew != 9*time.Second {
+		t.Errorf("durations: timeout %s, skew %s", cfg.Timeout, cfg.ClockSkew)
+	}
+	if r := cfg.Redacted(); r.Token != "REDACTED" || cfg.Token != "s3cret" || r.ClientSecret != "" {
+		t.Errorf("Redacted: token %q (original %q), empty secret %q", r.Token, cfg.Token, r.ClientSecret)
+	}
+}
+
+func TestConfigRefusals(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  map[string]string
+	}{
+		{args: []string{"--level", "may"}},
+		{args: []string{"--strict-types", "float"}},
+		{args: []string{"--timeout", "soon"}},
+		{env: map[string]string{"PRESENCE_GROUP_ONLINE": "three"}},
+		{args: []string{"--config", "/nonexistent/conform.yaml"}},
+		{args: []string{"--org", ""}},
+	}
+	for _, c := range cases {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		b := Bind(fs)
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		_, err := b.Resolve(func(k string) string { return c.env[k] })
+		if !errors.Is(err, ErrConfig) {
+			t.Errorf("%v %v: got %v, want ErrConfig", c.args, c.env, err)
+		}
+	}
+}
+
+func TestUnknownYAMLKeyRefused(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(file, []byte("targt: http://typo\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	b := Bind(fs)
+	_ = fs.Parse([]string{"--config", file})
+	if _, err := b.Resolve(func(string) string { return "" }); !errors.Is(err, ErrConfig) {
+		t.Errorf("a misspelt key must be refused, got %v", err)
+	}
+}
+
+func TestWithUserPrefixIsRandomPerRun(t *testing.T) {
+	a, b := Defaults().WithUserPrefix(), Defaults().WithUserPrefix()
+	if a.UserPrefix == "" || a.UserPrefix == b.UserPrefix {
+		t.Errorf("prefixes %q and %q", a.UserPrefix, b.UserPrefix)
+	}
+	if c := (Config{UserPrefix: "mine"}).WithUserPrefix(); c.UserPrefix != "mine" {
+		t.Errorf("a given prefix was replaced: %q", c.UserPrefix)
+	}
+}
+
+func TestFailedRuleAndBlame(t *testing.T) {
+	if got := FailedRule("[SUB-LIMIT-USERS] 101 accepted"); got != "SUB-LIMIT-USERS" {
+		t.Errorf("FailedRule = %q", got)
+	}
+	if got := FailedRule("[NOT-A-RULE] x"); got != "" {
+		t.Errorf("FailedRule of an unknown ID = %q", got)
+	}
+	msg := "Expected success, but got an error:\n    <*suites.Failure>: [ERR-ENVELOPE] timestamp"
+	if got := blame(msg, []string{"level:MUST", "rule:SUB-SELF"}); got != "ERR-ENVELOPE" {
+		t.Errorf("blame = %q, want the rule the message names", got)
+	}
+	if got := blame("timeout", []string{"level:MUST", "op:x", "rule:SUB-SELF", "rule:SCHEMA-RESPONSE"}); got != "SUB-SELF" {
+		t.Errorf("blame without a named rule = %q, want the spec's main rule", got)
+	}
+}
+
+func TestNumberForms(t *testing.T) {
+	body := []byte(`{"result":[{"uid":"a","last_time":"1","expiry":2,"ext":"","status":{}}]}`)
+	if f, form := numberForms(body, "string"); f != "body.result[0].expiry" || form != "number" {
+		t.Errorf("strict string: %s %s", f, form)
+	}
+	if f, form := numberForms(body, "integer"); f != "body.result[0].last_time" || form != "string" {
+		t.Errorf("strict integer: %s %s", f, form)
+	}
+	if f, _ := numberForms([]byte(`{"result":"ok"}`), "integer"); f != "" {
+		t.Errorf("result \"ok\" is not a number: %s", f)
+	}
+}

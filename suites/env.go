@@ -1,0 +1,250 @@
+package suites
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/spec"
+)
+
+// ErrUnreachable means the target did not answer at all: exit 2, since no
+// rule can be judged.
+var ErrUnreachable = errors.New("target unreachable")
+
+// Env is what every spec works with: a client, the contract, the clock,
+// user names, and the subscriptions to remove afterwards. It holds no
+// Ginkgo state, so it is unit-tested with plain go test.
+type Env struct {
+	Cfg    Config
+	Doc    *spec.Doc
+	Limits spec.Limits
+	Client *client.Client
+
+	http    *http.Client
+	virtual bool
+	seq     atomic.Int64
+
+	mu   sync.Mutex
+	subs map[string]map[string]bool // subscriber -> targets, for cleanup
+	last *client.Response           // last exchange, for failure reports
+}
+
+// NewEnv connects to the target: it builds the client, checks the server
+// answers at all (ErrUnreachable otherwise) and whether it offers the mock's
+// virtual clock.
+func NewEnv(ctx context.Context, cfg Config, doc *spec.Doc) (*Env, error) {
+	if cfg.Target == "" {
+		return nil, fmt.Errorf("%w: no --target", ErrConfig)
+	}
+	hc := &http.Client{Timeout: cfg.Timeout}
+	opts := []client.Option{client.WithHTTPClient(hc), client.WithUserAgent("presencekit-conform")}
+	switch {
+	case cfg.Token != "":
+		opts = append(opts, client.WithToken(cfg.Token))
+	case cfg.ClientID != "" && cfg.ClientSecret != "":
+		opts = append(opts, client.WithClientCredentials(cfg.ClientID, cfg.ClientSecret))
+	default:
+		return nil, fmt.Errorf("%w: give --token or --client-id and --client-secret", ErrConfig)
+	}
+	c, err := client.New(cfg.Target, cfg.Org, cfg.App, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	e := &Env{Cfg: cfg.WithUserPrefix(), Doc: doc, Limits: doc.Limits(), Client: c, http: hc, subs: map[string]map[string]bool{}}
+	if _, err := c.Do(ctx, http.MethodGet, "/users/"+e.User("probe")+"/presence/sublist", nil, nil, nil, client.WithoutAuth()); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrUnreachable, cfg.Target, err)
+	}
+	if cfg.AdminToken != "" {
+		var answer struct {
+			Virtual bool `json:"virtual"`
+		}
+		if err := e.admin(ctx, http.MethodGet, "/clock", nil, &answer); err == nil {
+			e.virtual = answer.Virtual
+		}
+	}
+	return e, nil
+}
+
+// Virtual reports whether the target's clock can be moved (/_mock/clock).
+func (e *Env) Virtual() bool { return e.virtual }
+
+// HasAdmin reports whether the target offers the mock's admin API.
+func (e *Env) HasAdmin() bool { return e.Cfg.AdminToken != "" && e.virtual }
+
+// User returns a fresh user name under the run's prefix: specs never share
+// users, so they cannot disturb each other, even with ginkgo -p.
+func (e *Env) User(role string) string {
+	return e.Cfg.UserPrefix + "-" + role + "-" + strconv.FormatInt(e.seq.Add(1), 10)
+}
+
+// Users returns n fresh user names.
+func (e *Env) Users(role string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = e.User(role)
+	}
+	return out
+}
+
+// Known returns n users the server knows (decision 11): fresh names when
+// the server knows every name (the mock), else names from --users. ok is
+// false when --users has fewer than n.
+func (e *Env) Known(role string, n int) ([]string, bool) {
+	if len(e.Cfg.Users) == 0 {
+		return e.Users(role, n), true
+	}
+	if n > len(e.Cfg.Users) {
+		return nil, false
+	}
+	return append([]string(nil), e.Cfg.Users[:n]...), true
+}
+
+// Now is the server's clock: the mock's virtual clock when it has one,
+// else ours (the clock-skew tolerance covers the difference).
+func (e *Env) Now(ctx context.Context) (time.Time, error) {
+	if !e.virtual {
+		return time.Now(), nil
+	}
+	var answer struct {
+		Now int64 `json:"now"`
+	}
+	if err := e.admin(ctx, http.MethodGet, "/clock", nil, &answer); err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(answer.Now, 0), nil
+}
+
+// Advance moves the virtual clock forward.
+func (e *Env) Advance(ctx context.Context, d time.Duration) error {
+	if !e.virtual {
+		return errors.New("the target has no virtual clock")
+	}
+	return e.admin(ctx, http.MethodPost, "/clock", map[string]string{"advance": d.String()}, nil)
+}
+
+// PrepareGroup makes a group on a mock target through its admin API:
+// members, of which the first online are connected. It returns the group ID.
+func (e *Env) PrepareGroup(ctx context.Context, members []string, online int) (string, error) {
+	if !e.HasAdmin() {
+		return "", errors.New("the target has no admin API")
+	}
+	id := e.User("group")
+	if err := e.admin(ctx, http.MethodPut, "/groups/"+id, map[string][]string{"members": members}, nil); err != nil {
+		return "", err
+	}
+	return id, e.admin(ctx, http.MethodPost, "/connections", map[string][]string{"connect": members[:online]}, nil)
+}
+
+// admin calls the mock's admin API at the target's root.
+func (e *Env) admin(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		data, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(e.Cfg.Target, "/")+"/_mock"+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+e.Cfg.AdminToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := e.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("admin %s %s: %d %s", method, path, resp.StatusCode, bytes.TrimSpace(data))
+	}
+	if out != nil {
+		return json.Unmarshal(data, out)
+	}
+	return nil
+}
+
+// Track records subscriptions the suite made, for Cleanup.
+func (e *Env) Track(subscriber string, targets []string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	set := e.subs[subscriber]
+	if set == nil {
+		set = map[string]bool{}
+		e.subs[subscriber] = set
+	}
+	for _, t := range targets {
+		set[t] = true
+	}
+}
+
+// Cleanup removes every subscription subscriber made through the suite, in
+// batches the contract allows: a real tenant is left as it was found.
+func (e *Env) Cleanup(ctx context.Context, subscriber string) error {
+	e.mu.Lock()
+	set := e.subs[subscriber]
+	delete(e.subs, subscriber)
+	e.mu.Unlock()
+	targets := make([]string, 0, len(set))
+	for t := range set {
+		targets = append(targets, t)
+	}
+	batch := max(e.Limits.UnsubscribeMaxUsers, 1)
+	for len(targets) > 0 {
+		n := min(batch, len(targets))
+		if _, _, err := e.Client.Unsubscribe(ctx, subscriber, targets[:n], client.UnsubscribeObject); err != nil {
+			return fmt.Errorf("cleanup of %s: %w", subscriber, err)
+		}
+		targets = targets[n:]
+	}
+	return nil
+}
+
+// record keeps the last exchange for the failure report.
+func (e *Env) record(r *client.Response) {
+	if r == nil {
+		return
+	}
+	e.mu.Lock()
+	e.last = r
+	e.mu.Unlock()
+}
+
+// LastExchange is the last request and answer, shortened and without the
+// Authorization header, for a failure's report entry.
+func (e *Env) LastExchange() string {
+	e.mu.Lock()
+	r := e.last
+	e.mu.Unlock()
+	if r == nil || r.Request == nil {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s\n", r.Request.Method, r.Request.URL.RequestURI())
+	if len(r.RequestBody) > 0 {
+		b.WriteString(excerpt(r.RequestBody) + "\n")
+	}
+	fmt.Fprintf(&b, "→ %d %s\n%s", r.Status, r.Header.Get("Content-Type"), excerpt(r.Body))
+	return b.String()
+}
+
+func excerpt(b []byte) string {
+	const limit = 400
+	if len(b) > limit {
+		return string(b[:limit]) + fmt.Sprintf("… (%d bytes)", len(b))
+	}
+	return string(b)
+}

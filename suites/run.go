@@ -1,0 +1,94 @@
+package suites
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	g "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+	. "github.com/onsi/gomega"
+)
+
+// Register declares every spec of the suite on Ginkgo's tree, bound to e.
+// It must run before ginkgo.RunSpecs, once per process (a Ginkgo limit).
+// The result is delivered to done once the suite has run, on the process
+// that reports (process 1 under ginkgo -p).
+func Register(e *Env, done func(*Result)) {
+	g.Describe("Presence API", func() {
+		g.JustAfterEach(func() {
+			if g.CurrentSpecReport().Failed() {
+				if ex := e.LastExchange(); ex != "" {
+					g.AddReportEntry(entryExchange, ex, g.ReportEntryVisibilityFailureOrVerbose)
+				}
+			}
+		})
+		describeAuth(e)
+		describeErrors(e)
+		describeSetStatus(e)
+		describeSubscribe(e)
+		describeGet(e)
+		describeGroup(e)
+		describeUnsubscribe(e)
+		describeSublist(e)
+	})
+	g.ReportAfterSuite("presencekit conformance report", func(r g.Report) {
+		res := NewResult(r, e.Cfg)
+		if e.Cfg.ReportDir != "" {
+			Expect(WriteHTML(filepath.Join(e.Cfg.ReportDir, "report.html"), res)).To(Succeed())
+		}
+		if done != nil {
+			done(res)
+		}
+	})
+}
+
+// entryExchange is the report entry holding a failed spec's last exchange.
+const entryExchange = "exchange"
+
+// Configs returns Ginkgo's suite and reporter configuration for cfg:
+// the label filter, and the JUnit and JSON reports in the report directory.
+func Configs(cfg Config, base types.SuiteConfig, rep types.ReporterConfig) (types.SuiteConfig, types.ReporterConfig, error) {
+	if cfg.LabelFilter != "" {
+		base.LabelFilter = cfg.LabelFilter
+	}
+	if cfg.ReportDir != "" {
+		if err := os.MkdirAll(cfg.ReportDir, 0o755); err != nil {
+			return base, rep, fmt.Errorf("%w: report dir: %w", ErrConfig, err)
+		}
+		rep.JUnitReport = filepath.Join(cfg.ReportDir, "junit.xml")
+		rep.JSONReport = filepath.Join(cfg.ReportDir, "report.json")
+	}
+	return base, rep, nil
+}
+
+// failRecorder is the GinkgoTestingT of a run outside go test.
+type failRecorder struct{ failed bool }
+
+func (f *failRecorder) Fail() { f.failed = true }
+
+// Run runs the suite in this process against e's target and returns the
+// result; the console gets Ginkgo's progress, then the failed-rules table
+// and the closing count. A process can run the suite once (Ginkgo).
+func Run(_ context.Context, e *Env, console io.Writer, noColor bool) (*Result, error) {
+	suiteCfg, repCfg := g.GinkgoConfiguration()
+	repCfg.Succinct = true
+	repCfg.NoColor = noColor
+	suiteCfg.Timeout = time.Hour
+	suiteCfg, repCfg, err := Configs(e.Cfg, suiteCfg, repCfg)
+	if err != nil {
+		return nil, err
+	}
+	var res *Result
+	Register(e, func(r *Result) { res = r })
+	RegisterFailHandler(g.Fail)
+	g.RunSpecs(&failRecorder{}, "presencekit conformance", suiteCfg, repCfg)
+	if res == nil {
+		return nil, fmt.Errorf("the suite produced no report")
+	}
+	res.Summary(console)
+	return res, nil
+}

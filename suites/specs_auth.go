@@ -1,0 +1,105 @@
+package suites
+
+import (
+	"context"
+	"net/http"
+
+	g "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/presencekit/presencekit/client"
+)
+
+// operationCall sends one well-formed request of an operation with the
+// given call options, for cross-cutting rules.
+type operationCall func(ctx context.Context, e *Env, opts ...client.CallOption) (*client.Response, error)
+
+func presenceCalls() map[string]operationCall {
+	return map[string]operationCall{
+		"setPresenceStatus": func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
+			_, r, err := e.Client.SetPresence(ctx, e.User("auth"), "web_1", "1", "", o...)
+			return r, err
+		},
+		"subscribePresence": func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
+			_, r, err := e.Client.Subscribe(ctx, e.User("auth"), 60, []string{e.User("t")}, o...)
+			return r, err
+		},
+		"getPresenceStatus": func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
+			_, r, err := e.Client.GetPresence(ctx, e.User("auth"), []string{e.User("t")}, o...)
+			return r, err
+		},
+		"getGroupOnlineCount": func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
+			_, r, err := e.Client.GroupOnlineCount(ctx, e.User("g"), 1, o...)
+			return r, err
+		},
+		"unsubscribePresence": func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
+			_, r, err := e.Client.Unsubscribe(ctx, e.User("auth"), []string{e.User("t")}, client.UnsubscribeObject, o...)
+			return r, err
+		},
+		"listSubscriptions": func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
+			_, r, err := e.Client.ListSubscriptions(ctx, e.User("auth"), client.Page(1, 10), o...)
+			return r, err
+		},
+	}
+}
+
+// wrongToken is a bearer no server issued.
+const wrongToken = "presencekit-wrong-token-0000"
+
+func describeAuth(e *Env) {
+	calls := presenceCalls()
+	g.Describe("Authentication", func() {
+		entries := func() []g.TableEntry {
+			var out []g.TableEntry
+			for _, op := range []string{"setPresenceStatus", "subscribePresence", "getPresenceStatus", "getGroupOnlineCount", "unsubscribePresence", "listSubscriptions"} {
+				out = append(out, g.Entry(op, op))
+			}
+			return out
+		}
+		g.DescribeTable("refuses a request without a token with 401", rules("AUTH-REQUIRED", RuleEnvelope),
+			func(ctx g.SpecContext, op string) {
+				r, err := calls[op](ctx, e, client.WithoutAuth())
+				Expect(e.Rejected(ctx, "AUTH-REQUIRED", r, err, http.StatusUnauthorized, "")).To(Succeed())
+			}, entries())
+		g.DescribeTable("refuses a wrong token with 401", rules("AUTH-INVALID-TOKEN", RuleEnvelope),
+			func(ctx g.SpecContext, op string) {
+				r, err := calls[op](ctx, e, client.WithBearer(wrongToken))
+				Expect(e.Rejected(ctx, "AUTH-INVALID-TOKEN", r, err, http.StatusUnauthorized, "")).To(Succeed())
+			}, entries())
+		g.It("names a refused request \"unauthorized\"", rules("AUTH-401-CODE", RuleEnvelope), func(ctx g.SpecContext) {
+			// Each refusal is checked for its code; a request that was not
+			// refused is another rule's failure (AUTH-REQUIRED or
+			// AUTH-INVALID-TOKEN), so it is left to that rule.
+			checked := 0
+			for _, opt := range []client.CallOption{client.WithoutAuth(), client.WithBearer(wrongToken)} {
+				r, err := calls["listSubscriptions"](ctx, e, opt)
+				Expect(e.Valid(ctx, "AUTH-401-CODE", r, err)).To(Succeed())
+				if r.Status == http.StatusUnauthorized {
+					Expect(e.Rejected(ctx, "AUTH-401-CODE", r, err, http.StatusUnauthorized, "unauthorized")).To(Succeed())
+					checked++
+				}
+			}
+			Expect(checked).To(BeNumerically(">", 0), "[AUTH-401-CODE] no request was refused, nothing to check")
+		})
+	})
+
+	g.Describe("Token endpoint", func() {
+		g.BeforeEach(func() {
+			if e.Cfg.ClientID == "" || e.Cfg.ClientSecret == "" {
+				g.Skip("no --client-id/--client-secret: the token rules need client credentials")
+			}
+		})
+		g.It("issues a token for client credentials that the presence operations accept", rules("TOKEN-GRANT"), func(ctx g.SpecContext) {
+			res, r, err := e.Client.GetAppToken(ctx, client.TokenRequest{ClientID: e.Cfg.ClientID, ClientSecret: e.Cfg.ClientSecret})
+			Expect(e.OK(ctx, "TOKEN-GRANT", r, err)).To(Succeed())
+			Expect(res.AccessToken).NotTo(BeEmpty(), "[TOKEN-GRANT] empty access_token")
+			Expect(res.ExpiresIn.Value).To(BeNumerically(">", 0), "[TOKEN-GRANT] expires_in must be positive")
+			r, err = calls["listSubscriptions"](ctx, e, client.WithBearer(res.AccessToken))
+			Expect(e.OK(ctx, "TOKEN-GRANT", r, err)).To(Succeed())
+		})
+		g.It("refuses a wrong client secret with 401 and issues no token", rules("TOKEN-BAD-SECRET", RuleEnvelope), func(ctx g.SpecContext) {
+			_, r, err := e.Client.GetAppToken(ctx, client.TokenRequest{ClientID: e.Cfg.ClientID, ClientSecret: e.Cfg.ClientSecret + "-wrong"})
+			Expect(e.Rejected(ctx, "TOKEN-BAD-SECRET", r, err, http.StatusUnauthorized, "")).To(Succeed())
+		})
+	})
+}

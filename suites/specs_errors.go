@@ -1,0 +1,76 @@
+package suites
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+
+	g "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+func describeErrors(e *Env) {
+	g.Describe("Errors", func() {
+		// These two specs need some request to be refused; the refusal
+		// itself belongs to the limit rule, which is blamed (and labelled)
+		// if the server accepts it.
+		g.It("answers refusals in the vendor's envelope with a millisecond timestamp", rules(RuleEnvelope, "SUB-EXPIRY-POSITIVE"), func(ctx g.SpecContext) {
+			sub, t := e.User("err"), e.User("t")
+			cleanupAfter(e, sub, []string{t})
+			_, r, err := e.Client.SubscribeRaw(ctx, sub, itoa(e.Limits.ExpiryMin-1), []string{t})
+			Expect(e.Rejected(ctx, "SUB-EXPIRY-POSITIVE", r, err, 400, "")).To(Succeed())
+		})
+
+		g.It("names out-of-limit values \"illegal_argument\"", rules(RuleIllegalArgument, RuleEnvelope, "SUBLIST-PAGESIZE-RANGE"), func(ctx g.SpecContext) {
+			_, r, err := e.Client.ListSubscriptions(ctx, e.User("err"), subQuery("1", itoa(int64(e.Limits.PageSizeMax+1))))
+			Expect(e.Rejected(ctx, "SUBLIST-PAGESIZE-RANGE", r, err, 400, "illegal_argument")).To(Succeed())
+		})
+
+		g.DescribeTable("refuses malformed JSON with 400 json_parse", rules(RuleJSONParse, RuleEnvelope),
+			func(ctx g.SpecContext, method, path string) {
+				path = strings.ReplaceAll(path, "{u}", e.User("err"))
+				r, err := e.Client.Do(ctx, method, path, nil, []byte(`{"usernames":["a",`), nil)
+				Expect(e.Rejected(ctx, RuleJSONParse, r, err, 400, "json_parse")).To(Succeed())
+			},
+			g.Entry("set status", "POST", "/users/{u}/presence/web_1/1"),
+			g.Entry("subscribe", "POST", "/users/{u}/presence/60"),
+			g.Entry("batch get", "POST", "/users/{u}/presence"),
+			g.Entry("unsubscribe", "DELETE", "/users/{u}/presence"),
+		)
+
+		// Probes record what the documents leave open; they never fail the
+		// gate beyond an answer that breaks the schema.
+		g.It("PROBE: records the answer to an unsupported method", rules("ERR-METHOD"), func(ctx g.SpecContext) {
+			r, err := e.Client.Do(ctx, http.MethodPut, "/users/"+e.User("err")+"/presence", nil, []byte(`{}`), nil)
+			Expect(err).To(Succeed())
+			g.AddReportEntry("probe", "PUT answered "+itoa(int64(r.Status)), g.ReportEntryVisibilityFailureOrVerbose)
+		})
+		g.It("PROBE: records the answer to a body that is not application/json", rules("ERR-MEDIA-TYPE"), func(ctx g.SpecContext) {
+			r, err := e.Client.Do(ctx, http.MethodPost, "/users/"+e.User("err")+"/presence", nil, []byte(`{"usernames":["a"]}`),
+				http.Header{"Content-Type": {"text/plain"}})
+			Expect(err).To(Succeed())
+			g.AddReportEntry("probe", "text/plain answered "+itoa(int64(r.Status)), g.ReportEntryVisibilityFailureOrVerbose)
+		})
+		g.It("PROBE: records the answer to an oversized body", rules("ERR-BODY-LIMIT"), func(ctx g.SpecContext) {
+			body := []byte(`{"usernames":["` + string(bytes.Repeat([]byte("x"), 1<<20)) + `"]}`)
+			r, err := e.Client.Do(ctx, http.MethodPost, "/users/"+e.User("err")+"/presence", nil, body, nil)
+			observed := "connection closed"
+			if err == nil {
+				observed = "1 MiB body answered " + itoa(int64(r.Status))
+			}
+			g.AddReportEntry("probe", observed, g.ReportEntryVisibilityFailureOrVerbose)
+		})
+		g.It("PROBE: records whether a burst meets the rate limit", rules("RATE-LIMIT"), func(ctx g.SpecContext) {
+			// Bounded: 30 requests, the second vendor's default being 20 per 5 s.
+			limited := 0
+			for range 30 {
+				_, r, err := e.Client.ListSubscriptions(ctx, e.User("rate"), subQuery("1", "1"))
+				Expect(e.Valid(ctx, "RATE-LIMIT", r, err)).To(Succeed())
+				if r.Status == http.StatusTooManyRequests {
+					limited++
+				}
+			}
+			g.AddReportEntry("probe", itoa(int64(limited))+" of 30 requests answered 429", g.ReportEntryVisibilityFailureOrVerbose)
+		})
+	})
+}

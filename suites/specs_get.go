@@ -1,0 +1,115 @@
+package suites
+
+import (
+	g "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/presencekit/presencekit/client"
+)
+
+func describeGet(e *Env) {
+	g.Describe("Batch get", func() {
+		g.DescribeTable("limits usernames per call", refusals("GET-LIMIT-USERS"),
+			func(ctx g.SpecContext, over int, accepted bool) {
+				// Limit checks need a 200 and a valid body only: a server may
+				// leave out users it does not know (decision 11).
+				_, r, err := e.Client.GetPresence(ctx, e.User("get"), e.Users("t", e.Limits.GetMaxUsers+over))
+				if accepted {
+					Expect(e.OK(ctx, "GET-LIMIT-USERS", r, err)).To(Succeed())
+					return
+				}
+				Expect(e.Rejected(ctx, "GET-LIMIT-USERS", r, err, 400, "illegal_argument")).To(Succeed())
+			},
+			g.Entry("the maximum is accepted", 0, true),
+			g.Entry("one more is refused", 1, false),
+		)
+
+		g.DescribeTable("refuses an empty or missing usernames array", refusals("GET-USERS-NONEMPTY"),
+			func(ctx g.SpecContext, body string) {
+				r, err := e.Client.Do(ctx, "POST", "/users/"+e.User("get")+"/presence", nil, []byte(body), nil)
+				Expect(e.Rejected(ctx, "GET-USERS-NONEMPTY", r, err, 400, "illegal_argument")).To(Succeed())
+			},
+			g.Entry("empty array", `{"usernames":[]}`),
+			g.Entry("missing", `{}`),
+		)
+
+		g.It("answers one entry per requested user, in order, with its uid", rules("GET-ENTRY-PER-USER"), func(ctx g.SpecContext) {
+			users, ok := e.Known("t", 3)
+			if !ok {
+				g.Skip("--users lists fewer than 3 users")
+			}
+			users = []string{users[2], users[0], users[1]}
+			res, r, err := e.Client.GetPresence(ctx, e.User("get"), users)
+			Expect(e.OK(ctx, "GET-ENTRY-PER-USER", r, err)).To(Succeed())
+			uids := make([]string, len(res.Result))
+			for i, p := range res.Result {
+				uids[i] = p.UID
+			}
+			Expect(uids).To(Equal(users), "[GET-ENTRY-PER-USER] uids of the answer, in order")
+		})
+
+		g.It("creates no subscription", rules("GET-NO-SIDE-EFFECT"), func(ctx g.SpecContext) {
+			reader := e.User("get")
+			targets := e.Users("t", 2)
+			cleanupAfter(e, reader, targets) // in case the server subscribes
+			_, r, err := e.Client.GetPresence(ctx, reader, targets)
+			Expect(e.OK(ctx, "GET-NO-SIDE-EFFECT", r, err)).To(Succeed())
+			p, err := page(ctx, e, "GET-NO-SIDE-EFFECT", reader, client.Page(1, 10))
+			Expect(err).To(Succeed())
+			Expect(p.Sublist).To(BeEmpty(), "[GET-NO-SIDE-EFFECT] the reader's sublist after a batch get")
+		})
+
+		g.It("PROBE: records what batch get answers for a user the server may not know", rules("PROBE-UNKNOWN-USER"), func(ctx g.SpecContext) {
+			unknown := e.Cfg.UserPrefix + "-never-registered"
+			res, r, err := e.Client.GetPresence(ctx, e.User("get"), []string{unknown})
+			Expect(e.Valid(ctx, "PROBE-UNKNOWN-USER", r, err)).To(Succeed())
+			observed := "answered " + itoa(int64(r.Status))
+			if res != nil {
+				observed += ", " + itoa(int64(len(res.Result))) + " entries"
+			}
+			g.AddReportEntry("probe", observed, g.ReportEntryVisibilityFailureOrVerbose)
+		})
+	})
+}
+
+func describeGroup(e *Env) {
+	g.Describe("Group online count", func() {
+		var group string
+		online := -1
+		g.BeforeEach(func(ctx g.SpecContext) {
+			switch {
+			case e.Cfg.Group != "":
+				group, online = e.Cfg.Group, e.Cfg.GroupOnline
+			case e.HasAdmin():
+				members := e.Users("m", 5)
+				// Two members connected; a third only has an "online"
+				// presence status, which must not count (decision 9).
+				id, err := e.PrepareGroup(ctx, members, 2)
+				Expect(err).To(Succeed())
+				Expect(set(ctx, e, "GROUP-COUNT", members[2], "android_1", "1", "")).To(Succeed())
+				group, online = id, 2
+			default:
+				g.Skip("no --group and no mock admin API: the group rules need a prepared group")
+			}
+		})
+
+		g.It("counts the connected members", rules("GROUP-COUNT"), func(ctx g.SpecContext) {
+			res, r, err := e.Client.GroupOnlineCount(ctx, group, 1)
+			Expect(e.OK(ctx, "GROUP-COUNT", r, err)).To(Succeed())
+			if online >= 0 {
+				Expect(res.Result.Value).To(BeEquivalentTo(online), "[GROUP-COUNT] online members of the group")
+			}
+		})
+
+		g.It("refuses a query_type other than 0 or 1 with 400", refusals("GROUP-QUERY-TYPE"), func(ctx g.SpecContext) {
+			bad := int(2)
+			for _, q := range e.Limits.QueryTypes {
+				if int(q) >= bad {
+					bad = int(q) + 1
+				}
+			}
+			_, r, err := e.Client.GroupOnlineCount(ctx, group, bad)
+			Expect(e.Rejected(ctx, "GROUP-QUERY-TYPE", r, err, 400, "illegal_argument")).To(Succeed())
+		})
+	})
+}

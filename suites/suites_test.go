@@ -1,0 +1,145 @@
+package suites_test
+
+import (
+	"context"
+	"encoding/xml"
+	"flag"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	g "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/presencekit/presencekit/mock"
+	"github.com/presencekit/presencekit/spec"
+	"github.com/presencekit/presencekit/suites"
+)
+
+// binder holds the suite's flags on the test binary's command line:
+// go test ./suites -args --target=https://… --token=…
+var binder = suites.Bind(flag.CommandLine)
+
+// envBreak names the break mode a self-check child runs the mock with.
+const envBreak = "PRESENCEKIT_SELFCHECK_BREAK"
+
+// startMock serves a correct (or deliberately broken) mock on a loopback
+// port with the virtual clock and returns the config to reach it.
+func startMock(tb testing.TB, cfg suites.Config, doc *spec.Doc, breaks ...string) suites.Config {
+	tb.Helper()
+	mc := mock.DefaultConfig(doc.Limits())
+	mc.VirtualClock = true
+	mc.Breaks = breaks
+	srv, err := mock.New(mc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	tb.Cleanup(func() {
+		ts.Close()
+		_ = srv.Close()
+	})
+	cfg.Target = ts.URL
+	cfg.Token = mock.DefaultToken
+	cfg.ClientID, cfg.ClientSecret = mock.DefaultClientID, mock.DefaultClientSecret
+	cfg.AdminToken = mock.DefaultAdminToken
+	return cfg
+}
+
+// TestConformance runs the Ginkgo suite: against --target when given, else
+// against an embedded mock (broken in one way when the self-check asks).
+func TestConformance(t *testing.T) {
+	cfg, err := binder.Resolve(os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Target == "" {
+		var breaks []string
+		if b := os.Getenv(envBreak); b != "" {
+			breaks = strings.Split(b, ",")
+		}
+		cfg = startMock(t, cfg, doc, breaks...)
+	}
+	if os.Getenv(envBreak) == "" && cfg.ReportDir == suites.DefaultReportDir {
+		cfg.ReportDir = t.TempDir()
+	}
+	e, err := suites.NewEnv(context.Background(), cfg, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	suiteCfg, repCfg := g.GinkgoConfiguration()
+	suiteCfg, repCfg, err = suites.Configs(e.Cfg, suiteCfg, repCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res *suites.Result
+	suites.Register(e, func(r *suites.Result) { res = r })
+	RegisterFailHandler(g.Fail)
+	g.RunSpecs(t, "presencekit conformance", suiteCfg, repCfg)
+	if os.Getenv(envBreak) != "" {
+		return // a self-check child: the parent reads report.json
+	}
+	if res == nil {
+		if g.GinkgoParallelProcess() != 1 {
+			return // under ginkgo -p, process 1 reports for all
+		}
+		t.Fatal("the suite delivered no result")
+	}
+	var b strings.Builder
+	res.Summary(&b)
+	t.Log(b.String())
+	if c := res.Count(); c[suites.StateNA] > 0 {
+		t.Errorf("%d rules of the catalogue are checked by no spec", c[suites.StateNA])
+	}
+	if cfg.ReportDir != "" {
+		checkReports(t, cfg.ReportDir, res)
+	}
+}
+
+// checkReports pins that the CI artifacts are what CI tools read: junit.xml
+// parses with one test case per spec, report.html names every rule.
+func checkReports(t *testing.T, dir string, res *suites.Result) {
+	data, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var junit struct {
+		Suites []struct {
+			Tests int `xml:"tests,attr"`
+			Cases []struct {
+				Name string `xml:"name,attr"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(data, &junit); err != nil {
+		t.Fatalf("junit.xml does not parse: %v", err)
+	}
+	if len(junit.Suites) != 1 || len(junit.Suites[0].Cases) < len(res.Specs) {
+		t.Errorf("junit.xml: %d suites, want 1 with at least %d test cases", len(junit.Suites), len(res.Specs))
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range spec.Rules() {
+		if !strings.Contains(string(page), r.ID) {
+			t.Errorf("report.html lacks rule %s", r.ID)
+		}
+	}
+	for _, outside := range []string{"<script", "<link", "src=", "@import"} {
+		if strings.Contains(string(page), outside) {
+			t.Errorf("report.html is not self-contained: it has %q", outside)
+		}
+	}
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	os.Exit(m.Run())
+}
