@@ -8,7 +8,7 @@ FUZZTIME ?= 60s
 SPECTRAL ?= @stoplight/spectral-cli@6.16.3
 
 .DEFAULT_GOAL := help
-.PHONY: help build test lint lint-spec fuzz bench clean
+.PHONY: help build test lint lint-spec conform fuzz bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -23,6 +23,9 @@ test: ## Run every test with the race detector, then lint the embedded spec
 lint: ## Check formatting (gofmt) and run go vet
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+conform: ## Run the conformance suite against the embedded mock (reports in reports/)
+	$(GO) run ./cmd/presencekit conform
 
 lint-spec: ## Lint openapi.yaml with Spectral's OpenAPI rules (needs npm)
 	npx --yes $(SPECTRAL) lint --ruleset .spectral.yaml --fail-severity=warn openapi.yaml

@@ -1,7 +1,7 @@
-// Command presencekit keeps presence (online-status) REST APIs honest: it
-// lints the openapi.yaml contract and shows its limits and rule catalogue.
-// The conformance suite, the mock server, the load generator and the
-// validating proxy join it as they are built.
+// Command presencekit keeps presence (online-status) REST APIs honest: a
+// conformance gate (conform), a reference server (mock), and the contract's
+// own tools (spec). The load generator and the validating proxy join it as
+// they are built.
 //
 // Exit codes: 0 success, 1 the check failed (e.g. lint findings), 2 bad
 // usage or an input that cannot be read.
@@ -73,8 +73,8 @@ presencekit has four jobs:
   load      realistic concurrent presence traffic with honest latencies
   spec      the contract itself: lint it, show its limits and rules
 
-Available today: the spec commands and version. The other jobs are being
-built and will appear in the command list below when they exist.`,
+Run "presencekit conform" to check the embedded mock, or a server of yours
+with --target; "presencekit mock" serves the mock on its own.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
