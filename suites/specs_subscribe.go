@@ -109,7 +109,11 @@ func describeSubscribe(e *Env) {
 			}
 		})
 
-		g.It("forgets a subscription once it expires", rules("SUB-EXPIRES"), g.Serial, func(ctx g.SpecContext) {
+		expiresLabels := rules("SUB-EXPIRES")
+		if !e.Virtual() {
+			expiresLabels = append(expiresLabels, LabelSlow) // it waits on the real clock
+		}
+		g.It("forgets a subscription once it expires", expiresLabels, g.Serial, func(ctx g.SpecContext) {
 			sub := e.User("sub")
 			short, long := e.User("short"), e.User("long")
 			shortExpiry := max(e.Limits.ExpiryMin, 2)
