@@ -70,6 +70,21 @@ type failRecorder struct{ failed bool }
 
 func (f *failRecorder) Fail() { f.failed = true }
 
+// RunSpecs registers the suite bound to e and runs it, reporting to t (a
+// *testing.T, or a recorder outside go test), with Ginkgo's configuration
+// base (from -ginkgo.* flags under go test) adjusted by e.Cfg. res is nil
+// on the processes of ginkgo -p that do not report.
+func RunSpecs(t g.GinkgoTestingT, e *Env, base types.SuiteConfig, rep types.ReporterConfig) (res *Result, err error) {
+	base, rep, err = Configs(e.Cfg, base, rep)
+	if err != nil {
+		return nil, err
+	}
+	Register(e, func(r *Result) { res = r })
+	RegisterFailHandler(g.Fail)
+	g.RunSpecs(t, "presencekit conformance", base, rep)
+	return res, nil
+}
+
 // Run runs the suite in this process against e's target and returns the
 // result; the console gets Ginkgo's progress, then the failed-rules table
 // and the closing count. A process can run the suite once (Ginkgo).
@@ -78,14 +93,10 @@ func Run(_ context.Context, e *Env, console io.Writer, noColor bool) (*Result, e
 	repCfg.Succinct = true
 	repCfg.NoColor = noColor
 	suiteCfg.Timeout = time.Hour
-	suiteCfg, repCfg, err := Configs(e.Cfg, suiteCfg, repCfg)
+	res, err := RunSpecs(&failRecorder{}, e, suiteCfg, repCfg)
 	if err != nil {
 		return nil, err
 	}
-	var res *Result
-	Register(e, func(r *Result) { res = r })
-	RegisterFailHandler(g.Fail)
-	g.RunSpecs(&failRecorder{}, "presencekit conformance", suiteCfg, repCfg)
 	if res == nil {
 		return nil, fmt.Errorf("the suite produced no report")
 	}

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	g "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/presencekit/presencekit/mock"
 	"github.com/presencekit/presencekit/spec"
@@ -74,14 +73,10 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	suiteCfg, repCfg := g.GinkgoConfiguration()
-	suiteCfg, repCfg, err = suites.Configs(e.Cfg, suiteCfg, repCfg)
+	res, err := suites.RunSpecs(t, e, suiteCfg, repCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res *suites.Result
-	suites.Register(e, func(r *suites.Result) { res = r })
-	RegisterFailHandler(g.Fail)
-	g.RunSpecs(t, "presencekit conformance", suiteCfg, repCfg)
 	if os.Getenv(envBreak) != "" {
 		return // a self-check child: the parent reads report.json
 	}

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	g "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/presencekit/presencekit/internal/altserver"
 	"github.com/presencekit/presencekit/spec"
@@ -43,14 +42,10 @@ func TestSuitePassesAnIndependentServer(t *testing.T) {
 		t.Fatal("the independent server has no virtual clock; the suite must use the real one")
 	}
 	suiteCfg, repCfg := g.GinkgoConfiguration()
-	suiteCfg, repCfg, err = suites.Configs(e.Cfg, suiteCfg, repCfg)
+	res, err := suites.RunSpecs(t, e, suiteCfg, repCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res *suites.Result
-	suites.Register(e, func(r *suites.Result) { res = r })
-	RegisterFailHandler(g.Fail)
-	g.RunSpecs(t, "presencekit conformance against an independent server", suiteCfg, repCfg)
 	if res == nil {
 		t.Fatal("no result")
 	}
