@@ -1,0 +1,198 @@
+package loadgen
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/presencekit/presencekit/spec"
+)
+
+// Runner defaults, used by DefaultConfig and for zero Config fields.
+const (
+	// DefaultConnections is the keep-alive connections to the target.
+	DefaultConnections = 32
+	// DefaultTimeout bounds one request, and the drain after the last send
+	// or an interrupt.
+	DefaultTimeout = 10 * time.Second
+	// DefaultInterval is the length of a results interval and of a progress
+	// line when not on a terminal.
+	DefaultInterval = time.Second
+	// DefaultLateAfter is how long after its intended time a send counts as
+	// late. A millisecond is well above timer jitter on an idle machine and
+	// well below any latency worth reporting.
+	DefaultLateAfter = time.Millisecond
+	// DefaultDuration bounds a run when neither --duration nor --requests
+	// is given.
+	DefaultDuration = 30 * time.Second
+	// ArrivalConstant and ArrivalPoisson are the open loop's arrival
+	// processes.
+	ArrivalConstant = "constant"
+	// ArrivalPoisson: see ArrivalConstant.
+	ArrivalPoisson = "poisson"
+)
+
+// Config is one load run. Open loop when Rate or Stages (or Pacer) is set,
+// closed loop when Concurrency is.
+type Config struct {
+	// Target is the server's base URL (scheme, host, optional path prefix).
+	Target   string
+	Org, App string
+	// Token is sent as the bearer token; it never reaches Results.
+	Token string
+
+	Workload Workload
+
+	// Rate is the open loop's constant rate (or the stages' starting rate).
+	Rate float64
+	// Stages are linear ramps after Rate; the run ends with the last one.
+	Stages []Stage
+	// Arrival is ArrivalConstant or ArrivalPoisson.
+	Arrival string
+	// Pacer, when set, replaces Rate, Stages and Arrival.
+	Pacer Pacer
+	// Concurrency > 0 runs the closed loop: that many workers send back to
+	// back. Closed-loop latency is service time; only the open loop can
+	// show what a queue does to users arriving on their own schedule.
+	Concurrency int
+
+	// Connections is the size of the keep-alive pool; Workers the open
+	// loop's sending goroutines (default: Connections).
+	Connections, Workers int
+	// Duration and Requests bound the measured phase; either may be zero.
+	Duration time.Duration
+	Requests uint64
+	// Timeout bounds each request and the final drain.
+	Timeout time.Duration
+	// Interval is the results interval.
+	Interval time.Duration
+	// LateAfter is the late-send threshold.
+	LateAfter time.Duration
+
+	// Validate is the fraction of answers checked against Doc.
+	Validate float64
+	Doc      *spec.Doc
+
+	// Client is ClientFastHTTP or ClientNetHTTP.
+	Client string
+	// Setup runs the setup phase (the subscription graph) first.
+	Setup bool
+
+	// OnInterval, if set, is called from the collector after each interval
+	// (progress bars, plain lines). It must return quickly.
+	OnInterval func(Snapshot)
+}
+
+// DefaultConfig is the default run against target with the given limits.
+func DefaultConfig(target string, limits spec.Limits) Config {
+	return Config{
+		Target: target, Org: "org", App: "app", Workload: DefaultWorkload(limits),
+		Arrival: ArrivalConstant, Connections: DefaultConnections, Timeout: DefaultTimeout,
+		Interval: DefaultInterval, LateAfter: DefaultLateAfter, Client: DefaultClient, Setup: true,
+	}
+}
+
+// Snapshot is the state after an interval, for progress displays.
+type Snapshot struct {
+	// Elapsed since the measured phase started; Bound is Config.Duration.
+	Elapsed, Bound time.Duration
+	// Requests is Config.Requests; Done the requests completed so far.
+	Requests, Done uint64
+	// Errors and Late so far.
+	Errors, Late uint64
+	// Rate is completions per second in the last interval; Target the
+	// pacer's rate now (0 in the closed loop).
+	Rate, Target float64
+	// P99 is the last interval's corrected p99 over all operations.
+	P99 time.Duration
+}
+
+// ErrConfig is wrapped by configuration errors, so the CLI can exit 2.
+var ErrConfig = errors.New("invalid load configuration")
+
+func (c *Config) normalize() error {
+	if c.Connections <= 0 {
+		c.Connections = max(c.Concurrency, DefaultConnections)
+	}
+	if c.Workers <= 0 {
+		c.Workers = c.Connections
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.Interval <= 0 {
+		c.Interval = DefaultInterval
+	}
+	if c.LateAfter <= 0 {
+		c.LateAfter = DefaultLateAfter
+	}
+	if c.Arrival == "" {
+		c.Arrival = ArrivalConstant
+	}
+	if c.Client == "" {
+		c.Client = DefaultClient
+	}
+	open := c.Rate > 0 || len(c.Stages) > 0 || c.Pacer != nil
+	switch {
+	case open && c.Concurrency > 0:
+		return fmt.Errorf("%w: --rate/--stages (open loop) and --concurrency (closed loop) exclude each other", ErrConfig)
+	case !open && c.Concurrency <= 0:
+		return fmt.Errorf("%w: give --rate or --stages (open loop) or --concurrency (closed loop)", ErrConfig)
+	case c.Rate < 0:
+		return fmt.Errorf("%w: negative rate", ErrConfig)
+	case c.Arrival != ArrivalConstant && c.Arrival != ArrivalPoisson:
+		return fmt.Errorf("%w: arrival %q: want %s or %s", ErrConfig, c.Arrival, ArrivalConstant, ArrivalPoisson)
+	case c.Validate < 0 || c.Validate > 1:
+		return fmt.Errorf("%w: --validate %v: want a fraction in 0..1", ErrConfig, c.Validate)
+	case c.Validate > 0 && c.Doc == nil:
+		return fmt.Errorf("%w: --validate needs the spec", ErrConfig)
+	case c.Org == "" || c.App == "":
+		return fmt.Errorf("%w: org and app must not be empty", ErrConfig)
+	}
+	if c.Duration <= 0 && c.Requests == 0 && len(c.Stages) == 0 {
+		c.Duration = DefaultDuration
+	}
+	if len(c.Stages) > 0 && c.Duration <= 0 && c.Requests == 0 {
+		c.Duration = Stages{Start: c.Rate, Steps: c.Stages}.Total()
+	}
+	return nil
+}
+
+// pacer builds the open loop's pacer; nil for the closed loop.
+func (c *Config) pacer() Pacer {
+	if c.Pacer != nil || c.Concurrency > 0 {
+		return c.Pacer
+	}
+	var s Schedule = Constant{c.Rate}
+	if len(c.Stages) > 0 {
+		s = Stages{Start: c.Rate, Steps: c.Stages}
+	}
+	if c.Arrival == ArrivalPoisson {
+		return Poisson(s, c.Workload.Seed)
+	}
+	return Uniform(s)
+}
+
+func (c *Config) info() RunInfo {
+	ri := RunInfo{
+		Target: c.Target, Org: c.Org, App: c.App, Auth: "none", Mode: "open",
+		Rate: c.Rate, Arrival: c.Arrival, Concurrency: c.Concurrency,
+		Connections: c.Connections, Workers: c.Workers, Duration: c.Duration, Requests: c.Requests,
+		Timeout: c.Timeout, Users: c.Workload.Users, UserPrefix: c.Workload.UserPrefix,
+		Zipf: c.Workload.Zipf, Mix: c.Workload.Mix.String(), Batch: c.Workload.Batch.String(),
+		Seed: c.Workload.Seed, Shard: c.Workload.Shard.norm().String(), Validate: c.Validate, Client: c.Client,
+	}
+	if c.Token != "" {
+		ri.Auth = "token (redacted)"
+	}
+	if c.Concurrency > 0 {
+		ri.Mode, ri.Arrival, ri.Workers = "closed", "", c.Concurrency
+	}
+	for i, s := range c.Stages {
+		if i > 0 {
+			ri.Stages += ","
+		}
+		ri.Stages += s.Duration.String() + ":" + fmt.Sprint(s.Target)
+	}
+	return ri
+}

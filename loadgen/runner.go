@@ -1,0 +1,427 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/presencekit/presencekit/spec"
+)
+
+// minSleep: a hit due sooner than this is sent at once. Sleeping for a few
+// microseconds costs more CPU than it buys precision, and latency is
+// measured from the intended time anyway (an early send is never credited:
+// corrected latency is at least the service time).
+const minSleep = 50 * time.Microsecond
+
+// Run runs the setup phase (if configured) and the measured phase, and
+// returns their results. A cancelled ctx (SIGINT) stops sending, waits for
+// requests in flight (each bounded by Timeout) and returns the results so
+// far with Interrupted set and no error: the caller writes every output.
+func Run(ctx context.Context, cfg Config) (*Results, error) {
+	if err := cfg.normalize(); err != nil {
+		return nil, err
+	}
+	t, basePath, err := parseTarget(cfg.Target)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	cfg.Workload.PathPrefix = PathPrefixFor(basePath, cfg.Org, cfg.App)
+	if err := cfg.Workload.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	t.conns, t.timeout = cfg.Connections, cfg.Timeout
+	if cfg.Token != "" {
+		t.auth = "Bearer " + cfg.Token
+	}
+	pool, err := newSenderPool(cfg.Client, t)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	defer pool.close()
+	r := &run{cfg: cfg, pool: pool}
+	if cfg.Validate > 0 {
+		if r.routes, err = routes(cfg.Doc, &cfg.Workload); err != nil {
+			return nil, err
+		}
+	}
+	res := &Results{Schema: SchemaVersion, Interval: cfg.Interval, Unit: "us", Config: cfg.info(),
+		Shards: []string{cfg.Workload.Shard.norm().String()}}
+	if cfg.Setup && cfg.Workload.SetupSize() > 0 {
+		if res.Setup, err = r.setup(ctx); err != nil {
+			return nil, err
+		}
+		if ctx.Err() != nil {
+			res.Interrupted = true
+			return res, nil
+		}
+	}
+	if err := r.measure(ctx, res); err != nil {
+		return nil, err
+	}
+	res.Interrupted = ctx.Err() != nil
+	return res, nil
+}
+
+// routes routes one sample request of each operation, so validation under
+// load never routes again.
+func routes(doc *spec.Doc, w *Workload) ([NumOps]*spec.Route, error) {
+	var out [NumOps]*spec.Route
+	b := w.NewBuilder()
+	var req Request
+	for o := Op(0); o < NumOps; o++ {
+		b.build(o, 0, 0, &req)
+		path, _, _ := strings.Cut(string(req.URI), "?")
+		rt, err := doc.Route(req.Method, path)
+		if err != nil {
+			return out, fmt.Errorf("validate: route %s: %w", o, err)
+		}
+		out[o] = rt
+	}
+	return out, nil
+}
+
+type run struct {
+	cfg    Config
+	pool   senderPool
+	routes [NumOps]*spec.Route
+}
+
+// worker is one sending goroutine's state: its sender, recorder and the
+// scratch it reuses for every request.
+type worker struct {
+	r     *run
+	s     sender
+	rec   *recorder
+	ex    exchange
+	kinds map[string]string
+	rng   *rand.Rand
+	hdr   http.Header
+}
+
+func (r *run) newWorker(i int, rec *recorder) *worker {
+	return &worker{r: r, s: r.pool.newSender(), rec: rec, kinds: map[string]string{},
+		rng: rand.New(rand.NewPCG(r.cfg.Workload.Seed, uint64(i)+1)), hdr: http.Header{}}
+}
+
+// do sends one request intended to leave at intended and records it.
+func (w *worker) do(ctx context.Context, req *Request, intended time.Time) {
+	begin := time.Now()
+	err := w.s.send(req, w.r.cfg.Timeout, &w.ex)
+	end := time.Now()
+	service := end.Sub(begin)
+	corrected := max(end.Sub(intended), service)
+	var kind string
+	if err != nil {
+		kind = classify(err)
+	} else {
+		kind = statusKind(w.ex.status, w.ex.body, w.kinds)
+	}
+	w.rec.record(req.Op, corrected, service, w.ex.status, kind, begin.Sub(intended) > w.r.cfg.LateAfter)
+	if err == nil && w.r.cfg.Validate > 0 && w.rng.Float64() < w.r.cfg.Validate && w.r.routes[req.Op] != nil {
+		w.hdr.Set("Content-Type", w.ex.contentType)
+		msg := ""
+		if verr := w.r.cfg.Doc.ValidateResponseFor(ctx, w.r.routes[req.Op], w.ex.status, w.hdr, w.ex.body); verr != nil {
+			msg = verr.Error()
+		}
+		w.rec.validated(req.Op, msg)
+	}
+}
+
+// closedLoop runs n workers that each send back to back until limit
+// requests (0: no limit) or the deadline (zero: none) or ctx.
+func (r *run) closedLoop(ctx context.Context, recs []*recorder, limit uint64, deadline time.Time,
+	build func(b *Builder, seq uint64, req *Request)) {
+	var next atomic.Uint64
+	var wg sync.WaitGroup
+	for i, rec := range recs {
+		wg.Go(func() {
+			w := r.newWorker(i, rec)
+			b := r.cfg.Workload.NewBuilder()
+			var req Request
+			for ctx.Err() == nil {
+				seq := next.Add(1) - 1
+				if limit > 0 && seq >= limit {
+					return
+				}
+				build(b, seq, &req)
+				now := time.Now()
+				if !deadline.IsZero() && !now.Before(deadline) {
+					return
+				}
+				w.do(ctx, &req, now)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// setup builds the subscription graph closed-loop over the connections.
+func (r *run) setup(ctx context.Context) (*Phase, error) {
+	recs := make([]*recorder, r.cfg.Connections)
+	for i := range recs {
+		recs[i] = newRecorder()
+	}
+	start := time.Now()
+	r.closedLoop(ctx, recs, uint64(r.cfg.Workload.SetupSize()), time.Time{},
+		func(b *Builder, seq uint64, req *Request) { b.BuildSetup(int(seq), req) })
+	var accs [NumOps]*opAcc
+	for i := range accs {
+		accs[i] = newOpAcc()
+	}
+	for _, rec := range recs {
+		rec.drainInto(&accs, nil)
+	}
+	ph := &Phase{Elapsed: time.Since(start), Ops: map[string]*OpInterval{}}
+	for o, a := range accs {
+		if a.count == 0 {
+			continue
+		}
+		oi, err := a.encode()
+		if err != nil {
+			return nil, err
+		}
+		ph.Ops[Op(o).ID()] = oi
+	}
+	return ph, nil
+}
+
+// measure runs the measured phase with a collector cutting intervals.
+func (r *run) measure(ctx context.Context, res *Results) error {
+	n := r.cfg.Workers
+	if r.cfg.Concurrency > 0 {
+		n = r.cfg.Concurrency
+	}
+	recs := make([]*recorder, n)
+	for i := range recs {
+		recs[i] = newRecorder()
+	}
+	pacer := r.cfg.pacer()
+	col := newCollector(recs, r.cfg, res, pacer)
+	start := time.Now()
+	res.Started = start
+	col.start = start
+	stopCol := make(chan struct{})
+	colDone := make(chan error, 1)
+	go func() { colDone <- col.loop(stopCol) }()
+
+	var dropped atomic.Uint64
+	if pacer == nil {
+		var deadline time.Time
+		if r.cfg.Duration > 0 {
+			deadline = start.Add(r.cfg.Duration)
+		}
+		r.closedLoop(ctx, recs, r.cfg.Requests, deadline,
+			func(b *Builder, seq uint64, req *Request) { b.Build(seq, req) })
+	} else {
+		res.Expected = r.openLoop(ctx, recs, pacer, start, &dropped)
+	}
+	res.Elapsed = time.Since(start)
+	res.Dropped = dropped.Load()
+	close(stopCol)
+	if err := <-colDone; err != nil {
+		return err
+	}
+	res.Validation = col.validation()
+	for _, iv := range res.Intervals {
+		for _, o := range iv.Ops {
+			res.Sent += o.Count
+		}
+	}
+	return nil
+}
+
+type job struct {
+	req      Request
+	intended time.Time
+}
+
+// openLoop schedules hits by the pacer onto a fixed pool of workers and
+// returns how many hits the pacer scheduled within the run.
+func (r *run) openLoop(ctx context.Context, recs []*recorder, pacer Pacer, start time.Time, dropped *atomic.Uint64) uint64 {
+	// Sending stops at the duration plus one timeout: hits queued behind a
+	// stalled target are dropped (and counted) rather than sent forever.
+	sendCtx, cancel := ctx, context.CancelFunc(func() {})
+	if r.cfg.Duration > 0 {
+		sendCtx, cancel = context.WithDeadline(ctx, start.Add(r.cfg.Duration+r.cfg.Timeout))
+	}
+	defer cancel()
+	n := len(recs)
+	jobs := make(chan *job, n)
+	free := make(chan *job, 2*n+1)
+	for range cap(free) {
+		free <- &job{}
+	}
+	var wg sync.WaitGroup
+	for i, rec := range recs {
+		wg.Go(func() {
+			w := r.newWorker(i, rec)
+			for j := range jobs {
+				if sendCtx.Err() != nil {
+					dropped.Add(1)
+				} else {
+					w.do(sendCtx, &j.req, j.intended)
+				}
+				free <- j
+			}
+		})
+	}
+
+	b := r.cfg.Workload.NewBuilder()
+	var hits uint64
+	var endAt time.Duration
+loop:
+	for {
+		if r.cfg.Requests > 0 && hits >= r.cfg.Requests {
+			break
+		}
+		wait, stop := pacer.Pace(time.Since(start), hits)
+		intended := time.Since(start) + wait
+		if stop || r.cfg.Duration > 0 && intended >= r.cfg.Duration {
+			break
+		}
+		var j *job
+		select {
+		case j = <-free:
+		case <-ctx.Done():
+			break loop
+		}
+		// Build before waiting: preparing a request never delays its send.
+		b.Build(hits, &j.req)
+		j.intended = start.Add(intended)
+		if time.Until(j.intended) > minSleep {
+			sleepUntil(ctx, j.intended)
+			if ctx.Err() != nil {
+				free <- j
+				break loop
+			}
+		}
+		select {
+		case jobs <- j:
+		case <-ctx.Done():
+			free <- j
+			break loop
+		}
+		hits++
+	}
+	endAt = time.Since(start)
+	if r.cfg.Duration > 0 && ctx.Err() == nil {
+		endAt = r.cfg.Duration
+	}
+	close(jobs)
+	wg.Wait()
+	// Count what the pacer scheduled up to the end but was never sent, so
+	// the achieved fraction of the target rate is honest.
+	sent := hits
+	for extra := 0; extra < 1<<26; extra++ {
+		if r.cfg.Requests > 0 && hits >= r.cfg.Requests {
+			break
+		}
+		wait, stop := pacer.Pace(endAt, hits)
+		if stop || endAt+wait >= endAt {
+			break
+		}
+		hits++
+	}
+	dropped.Add(hits - sent)
+	return hits
+}
+
+// collector cuts intervals: it drains every recorder into dense
+// accumulators, encodes them into Results and tells progress.
+type collector struct {
+	recs  []*recorder
+	cfg   Config
+	res   *Results
+	rater Rater
+	start time.Time
+	last  time.Duration
+	accs  [NumOps]*opAcc
+	val   [NumOps]Validation
+	all   *hdr.Histogram
+	snap  Snapshot
+}
+
+func newCollector(recs []*recorder, cfg Config, res *Results, p Pacer) *collector {
+	c := &collector{recs: recs, cfg: cfg, res: res, all: NewHist(),
+		snap: Snapshot{Bound: cfg.Duration, Requests: cfg.Requests}}
+	c.rater, _ = p.(Rater)
+	for i := range c.accs {
+		c.accs[i] = newOpAcc()
+	}
+	return c
+}
+
+func (c *collector) loop(stop <-chan struct{}) error {
+	tick := time.NewTicker(c.cfg.Interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			if err := c.collect(time.Since(c.start)); err != nil {
+				return err
+			}
+		case <-stop:
+			return c.collect(time.Since(c.start))
+		}
+	}
+}
+
+func (c *collector) collect(now time.Duration) error {
+	for _, r := range c.recs {
+		r.drainInto(&c.accs, &c.val)
+	}
+	iv := Interval{Start: c.last, End: now, Ops: map[string]*OpInterval{}}
+	c.all.Reset()
+	var done uint64
+	for o, a := range c.accs {
+		if a.count == 0 {
+			continue
+		}
+		oi, err := a.encode()
+		if err != nil {
+			return err
+		}
+		iv.Ops[Op(o).ID()] = oi
+		done += a.count
+		c.snap.Errors += oi.ErrorCount()
+		c.snap.Late += a.late
+		c.all.Merge(a.corrected)
+		a.reset()
+	}
+	c.res.Intervals = append(c.res.Intervals, iv)
+	c.snap.Done += done
+	c.snap.Elapsed = now
+	if d := (now - c.last).Seconds(); d > 0 {
+		c.snap.Rate = float64(done) / d
+	}
+	if c.rater != nil {
+		c.snap.Target = c.rater.Rate(now)
+	}
+	c.snap.P99 = time.Duration(c.all.ValueAtQuantile(99)) * time.Microsecond
+	c.last = now
+	if c.cfg.OnInterval != nil {
+		c.cfg.OnInterval(c.snap)
+	}
+	return nil
+}
+
+func (c *collector) validation() map[string]*Validation {
+	if c.cfg.Validate <= 0 {
+		return nil
+	}
+	out := map[string]*Validation{}
+	for o, v := range c.val {
+		if v.Checked > 0 {
+			out[Op(o).ID()] = &v
+		}
+	}
+	return out
+}

@@ -1,0 +1,394 @@
+package loadgen
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/presencekit/presencekit/spec"
+)
+
+// Workload defaults, used by DefaultWorkload.
+const (
+	// DefaultUsers is the population size: big enough for realistic Zipf
+	// skew, small enough that the setup phase takes seconds.
+	DefaultUsers = 10000
+	// DefaultUserPrefix names load users apart from real ones.
+	DefaultUserPrefix = "pkload_"
+	// DefaultZipf is the Zipf exponent s of target popularity (s > 1);
+	// 1.1 gives the long-tailed "a few celebrities" shape of social graphs.
+	DefaultZipf = 1.1
+	// DefaultBatchMin and DefaultBatchMax bound the users per batch request.
+	DefaultBatchMin = 1
+	// DefaultBatchMax: see DefaultBatchMin.
+	DefaultBatchMax = 20
+	// DefaultGroups is how many group IDs getGroupOnlineCount spreads over.
+	DefaultGroups = 100
+	// DefaultSetupSubs is how many subscriptions each acting user gets in
+	// the setup phase, so sublist and unsubscribe find something.
+	DefaultSetupSubs = 10
+)
+
+// Workload is the model of a presence app's traffic. It is immutable once
+// Validate has passed and safe to share; each goroutine builds requests
+// with its own Builder.
+type Workload struct {
+	// Users is the population; user k is named UserPrefix+k.
+	Users      int
+	UserPrefix string
+	// Zipf is the exponent s (> 1) of target popularity: user 0 is the most
+	// popular target, user k is about (k+1)^-s as popular.
+	Zipf float64
+	// Mix weighs the operations.
+	Mix Mix
+	// Batch is the range of users per batch request; each operation's
+	// range is clamped to the contract's limit for it.
+	Batch Range
+	// Groups is the number of group IDs asked for online counts.
+	Groups int
+	// SetupSubs is the subscriptions per acting user in the setup phase.
+	SetupSubs int
+	// Limits are the contract's limits (spec.Doc.Limits): batches, expiry,
+	// page sizes, ext length and query types never leave them.
+	Limits spec.Limits
+	// Shard partitions the acting users between generators.
+	Shard Shard
+	// Seed makes the request stream reproducible.
+	Seed uint64
+	// PathPrefix is the escaped path up to and including /{org}/{app}.
+	PathPrefix string
+}
+
+// DefaultWorkload returns the default model for the given limits.
+func DefaultWorkload(limits spec.Limits) Workload {
+	m, _ := ParseMix(DefaultMix) // a constant known to parse
+	return Workload{
+		Users: DefaultUsers, UserPrefix: DefaultUserPrefix, Zipf: DefaultZipf, Mix: m,
+		Batch: Range{DefaultBatchMin, DefaultBatchMax}, Groups: DefaultGroups,
+		SetupSubs: DefaultSetupSubs, Limits: limits, Seed: 1, PathPrefix: "/org/app",
+	}
+}
+
+// PathPrefixFor returns the escaped path prefix of an {org}/{app} under a
+// base URL's path, as Workload.PathPrefix wants it.
+func PathPrefixFor(basePath, org, app string) string {
+	return strings.TrimRight(basePath, "/") + "/" + url.PathEscape(org) + "/" + url.PathEscape(app)
+}
+
+// Validate checks the model against itself and the contract.
+func (w *Workload) Validate() error {
+	l := w.Limits
+	switch {
+	case w.Users < 2:
+		return fmt.Errorf("workload: %d users: need at least 2 (nobody subscribes to themself)", w.Users)
+	case w.Zipf <= 1:
+		return fmt.Errorf("workload: zipf exponent %v: must be greater than 1", w.Zipf)
+	case w.Batch.Min < 1 || w.Batch.Max < w.Batch.Min:
+		return fmt.Errorf("workload: batch %s: want 1 <= min <= max", w.Batch)
+	case l.SubscribeMaxUsers < 1 || l.GetMaxUsers < 1 || l.UnsubscribeMaxUsers < 1:
+		return fmt.Errorf("workload: the spec's user-list limits are missing (%+v)", l)
+	case l.PageSizeMax < 1 || l.ExpiryMax < 1 || len(l.QueryTypes) == 0:
+		return fmt.Errorf("workload: the spec's page, expiry or query_type limits are missing")
+	case w.Groups < 1:
+		return fmt.Errorf("workload: %d groups: need at least 1", w.Groups)
+	case w.SetupSubs < 0:
+		return fmt.Errorf("workload: negative setup subscriptions")
+	}
+	total := 0
+	for _, v := range w.Mix {
+		if v < 0 {
+			return fmt.Errorf("workload: negative weight in mix %s", w.Mix)
+		}
+		total += v
+	}
+	if total == 0 {
+		return fmt.Errorf("workload: the mix has no positive weight")
+	}
+	if s := w.Shard.norm(); s.Index < 0 || s.Index >= s.Count || s.Size(w.Users) == 0 {
+		return fmt.Errorf("workload: shard %s of %d users acts for nobody", s, w.Users)
+	}
+	if w.PathPrefix == "" || w.PathPrefix[0] != '/' {
+		return fmt.Errorf("workload: path prefix %q must start with /", w.PathPrefix)
+	}
+	return nil
+}
+
+// batchLimit is the contract's cap on an operation's user list, further
+// capped by the population (targets are distinct and never the actor).
+func (w *Workload) batchRange(o Op) Range {
+	lim := w.Users - 1
+	switch o {
+	case OpGet:
+		lim = min(lim, w.Limits.GetMaxUsers)
+	case OpSub:
+		lim = min(lim, w.Limits.SubscribeMaxUsers)
+	case OpUnsub:
+		lim = min(lim, w.Limits.UnsubscribeMaxUsers)
+	}
+	lo := max(min(w.Batch.Min, lim), max(w.Limits.MinUsers, 1))
+	return Range{min(lo, lim), max(min(w.Batch.Max, lim), min(lo, lim))}
+}
+
+// Request is one prepared request: everything the sender needs, as bytes
+// built before the send time so building never delays a send.
+type Request struct {
+	Op  Op
+	Seq uint64
+	// Method is one of the net/http method constants.
+	Method string
+	// URI is the escaped path and query.
+	URI []byte
+	// Body is the JSON body; nil for GET.
+	Body []byte
+	// JSON says to send Content-Type: application/json (every body, and
+	// listSubscriptions, whose document lists it as required on a GET).
+	JSON bool
+}
+
+// Builder builds the workload's requests into reusable buffers. It is not
+// safe for concurrent use: give each goroutine its own (NewBuilder).
+type Builder struct {
+	w      *Workload
+	pcg    *rand.PCG
+	r      *rand.Rand
+	zipf   *rand.Zipf
+	cum    [NumOps]int // cumulative mix weights
+	total  int
+	picked []int // targets of the current batch, for dedup
+	prefix string
+	user   string // JSON-escaped UserPrefix without quotes
+	userP  string // path-escaped UserPrefix
+}
+
+// NewBuilder returns a Builder. The Workload must have passed Validate.
+func (w *Workload) NewBuilder() *Builder {
+	b := &Builder{w: w, pcg: rand.NewPCG(w.Seed, 0), prefix: w.PathPrefix}
+	b.r = rand.New(b.pcg)
+	b.zipf = rand.NewZipf(b.r, w.Zipf, 1, uint64(w.Users-1))
+	for o := Op(0); o < NumOps; o++ {
+		b.total += w.Mix[o]
+		b.cum[o] = b.total
+	}
+	q, _ := json.Marshal(w.UserPrefix) // a string always marshals
+	b.user = string(q[1 : len(q)-1])
+	b.userP = url.PathEscape(w.UserPrefix)
+	return b
+}
+
+// Build fills dst with request number seq of the stream. The result
+// depends only on the Workload and seq, never on which goroutine builds it
+// or in what order, which is what makes a seed reproduce a run.
+func (b *Builder) Build(seq uint64, dst *Request) {
+	s := b.w.Shard.norm()
+	// Interleave the shards' sequences so two shards never share a stream.
+	b.pcg.Seed(b.w.Seed, seq*uint64(s.Count)+uint64(s.Index))
+	pick := b.r.IntN(b.total)
+	op := Op(0)
+	for pick >= b.cum[op] {
+		op++
+	}
+	actor := s.User(b.r.IntN(s.Size(b.w.Users)))
+	b.build(op, seq, actor, dst)
+}
+
+// SetupSize is how many requests the setup phase sends: one subscribe per
+// acting user, none when SetupSubs is zero.
+func (w *Workload) SetupSize() int {
+	if w.SetupSubs == 0 {
+		return 0
+	}
+	return w.Shard.Size(w.Users)
+}
+
+// BuildSetup fills dst with setup request k: acting user k subscribes to
+// SetupSubs Zipf-popular targets, building the subscription graph the
+// measured phase reads and changes.
+func (b *Builder) BuildSetup(k int, dst *Request) {
+	s := b.w.Shard.norm()
+	// A second stream, apart from Build's: the high bit never occurs there
+	// for realistic sequence numbers.
+	b.pcg.Seed(b.w.Seed^0x9e3779b97f4a7c15, uint64(s.User(k)))
+	actor := s.User(k)
+	n := min(b.w.SetupSubs, b.w.Limits.SubscribeMaxUsers, b.w.Users-1)
+	dst.Op, dst.Seq, dst.Method, dst.JSON = OpSub, uint64(k), "POST", true
+	dst.URI = b.userPath(dst.URI[:0], actor)
+	dst.URI = append(dst.URI, '/')
+	dst.URI = strconv.AppendInt(dst.URI, b.expiry(), 10)
+	dst.Body = b.userList(append(dst.Body[:0], `{"usernames":`...), actor, n)
+	dst.Body = append(dst.Body, '}')
+}
+
+func (b *Builder) build(op Op, seq uint64, actor int, dst *Request) {
+	dst.Op, dst.Seq, dst.JSON = op, seq, true
+	dst.Body = dst.Body[:0]
+	uri := dst.URI[:0]
+	switch op {
+	case OpGet:
+		dst.Method = "POST"
+		uri = b.userPath(uri, actor)
+		dst.Body = b.userList(append(dst.Body, `{"usernames":`...), actor, b.batch(op))
+		dst.Body = append(dst.Body, '}')
+	case OpSet:
+		dst.Method = "POST"
+		uri = b.userPath(uri, actor)
+		uri = append(uri, '/')
+		uri = append(uri, resourceType(b.r.IntN(4))...)
+		uri = append(uri, '_')
+		uri = strconv.AppendInt(uri, int64(1+b.r.IntN(3)), 10)
+		uri = append(uri, '/')
+		uri = append(uri, status(b.r.IntN(100))...)
+		dst.Body = b.ext(append(dst.Body, `{"ext":"`...))
+		dst.Body = append(dst.Body, `"}`...)
+	case OpSub:
+		dst.Method = "POST"
+		uri = b.userPath(uri, actor)
+		uri = append(uri, '/')
+		uri = strconv.AppendInt(uri, b.expiry(), 10)
+		dst.Body = b.userList(append(dst.Body, `{"usernames":`...), actor, b.batch(op))
+		dst.Body = append(dst.Body, '}')
+	case OpSublist:
+		dst.Method = "GET"
+		uri = b.userPath(uri, actor)
+		uri = append(uri, "/sublist?pageNum="...)
+		pn := max(b.w.Limits.PageNumMin, 1)
+		if b.r.IntN(5) == 0 { // most apps read the first page only
+			pn += 1 + b.r.IntN(2)
+		}
+		uri = strconv.AppendInt(uri, int64(pn), 10)
+		uri = append(uri, "&pageSize="...)
+		sizes := [...]int{20, 50, 100}
+		ps := max(min(sizes[b.r.IntN(len(sizes))], b.w.Limits.PageSizeMax), b.w.Limits.PageSizeMin, 1)
+		uri = strconv.AppendInt(uri, int64(ps), 10)
+		dst.Body = nil
+	case OpUnsub:
+		dst.Method = "DELETE"
+		uri = b.userPath(uri, actor)
+		// Both body forms are valid; the vendor's SDK sends the bare array.
+		if b.r.IntN(10) < 3 {
+			dst.Body = b.userList(dst.Body, actor, b.batch(op))
+		} else {
+			dst.Body = b.userList(append(dst.Body, `{"users":`...), actor, b.batch(op))
+			dst.Body = append(dst.Body, '}')
+		}
+	case OpGroup:
+		dst.Method, dst.JSON = "GET", false
+		uri = append(uri, b.prefix...)
+		uri = append(uri, "/presence/online/"...)
+		uri = append(uri, b.userP...)
+		uri = append(uri, "group"...)
+		uri = strconv.AppendInt(uri, int64(b.r.IntN(b.w.Groups)), 10)
+		uri = append(uri, "/type/"...)
+		qt := b.w.Limits.QueryTypes[0]
+		if slices.Contains(b.w.Limits.QueryTypes, 1) { // the documented value
+			qt = 1
+		}
+		uri = strconv.AppendInt(uri, qt, 10)
+		dst.Body = nil
+	}
+	dst.URI = uri
+}
+
+func (b *Builder) userPath(uri []byte, u int) []byte {
+	uri = append(uri, b.prefix...)
+	uri = append(uri, "/users/"...)
+	uri = append(uri, b.userP...)
+	uri = strconv.AppendInt(uri, int64(u), 10)
+	return append(uri, "/presence"...)
+}
+
+func (b *Builder) batch(o Op) int {
+	r := b.w.batchRange(o)
+	return r.Min + b.r.IntN(r.Max-r.Min+1)
+}
+
+// userList appends a JSON array of n distinct Zipf-popular targets other
+// than actor.
+func (b *Builder) userList(dst []byte, actor, n int) []byte {
+	b.picked = b.picked[:0]
+	dst = append(dst, '[')
+	for tries := 0; len(b.picked) < n && tries < 8*n+16; tries++ {
+		t := int(b.zipf.Uint64())
+		if t == actor || slices.Contains(b.picked, t) {
+			continue
+		}
+		b.picked = append(b.picked, t)
+		if len(b.picked) > 1 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '"')
+		dst = append(dst, b.user...)
+		dst = strconv.AppendInt(dst, int64(t), 10)
+		dst = append(dst, '"')
+	}
+	// The Zipf head is small; top up with uniform picks if it ran dry.
+	for len(b.picked) < n {
+		t := b.r.IntN(b.w.Users)
+		if t == actor || slices.Contains(b.picked, t) {
+			continue
+		}
+		b.picked = append(b.picked, t)
+		if len(b.picked) > 1 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '"')
+		dst = append(dst, b.user...)
+		dst = strconv.AppendInt(dst, int64(t), 10)
+		dst = append(dst, '"')
+	}
+	return append(dst, ']')
+}
+
+// expiry is a subscription length: an hour to a day, inside the contract.
+func (b *Builder) expiry() int64 {
+	lo := max(b.w.Limits.ExpiryMin, 1)
+	hi := b.w.Limits.ExpiryMax
+	lo, hi = min(max(lo, 3600), hi), min(hi, 86400)
+	if hi < lo {
+		hi = lo
+	}
+	return lo + b.r.Int64N(hi-lo+1)
+}
+
+// ext appends an extension text of a realistic length, within the limit.
+func (b *Builder) ext(dst []byte) []byte {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789 "
+	n := 4 + b.r.IntN(60)
+	if lim := b.w.Limits.ExtMaxBytes; lim > 0 {
+		n = min(n, lim)
+	}
+	for range n {
+		dst = append(dst, alphabet[b.r.IntN(len(alphabet))])
+	}
+	return dst
+}
+
+func resourceType(i int) string {
+	switch i {
+	case 0:
+		return "android"
+	case 1:
+		return "ios"
+	case 2:
+		return "web"
+	}
+	return "pc"
+}
+
+// status draws a status: mostly online and offline, some custom ones.
+func status(p int) string {
+	switch {
+	case p < 45:
+		return "1"
+	case p < 80:
+		return "0"
+	case p < 88:
+		return "busy"
+	case p < 95:
+		return "away"
+	}
+	return "dnd"
+}
