@@ -3,6 +3,7 @@ package loadgen
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/url"
 	"slices"
@@ -61,6 +62,10 @@ type Workload struct {
 	Seed uint64
 	// PathPrefix is the escaped path up to and including /{org}/{app}.
 	PathPrefix string
+
+	// cdf is the cumulative popularity of targets 0..Users-1, built by
+	// Validate and shared read-only by every Builder.
+	cdf []float64
 }
 
 // DefaultWorkload returns the default model for the given limits.
@@ -114,6 +119,7 @@ func (w *Workload) Validate() error {
 	if w.PathPrefix == "" || w.PathPrefix[0] != '/' {
 		return fmt.Errorf("workload: path prefix %q must start with /", w.PathPrefix)
 	}
+	w.cdf = zipfCDF(w.Users, w.Zipf)
 	return nil
 }
 
@@ -155,7 +161,7 @@ type Builder struct {
 	w      *Workload
 	pcg    *rand.PCG
 	r      *rand.Rand
-	zipf   *rand.Zipf
+	zipf   []float64   // the Workload's popularity CDF
 	cum    [NumOps]int // cumulative mix weights
 	total  int
 	picked []int // targets of the current batch, for dedup
@@ -168,7 +174,10 @@ type Builder struct {
 func (w *Workload) NewBuilder() *Builder {
 	b := &Builder{w: w, pcg: rand.NewPCG(w.Seed, 0), prefix: w.PathPrefix}
 	b.r = rand.New(b.pcg)
-	b.zipf = rand.NewZipf(b.r, w.Zipf, 1, uint64(w.Users-1))
+	b.zipf = w.cdf
+	if len(b.zipf) != w.Users {
+		b.zipf = zipfCDF(w.Users, w.Zipf) // Validate was skipped: build it here
+	}
 	for o := Op(0); o < NumOps; o++ {
 		b.total += w.Mix[o]
 		b.cum[o] = b.total
@@ -311,7 +320,7 @@ func (b *Builder) userList(dst []byte, actor, n int) []byte {
 	b.picked = b.picked[:0]
 	dst = append(dst, '[')
 	for tries := 0; len(b.picked) < n && tries < 8*n+16; tries++ {
-		t := int(b.zipf.Uint64())
+		t := b.popular()
 		if t == actor || slices.Contains(b.picked, t) {
 			continue
 		}
@@ -391,4 +400,28 @@ func status(p int) string {
 		return "away"
 	}
 	return "dnd"
+}
+
+// zipfCDF is the cumulative distribution of a Zipf law over n targets:
+// target k weighs (k+1)^-s, the law math/rand/v2's Zipf draws with v = 1.
+// Sampling it is one uniform draw and a binary search, where rand.Zipf
+// pays a logarithm and an exponential per draw on the hot path.
+func zipfCDF(n int, s float64) []float64 {
+	cdf := make([]float64, n)
+	sum := 0.0
+	for k := range cdf {
+		sum += math.Pow(float64(k+1), -s)
+		cdf[k] = sum
+	}
+	for k := range cdf {
+		cdf[k] /= sum
+	}
+	return cdf
+}
+
+// popular draws a target by Zipf popularity.
+func (b *Builder) popular() int {
+	u := b.r.Float64()
+	k, _ := slices.BinarySearch(b.zipf, u)
+	return min(k, len(b.zipf)-1)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -220,5 +221,31 @@ func BenchmarkBuild(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		bl.Build(uint64(i), &r)
+	}
+}
+
+// TestZipfPopularity pins the sampler to the law: target k is drawn in
+// proportion to (k+1)^-s. Fixed seed, so the test cannot flake.
+func TestZipfPopularity(t *testing.T) {
+	w := DefaultWorkload(testDoc(t).Limits())
+	w.Users, w.Zipf = 1000, 1.1
+	if err := w.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	b := w.NewBuilder()
+	const draws = 200000
+	counts := make([]int, w.Users)
+	for range draws {
+		counts[b.popular()]++
+	}
+	norm := 0.0
+	for k := range w.Users {
+		norm += math.Pow(float64(k+1), -w.Zipf)
+	}
+	for _, k := range []int{0, 1, 9, 99} {
+		want := math.Pow(float64(k+1), -w.Zipf) / norm * draws
+		if got := float64(counts[k]); math.Abs(got-want) > 5*math.Sqrt(want) {
+			t.Errorf("target %d drawn %v times, want %.0f ± %.0f", k, got, want, 5*math.Sqrt(want))
+		}
 	}
 }
