@@ -16,8 +16,11 @@ help: ## List the targets
 build: ## Build the CLI into bin/presencekit
 	$(GO) build -o $(BIN) ./cmd/presencekit
 
-test: ## Run every test with the race detector, then lint the embedded spec
-	$(GO) test -race ./...
+test: ## Run every test with the race detector (the suite's self-check included), then lint the embedded spec
+	@mkdir -p reports
+	PRESENCEKIT_SELFCHECK_TABLE=$(CURDIR)/reports/selfcheck.txt $(GO) test -race ./...
+	@echo "conformance self-check (the suite against the mock broken one rule at a time):"
+	@cat reports/selfcheck.txt
 	$(GO) run ./cmd/presencekit spec lint
 
 lint: ## Check formatting (gofmt) and run go vet
