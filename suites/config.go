@@ -73,23 +73,52 @@ func Defaults() Config {
 // `go test ./suites -args` through flag.CommandLine.
 type Binder struct {
 	fs   *flag.FlagSet
-	vals map[string]*string
+	vals map[string]*fieldValue
+}
+
+// fieldValue is one Config field's flag: it keeps the raw text for
+// Resolve, checks it when set (so a bad --timeout is a usage error at
+// once), and names its type for --help (pflag reads Type).
+type fieldValue struct {
+	raw   string
+	field reflect.Type
+}
+
+func (v *fieldValue) String() string { return v.raw }
+
+func (v *fieldValue) Set(s string) error {
+	if err := setField(reflect.New(v.field).Elem(), s); err != nil {
+		return err
+	}
+	v.raw = s
+	return nil
+}
+
+// Type is the type word --help shows.
+func (v *fieldValue) Type() string {
+	switch v.field {
+	case reflect.TypeOf(time.Duration(0)):
+		return "duration"
+	case reflect.TypeOf([]string(nil)):
+		return "strings"
+	}
+	return v.field.Kind().String()
 }
 
 // Bind registers one flag per Config field on fs.
 func Bind(fs *flag.FlagSet) *Binder {
-	b := &Binder{fs: fs, vals: map[string]*string{}}
+	b := &Binder{fs: fs, vals: map[string]*fieldValue{}}
 	d := reflect.ValueOf(Defaults())
 	t := d.Type()
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		name := f.Tag.Get("flag")
-		help := f.Tag.Get("help")
-		def := formatField(d.Field(i))
-		if f.Tag.Get("secret") == "true" {
-			def = ""
+		v := &fieldValue{raw: formatField(d.Field(i)), field: f.Type}
+		if f.Tag.Get("secret") == "true" || v.raw == "0" || v.raw == "0s" {
+			v.raw = ""
 		}
-		b.vals[name] = fs.String(name, def, help+" (env "+EnvPrefix+f.Tag.Get("env")+")")
+		b.vals[name] = v
+		fs.Var(v, name, f.Tag.Get("help")+" (env "+EnvPrefix+f.Tag.Get("env")+")")
 	}
 	return b
 }
@@ -112,7 +141,7 @@ func (b *Binder) ResolveChanged(getenv func(string) string, changed func(name st
 	}
 	file := getenv(EnvPrefix + "CONFIG")
 	if set["config"] {
-		file = *b.vals["config"]
+		file = b.vals["config"].raw
 	}
 	if file != "" {
 		data, err := os.ReadFile(file)
@@ -134,7 +163,7 @@ func (b *Binder) ResolveChanged(getenv func(string) string, changed func(name st
 			}
 		}
 		if name := f.Tag.Get("flag"); set[name] {
-			if err := setField(v.Field(i), *b.vals[name]); err != nil {
+			if err := setField(v.Field(i), b.vals[name].raw); err != nil {
 				return cfg, fmt.Errorf("%w: --%s: %w", ErrConfig, name, err)
 			}
 		}

@@ -3,6 +3,7 @@ package suites
 import (
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,9 +61,10 @@ func TestConfigRefusals(t *testing.T) {
 	}
 	for _, c := range cases {
 		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
 		b := Bind(fs)
 		if err := fs.Parse(c.args); err != nil {
-			t.Fatal(err)
+			continue // a value of the wrong type is refused as the flag is parsed
 		}
 		_, err := b.Resolve(func(k string) string { return c.env[k] })
 		if !errors.Is(err, ErrConfig) {
@@ -120,5 +122,17 @@ func TestNumberForms(t *testing.T) {
 	}
 	if f, _ := numberForms([]byte(`{"result":"ok"}`), "integer"); f != "" {
 		t.Errorf("result \"ok\" is not a number: %s", f)
+	}
+}
+
+func TestBadFlagValueRefusedAtParse(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	Bind(fs)
+	if err := fs.Parse([]string{"--timeout", "soon"}); err == nil {
+		t.Error("--timeout soon parsed")
+	}
+	if err := fs.Parse([]string{"--group-online", "x"}); err == nil {
+		t.Error("--group-online x parsed")
 	}
 }
