@@ -82,7 +82,7 @@ with --target; "presencekit mock" serves the mock on its own.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: err, usage: true}
 	})
-	root.AddCommand(newVersionCmd(), newSpecCmd(), newConformCmd(), newMockCmd(), newLoadCmd(), newReportCmd())
+	root.AddCommand(newVersionCmd(), newSpecCmd(), newConformCmd(), newMockCmd(), newLoadCmd(), newReportCmd(), newProxyCmd())
 	return root
 }
 

@@ -26,7 +26,7 @@ constraints, list the rules, and print the embedded file.`,
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(newSpecLintCmd(), newSpecLimitsCmd(), newSpecRulesCmd(), newSpecDumpCmd())
+	cmd.AddCommand(newSpecLintCmd(), newSpecLimitsCmd(), newSpecRulesCmd(), newSpecDumpCmd(), newSpecDiffCmd())
 	return cmd
 }
 

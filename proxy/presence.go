@@ -1,0 +1,292 @@
+package proxy
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/presencekit/presencekit/spec"
+)
+
+// judge holds one exchange under judgement and collects what it finds, at
+// most one violation per rule: the first offending field names the problem,
+// a hundred copies of it would only hide the others.
+type judge struct {
+	p      *Proxy
+	ex     *exchange
+	status int
+	body   []byte
+	found  []Violation
+}
+
+func (j *judge) violation(rule, field, reason string) Violation {
+	return Violation{Operation: j.ex.route.Operation, Rule: rule, Direction: spec.Response,
+		Field: field, Reason: reason, Method: j.ex.method, Path: j.ex.path, Status: j.status}
+}
+
+func (j *judge) add(rule, field, format string, a ...any) {
+	for _, v := range j.found {
+		if v.Rule == rule {
+			return
+		}
+	}
+	j.found = append(j.found, j.violation(rule, field, fmt.Sprintf(format, a...)))
+}
+
+// run applies the checks that fit the answer's status class.
+func (j *judge) run() {
+	ex := j.ex
+	switch {
+	case j.status >= 200 && j.status < 300:
+		if ex.reqViolation != nil {
+			j.acceptedBadRequest()
+			return
+		}
+		if !ex.hasAuth && ex.route.Operation != spec.OpToken {
+			j.add("AUTH-REQUIRED", "status", "answered %d to a request without an Authorization header", j.status)
+		}
+		j.presence()
+	case j.status >= 400 && j.status < 500:
+		j.errorAnswer()
+	case j.status >= 500 && j.status != http.StatusServiceUnavailable && ex.reqViolation != nil:
+		if r := ex.reqViolation.Rule; r != RuleSchemaRequest {
+			j.add(r, "status", "answered %d to bad input (%s); the contract wants a 4xx, never a 5xx", j.status, ex.reqViolation.Reason)
+		}
+	}
+}
+
+// acceptedBadRequest judges a 2xx given to a request the contract refuses:
+// the server broke the rule whose limit the request was outside.
+func (j *judge) acceptedBadRequest() {
+	rv := j.ex.reqViolation
+	rule := rv.Rule
+	switch rule {
+	case "ERR-MEDIA-TYPE":
+		return // the contract allows accepting another content type
+	case RuleSchemaRequest:
+		rule = "ERR-ILLEGAL-ARGUMENT"
+	}
+	j.add(rule, rv.Field, "answered %d to a request the contract refuses: %s", j.status, rv.Reason)
+}
+
+// errorAnswer checks the error envelope beyond its schema: the error code
+// the contract names for the cause, and a timestamp in milliseconds.
+func (j *judge) errorAnswer() {
+	var env struct {
+		Error     string          `json:"error"`
+		Timestamp json.RawMessage `json:"timestamp"`
+	}
+	if json.Unmarshal(j.body, &env) != nil {
+		return // the schema check has already said so
+	}
+	ex := j.ex
+	switch {
+	case j.status == http.StatusUnauthorized && env.Error != "unauthorized":
+		j.add("AUTH-401-CODE", "body.error", "401 names the error %q, want \"unauthorized\"", env.Error)
+	case j.status == http.StatusBadRequest && ex.badJSON && env.Error != "json_parse":
+		j.add("ERR-JSON-PARSE", "body.error", "malformed JSON answered with error %q, want \"json_parse\"", env.Error)
+	case j.status == http.StatusBadRequest && ex.limitRule != "" && env.Error != "illegal_argument":
+		j.add("ERR-ILLEGAL-ARGUMENT", "body.error", "a value outside the limits (%s) answered with error %q, want \"illegal_argument\"", ex.limitRule, env.Error)
+	case j.status == http.StatusBadRequest && ex.reqViolation == nil:
+		j.refusedGoodRequest(env.Error)
+	}
+	if ts, ok := unixNumber(env.Timestamp); ok {
+		now := j.p.clock.now().UnixMilli()
+		if d := time.Duration(abs(ts-now)) * time.Millisecond; d > j.p.cfg.skew {
+			j.add("ERR-ENVELOPE", "body.timestamp", "timestamp %d is %s away from now in milliseconds (%d): not milliseconds, or the clock is off", ts, d.Round(time.Second), now)
+		}
+	}
+}
+
+// refusedGoodRequest judges a 400 given to a request the spec accepts.
+// Only subscribing to oneself may be refused; the other refusals the
+// contract forbids are named by the rule they break.
+func (j *judge) refusedGoodRequest(code string) {
+	ex := j.ex
+	switch ex.route.Operation {
+	case spec.OpSubscribe:
+		if slices.Contains(ex.names, ex.route.Params["username"]) && code != "illegal_argument" {
+			j.add("ERR-ILLEGAL-ARGUMENT", "body.error", "subscribing to oneself answered with error %q, want \"illegal_argument\"", code)
+		}
+	case spec.OpSetStatus:
+		if res := ex.route.Params["resource"]; !strings.Contains(res, "_") {
+			j.add("SET-RESOURCE-PLAIN", "path.resource", "resource %q without the {type}_{id} shape refused with 400", res)
+		}
+	case spec.OpUnsubscribe:
+		if ex.bareArray {
+			j.add("UNSUB-BODY-FORMS", "body", "the bare-array body refused with 400")
+		}
+	case spec.OpSublist:
+		j.add("SUBLIST-PAST-END", "query.pageNum", "page %d (pageSize %d) refused with 400; a page past the end is an empty page", ex.pageNum, ex.pageSize)
+	}
+}
+
+// presence checks a 2xx answer to a valid request against the request.
+func (j *judge) presence() {
+	switch j.ex.route.Operation {
+	case spec.OpSetStatus:
+		var ans struct {
+			Result string `json:"result"`
+		}
+		if json.Unmarshal(j.body, &ans) == nil && ans.Result != "ok" {
+			j.add("SET-OK", "body.result", "result %q, want \"ok\"", ans.Result)
+		}
+	case spec.OpSubscribe:
+		j.subscribed()
+	case spec.OpGetStatus:
+		j.got()
+	case spec.OpSublist:
+		j.sublist()
+	}
+}
+
+// entry is the part of a subscribe, get or sublist entry the checks read.
+type entry struct {
+	UID    string          `json:"uid"`
+	Expiry json.RawMessage `json:"expiry"`
+}
+
+func (j *judge) subscribed() {
+	ex := j.ex
+	if self := ex.route.Params["username"]; slices.Contains(ex.names, self) {
+		j.add("SUB-SELF", "body.usernames", "subscribing %q to itself answered %d, want 400", self, j.status)
+	}
+	var ans struct {
+		Result []entry `json:"result"`
+	}
+	if json.Unmarshal(j.body, &ans) != nil {
+		return
+	}
+	uids := make([]string, len(ans.Result))
+	for i, e := range ans.Result {
+		uids[i] = e.UID
+	}
+	if distinct(ex.names) {
+		if len(uids) != len(ex.names) {
+			j.add("SUB-ENTRY-PER-USER", "body.result", "%d entries for %d requested users", len(uids), len(ex.names))
+		}
+		for i := range min(len(uids), len(ex.names)) {
+			if uids[i] != ex.names[i] {
+				j.add("SUB-ENTRY-PER-USER", fmt.Sprintf("body.result[%d].uid", i), "entry %d is %q, want %q (one entry per user, in request order)", i, uids[i], ex.names[i])
+			}
+		}
+	}
+	now := j.p.clock.now().Unix()
+	want := now + ex.expiry
+	skew := int64(j.p.cfg.skew / time.Second)
+	for i, e := range ans.Result {
+		got, ok := unixNumber(e.Expiry)
+		if ok && abs(got-want) > skew {
+			j.add("SUB-EXPIRY-ABSOLUTE", fmt.Sprintf("body.result[%d].expiry", i), "expiry %d, want now + %d = %d (± %ds)", got, ex.expiry, want, skew)
+		}
+	}
+}
+
+// got checks batch get: known users may be left out (decision 11), so the
+// answer must be the requested names in request order with gaps allowed.
+func (j *judge) got() {
+	var ans struct {
+		Result []entry `json:"result"`
+	}
+	if json.Unmarshal(j.body, &ans) != nil || !distinct(j.ex.names) {
+		return
+	}
+	next := 0
+	for i, e := range ans.Result {
+		k := slices.Index(j.ex.names[next:], e.UID)
+		if k < 0 {
+			j.add("GET-ENTRY-PER-USER", fmt.Sprintf("body.result[%d].uid", i), "entry %d is %q: not requested, repeated or out of request order", i, e.UID)
+			return
+		}
+		next += k + 1
+	}
+}
+
+func (j *judge) sublist() {
+	ex := j.ex
+	var ans struct {
+		Result struct {
+			Totalnum json.RawMessage `json:"totalnum"`
+			Sublist  []entry         `json:"sublist"`
+		} `json:"result"`
+	}
+	if json.Unmarshal(j.body, &ans) != nil {
+		return
+	}
+	list := ans.Result.Sublist
+	now := j.p.clock.now().Unix()
+	skew := int64(j.p.cfg.skew / time.Second)
+	maxExp := j.p.lim.ExpiryMax
+	seen := make(map[string]bool, len(list))
+	for i, e := range list {
+		if seen[e.UID] {
+			j.add("SUB-RESUBSCRIBE", fmt.Sprintf("body.result.sublist[%d].uid", i), "%q listed twice: a subscription was duplicated", e.UID)
+		}
+		seen[e.UID] = true
+		got, ok := unixNumber(e.Expiry)
+		field := fmt.Sprintf("body.result.sublist[%d].expiry", i)
+		switch {
+		case !ok:
+		case now > 2*maxExp && got <= maxExp+skew:
+			j.add("SUB-EXPIRY-ABSOLUTE", field, "expiry %d looks like seconds left, not unix seconds (now %d)", got, now)
+		case got < now-skew:
+			j.add("SUB-EXPIRES", field, "%q listed with expiry %d, %ds in the past", e.UID, got, now-got)
+		case got > now+maxExp+skew:
+			j.add("SUB-EXPIRY-ABSOLUTE", field, "expiry %d is more than the longest subscription (%ds) after now (%d)", got, maxExp, now)
+		}
+	}
+	n, size := int64(len(list)), int64(ex.pageSize)
+	if n > size {
+		rule := "SUBLIST-PAGES"
+		if !ex.sizeGiven {
+			rule = "SUBLIST-DEFAULTS"
+		}
+		j.add(rule, "body.result.sublist", "%d entries on a page of %d", n, size)
+		return
+	}
+	total, ok := unixNumber(ans.Result.Totalnum)
+	if !ok || size <= 0 {
+		return
+	}
+	before := int64(ex.pageNum-1) * size
+	switch {
+	case n < size && (n > 0 || ex.pageNum == 1) && total != before+n:
+		j.add("SUBLIST-TOTALNUM", "body.result.totalnum", "totalnum %d, but page %d of size %d ends the list with %d entries: want %d (or pages overlap, SUBLIST-PAGES)", total, ex.pageNum, size, n, before+n)
+	case n == size && total < before+n:
+		j.add("SUBLIST-TOTALNUM", "body.result.totalnum", "totalnum %d, but page %d of size %d is full: want at least %d", total, ex.pageNum, size, before+n)
+	}
+}
+
+// unixNumber reads a UnixSeconds or Count value: a JSON integer or a string
+// of decimal digits (decision 5).
+func unixNumber(raw json.RawMessage) (int64, bool) {
+	raw = bytes.Trim(bytes.TrimSpace(raw), `"`)
+	if len(raw) == 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(raw), 10, 64)
+	return n, err == nil
+}
+
+func distinct(names []string) bool {
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		if seen[n] {
+			return false
+		}
+		seen[n] = true
+	}
+	return true
+}
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}

@@ -1,0 +1,298 @@
+// Package proxy is presencekit's validating reverse proxy. Put it between
+// clients you do not control and a presence server: it forwards every
+// exchange unchanged, validates the request and the answer against
+// openapi.yaml, and checks the presence rules that one exchange can show
+// (one subscribe entry per requested user, absolute expiries, limits
+// accepted that the contract refuses, the error envelope). Violations go to
+// Sinks (e.g. JSON lines) and to an in-memory report served at ReportPath.
+//
+// In ModeEnforce a violating request is answered 400 and never reaches the
+// target, and a violating answer is replaced by a 502, both in the vendor's
+// error envelope.
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/presencekit/presencekit/spec"
+)
+
+// Mode says what the proxy does about a violation.
+type Mode string
+
+// The modes of the proxy.
+const (
+	// ModeReport forwards everything and only records violations: safe in
+	// front of production traffic.
+	ModeReport Mode = "report"
+	// ModeEnforce blocks violating requests (400) and replaces violating
+	// answers (502): for CI and staging, where a violation should fail loudly.
+	ModeEnforce Mode = "enforce"
+)
+
+// Defaults of the options.
+const (
+	// DefaultMaxBody is the largest body buffered for validation. The
+	// contract's largest request (100 user names) is a few KiB and its
+	// largest answer (a sublist page of 500) tens of KiB; bigger bodies pass
+	// through unchecked rather than letting a client make the proxy hoard.
+	DefaultMaxBody = 1 << 20
+	// DefaultClockSkew is the tolerated difference between the target's
+	// clock and the proxy's, for expiries and error timestamps.
+	DefaultClockSkew = 5 * time.Second
+	// DefaultRecent is how many of the latest violations the report keeps
+	// verbatim.
+	DefaultRecent = 100
+	// ReportPath serves the aggregated report; the proxy answers it itself
+	// and never forwards it.
+	ReportPath = "/_proxy/report"
+)
+
+// Option configures a Proxy; options that can be wrong return an error.
+type Option func(*config) error
+
+type config struct {
+	mode      Mode
+	maxBody   int64
+	skew      time.Duration
+	sinks     []Sink
+	transport http.RoundTripper
+	wall      func() time.Time
+	recent    int
+}
+
+// WithMode sets report or enforce mode (default ModeReport).
+func WithMode(m Mode) Option {
+	return func(c *config) error {
+		if m != ModeReport && m != ModeEnforce {
+			return fmt.Errorf("proxy: mode %q: want %s or %s", m, ModeReport, ModeEnforce)
+		}
+		c.mode = m
+		return nil
+	}
+}
+
+// WithMaxBody sets the largest body buffered for validation (default
+// DefaultMaxBody); larger bodies are forwarded unchecked and counted.
+func WithMaxBody(n int64) Option {
+	return func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("proxy: max body %d: must not be negative", n)
+		}
+		c.maxBody = n
+		return nil
+	}
+}
+
+// WithClockSkew sets the tolerance of the time checks (default
+// DefaultClockSkew).
+func WithClockSkew(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("proxy: clock skew %s: must not be negative", d)
+		}
+		c.skew = d
+		return nil
+	}
+}
+
+// WithSink adds a receiver of every violation (e.g. JSONLines).
+func WithSink(s Sink) Option {
+	return func(c *config) error {
+		if s == nil {
+			return errors.New("proxy: nil sink")
+		}
+		c.sinks = append(c.sinks, s)
+		return nil
+	}
+}
+
+// WithTransport replaces the transport to the target (default: a clone of
+// http.DefaultTransport tuned for many keep-alive connections to one host).
+// Close closes its idle connections only if it is an *http.Transport.
+func WithTransport(rt http.RoundTripper) Option {
+	return func(c *config) error {
+		c.transport = rt
+		return nil
+	}
+}
+
+// WithClock replaces the wall clock (default time.Now), for tests.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		c.wall = now
+		return nil
+	}
+}
+
+// Proxy is the validating reverse proxy, an http.Handler. It is safe for
+// concurrent use and starts no goroutine of its own.
+type Proxy struct {
+	target *url.URL
+	doc    *spec.Doc
+	lim    spec.Limits
+	cfg    config
+	rp     *httputil.ReverseProxy
+	clock  *serverClock
+	rep    *report
+	page   *template.Template
+	stats  counters
+}
+
+// counters are the proxy's totals, updated without locks.
+type counters struct {
+	requests, unrouted, uncheckedReq, uncheckedResp, upstreamErrors, blocked atomic.Int64
+	reqViolations, respViolations                                            atomic.Int64
+}
+
+// New builds a proxy to target (scheme and host, optionally a path prefix)
+// checking traffic against doc.
+func New(target string, doc *spec.Doc, opts ...Option) (*Proxy, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: target %q: %w", target, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("proxy: target %q: want http(s)://host[:port][/prefix]", target)
+	}
+	if doc == nil {
+		return nil, errors.New("proxy: no spec")
+	}
+	cfg := config{mode: ModeReport, maxBody: DefaultMaxBody, skew: DefaultClockSkew, wall: time.Now, recent: DefaultRecent}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.transport == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = 1024
+		t.MaxIdleConnsPerHost = 1024
+		cfg.transport = t
+	}
+	page, err := template.New("report").Funcs(pageFuncs()).Parse(reportPage)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: report template: %w", err)
+	}
+	p := &Proxy{target: u, doc: doc, lim: doc.Limits(), cfg: cfg, page: page,
+		clock: &serverClock{wall: cfg.wall}, rep: newReport(cfg.recent, cfg.wall())}
+	p.rp = &httputil.ReverseProxy{
+		Rewrite:        p.rewrite,
+		Transport:      cfg.transport,
+		ModifyResponse: p.modifyResponse,
+		ErrorHandler:   p.upstreamError,
+		BufferPool:     newBufferPool(),
+	}
+	return p, nil
+}
+
+// Close releases the idle connections to the target, so a stopped proxy
+// leaves no goroutine behind.
+func (p *Proxy) Close() error {
+	if t, ok := p.cfg.transport.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
+	return nil
+}
+
+// rewrite points the outbound request at the target and changes nothing
+// else: method, path, query, headers and body go as the client sent them
+// (no X-Forwarded-* added; Host becomes the target's, as the target expects).
+func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
+	out := pr.Out
+	out.URL.Scheme = p.target.Scheme
+	out.URL.Host = p.target.Host
+	if prefix := strings.TrimRight(p.target.EscapedPath(), "/"); prefix != "" {
+		out.URL.Path = strings.TrimRight(p.target.Path, "/") + pr.In.URL.Path
+		out.URL.RawPath = prefix + pr.In.URL.EscapedPath()
+	}
+	out.Host = ""
+}
+
+// ServeHTTP validates and forwards one exchange.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == ReportPath {
+		p.serveReport(w, r)
+		return
+	}
+	p.stats.requests.Add(1)
+	ex := p.checkRequest(r)
+	if ex == nil {
+		p.stats.unrouted.Add(1)
+		p.rp.ServeHTTP(w, r)
+		return
+	}
+	if ex.reqViolation != nil {
+		p.record(*ex.reqViolation)
+		if p.cfg.mode == ModeEnforce {
+			p.stats.blocked.Add(1)
+			p.writeEnvelope(w, http.StatusBadRequest, codeRequest, exceptionRequest, *ex.reqViolation)
+			return
+		}
+	}
+	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+}
+
+// bufferPool recycles the reverse proxy's copy buffers: without it every
+// exchange allocates 32 KiB, the largest part of the proxy's garbage.
+type bufferPool struct{ p sync.Pool }
+
+func newBufferPool() *bufferPool {
+	return &bufferPool{p: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
+}
+
+func (b *bufferPool) Get() []byte    { return *b.p.Get().(*[]byte) }
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
+
+// exchangeKey carries the request's findings to modifyResponse.
+type exchangeKey struct{}
+
+// record stamps a violation and hands it to the report and every sink.
+func (p *Proxy) record(v Violation) {
+	v.Time = p.cfg.wall().UTC()
+	if v.Direction == spec.Request {
+		p.stats.reqViolations.Add(1)
+	} else {
+		p.stats.respViolations.Add(1)
+	}
+	p.rep.add(v)
+	for _, s := range p.cfg.sinks {
+		s(v)
+	}
+}
+
+// upstreamError answers 502 in the envelope when the target cannot be
+// reached (or its answer cannot be read).
+func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		return // the client left; nobody to answer
+	}
+	p.stats.upstreamErrors.Add(1)
+	op := ""
+	if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
+		op = ex.route.Operation
+	}
+	p.writeEnvelope(w, http.StatusBadGateway, codeUpstream, exceptionUpstream, Violation{
+		Operation: op, Field: "target", Reason: fmt.Sprintf("target %s did not answer: %v", p.target.Host, unwrapURLError(err)),
+	})
+}
+
+// unwrapURLError drops *url.Error's "METHOD URL:" prefix, which repeats the
+// client's own request back to it.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

@@ -1,0 +1,227 @@
+package proxy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/presencekit/presencekit/spec"
+)
+
+// exchange is what the proxy learnt from a request, kept for judging the
+// answer: the route, the request's own violation, and the values the
+// presence checks compare the answer with.
+type exchange struct {
+	route        *spec.Route
+	method, path string
+	checked      bool       // the request body fit the buffer and was validated
+	reqViolation *Violation // the request broke the contract
+	// limitRule is the catalogue rule whose limit the request is outside
+	// (e.g. SUB-LIMIT-USERS), "" if none: a server that accepts such a
+	// request breaks that rule.
+	limitRule string
+	badJSON   bool // the body is not JSON at all
+	hasAuth   bool
+
+	names     []string // subscribe/get usernames, unsubscribe users
+	namesOK   bool
+	bareArray bool // unsubscribe sent the bare-array form
+	expiry    int64
+	pageNum   int
+	pageSize  int  // the effective page size (default applied)
+	sizeGiven bool // pageSize was in the query
+}
+
+// checkRequest routes and validates r, leaving its body readable again. It
+// returns nil for a request no operation of the spec matches (the mock's
+// admin API, /healthz, a wrong method): those are forwarded unjudged.
+func (p *Proxy) checkRequest(r *http.Request) *exchange {
+	rt, err := p.doc.Route(r.Method, r.URL.EscapedPath())
+	if err != nil {
+		return nil
+	}
+	ex := &exchange{route: rt, method: r.Method, path: r.URL.EscapedPath(), hasAuth: r.Header.Get("Authorization") != ""}
+	body, complete, err := p.bufferRequest(r)
+	if err != nil || !complete {
+		p.stats.uncheckedReq.Add(1)
+		return ex
+	}
+	ex.checked = true
+	ex.parse(rt, body, r, p.lim)
+	verr := p.doc.ValidateRequest(r.Context(), r)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if body == nil {
+		r.Body = http.NoBody
+	}
+	if verr == nil {
+		return ex
+	}
+	v := Violation{Operation: rt.Operation, Direction: spec.Request, Field: "request", Reason: verr.Error(),
+		Method: r.Method, Path: ex.path}
+	var ve *spec.ValidationError
+	if errors.As(verr, &ve) {
+		v.Field, v.Reason = ve.Field, ve.Reason
+	}
+	switch {
+	case ex.limitRule != "":
+		v.Rule = ex.limitRule
+	case ex.badJSON:
+		v.Rule = "ERR-JSON-PARSE"
+	case strings.Contains(v.Field, "Content-Type") || strings.Contains(v.Reason, "Content-Type") || strings.Contains(v.Reason, "content type"):
+		v.Rule = "ERR-MEDIA-TYPE"
+	default:
+		v.Rule = RuleSchemaRequest
+	}
+	ex.reqViolation = &v
+	return ex
+}
+
+// bufferRequest reads the body if it fits in the buffer. When it does not,
+// the body is put back as it was (the read part, then the rest) and
+// complete is false: the request goes through unchecked.
+func (p *Proxy) bufferRequest(r *http.Request) (body []byte, complete bool, err error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, true, nil
+	}
+	if r.ContentLength > p.cfg.maxBody {
+		return nil, false, nil
+	}
+	buf, rest, complete, err := bufferBody(r.Body, p.cfg.maxBody)
+	r.Body = rest
+	return buf, complete, err
+}
+
+// bufferBody reads up to limit bytes of rc. If rc ends within them, it is
+// closed and rest replays the bytes. Otherwise rest replays the bytes read
+// and then the remainder of rc, so nothing is lost either way.
+func bufferBody(rc io.ReadCloser, limit int64) (buf []byte, rest io.ReadCloser, complete bool, err error) {
+	buf, err = io.ReadAll(io.LimitReader(rc, limit+1))
+	if err != nil || int64(len(buf)) > limit {
+		return buf, readCloser{io.MultiReader(bytes.NewReader(buf), rc), rc}, false, err
+	}
+	_ = rc.Close()
+	return buf, io.NopCloser(bytes.NewReader(buf)), true, nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// parse reads the values the presence checks need and decides which limit
+// rule, if any, the request is outside. The limits are the spec's own, so
+// the proxy follows an edited openapi.yaml like the suite and the mock.
+func (ex *exchange) parse(rt *spec.Route, body []byte, r *http.Request, lim spec.Limits) {
+	var doc any
+	if len(bytes.TrimSpace(body)) > 0 && json.Unmarshal(body, &doc) != nil {
+		ex.badJSON = true
+	}
+	obj, _ := doc.(map[string]any)
+	// countable says the body is one whose user count the limits judge:
+	// empty, an object with or without the list, or (unsubscribe) a bare
+	// array. Any other shape is a schema problem, not a limit.
+	countable := false
+	users := func(key string) {
+		var list any
+		if arr, ok := doc.([]any); ok && key == "users" {
+			list, ex.bareArray = arr, true
+		} else if obj != nil {
+			list = obj[key]
+		}
+		arr, ok := list.([]any)
+		countable = doc == nil || ok || (obj != nil && list == nil)
+		if !ok {
+			return
+		}
+		ex.namesOK = true
+		for _, n := range arr {
+			s, _ := n.(string)
+			ex.names = append(ex.names, s)
+		}
+	}
+	count := func(nonEmpty, tooMany string, max int) {
+		switch {
+		case ex.badJSON || !countable:
+		case len(ex.names) < max1(lim.MinUsers):
+			ex.limitRule = nonEmpty
+		case len(ex.names) > max:
+			ex.limitRule = tooMany
+		}
+	}
+	switch rt.Operation {
+	case spec.OpSetStatus:
+		if obj != nil {
+			ext, present := obj["ext"]
+			s, isString := ext.(string)
+			switch {
+			case !present || ext == nil:
+				ex.limitRule = "SET-EXT-REQUIRED"
+			case isString && len(s) > lim.ExtMaxBytes:
+				ex.limitRule = "SET-EXT-MAX"
+			}
+		}
+	case spec.OpSubscribe:
+		users("usernames")
+		n, err := strconv.ParseInt(rt.Params["expiry"], 10, 64)
+		ex.expiry = n
+		switch {
+		case err != nil && errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(rt.Params["expiry"], "-"):
+			ex.limitRule = "SUB-EXPIRY-MAX"
+		case err != nil || n < lim.ExpiryMin:
+			ex.limitRule = "SUB-EXPIRY-POSITIVE"
+		case n > lim.ExpiryMax:
+			ex.limitRule = "SUB-EXPIRY-MAX"
+		default:
+			count("SUB-USERS-NONEMPTY", "SUB-LIMIT-USERS", lim.SubscribeMaxUsers)
+		}
+	case spec.OpGetStatus:
+		users("usernames")
+		count("GET-USERS-NONEMPTY", "GET-LIMIT-USERS", lim.GetMaxUsers)
+	case spec.OpUnsubscribe:
+		users("users")
+		count("UNSUB-USERS-NONEMPTY", "UNSUB-LIMIT-USERS", lim.UnsubscribeMaxUsers)
+	case spec.OpSublist:
+		ex.parsePage(r, lim)
+	case spec.OpGroupOnline:
+		t, err := strconv.ParseInt(rt.Params["query_type"], 10, 64)
+		if err != nil || !slices.Contains(lim.QueryTypes, t) {
+			ex.limitRule = "GROUP-QUERY-TYPE"
+		}
+	}
+}
+
+// parsePage reads sublist's pageNum and pageSize, defaults applied.
+func (ex *exchange) parsePage(r *http.Request, lim spec.Limits) {
+	q := r.URL.Query()
+	ex.pageNum, ex.pageSize = lim.PageNumDefault, lim.PageSizeDefault
+	if s, ok := q["pageNum"]; ok && len(s) > 0 {
+		n, err := strconv.Atoi(s[0])
+		switch {
+		case err != nil:
+			ex.limitRule = "SUBLIST-NON-INTEGER"
+		case n < lim.PageNumMin:
+			ex.limitRule = "SUBLIST-PAGENUM-MIN"
+		}
+		ex.pageNum = n
+	}
+	if s, ok := q["pageSize"]; ok && len(s) > 0 {
+		ex.sizeGiven = true
+		n, err := strconv.Atoi(s[0])
+		switch {
+		case err != nil:
+			ex.limitRule = "SUBLIST-NON-INTEGER"
+		case n < lim.PageSizeMin || n > lim.PageSizeMax:
+			if ex.limitRule == "" {
+				ex.limitRule = "SUBLIST-PAGESIZE-RANGE"
+			}
+		}
+		ex.pageSize = n
+	}
+}
+
+func max1(n int) int { return max(n, 1) }
