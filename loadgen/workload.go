@@ -63,9 +63,9 @@ type Workload struct {
 	// PathPrefix is the escaped path up to and including /{org}/{app}.
 	PathPrefix string
 
-	// cdf is the cumulative popularity of targets 0..Users-1, built by
-	// Validate and shared read-only by every Builder.
-	cdf []float64
+	// zipf draws targets by popularity; built by Validate and shared
+	// read-only by every Builder.
+	zipf *zipfTable
 }
 
 // DefaultWorkload returns the default model for the given limits.
@@ -119,7 +119,7 @@ func (w *Workload) Validate() error {
 	if w.PathPrefix == "" || w.PathPrefix[0] != '/' {
 		return fmt.Errorf("workload: path prefix %q must start with /", w.PathPrefix)
 	}
-	w.cdf = zipfCDF(w.Users, w.Zipf)
+	w.zipf = newZipfTable(w.Users, w.Zipf)
 	return nil
 }
 
@@ -161,7 +161,7 @@ type Builder struct {
 	w      *Workload
 	pcg    *rand.PCG
 	r      *rand.Rand
-	zipf   []float64   // the Workload's popularity CDF
+	zipf   *zipfTable  // the Workload's, shared
 	cum    [NumOps]int // cumulative mix weights
 	total  int
 	picked []int // targets of the current batch, for dedup
@@ -174,9 +174,9 @@ type Builder struct {
 func (w *Workload) NewBuilder() *Builder {
 	b := &Builder{w: w, pcg: rand.NewPCG(w.Seed, 0), prefix: w.PathPrefix}
 	b.r = rand.New(b.pcg)
-	b.zipf = w.cdf
-	if len(b.zipf) != w.Users {
-		b.zipf = zipfCDF(w.Users, w.Zipf) // Validate was skipped: build it here
+	b.zipf = w.zipf
+	if b.zipf == nil || len(b.zipf.prob) != w.Users {
+		b.zipf = newZipfTable(w.Users, w.Zipf) // Validate was skipped: build it here
 	}
 	for o := Op(0); o < NumOps; o++ {
 		b.total += w.Mix[o]
@@ -402,26 +402,53 @@ func status(p int) string {
 	return "dnd"
 }
 
-// zipfCDF is the cumulative distribution of a Zipf law over n targets:
-// target k weighs (k+1)^-s, the law math/rand/v2's Zipf draws with v = 1.
-// Sampling it is one uniform draw and a binary search, where rand.Zipf
-// pays a logarithm and an exponential per draw on the hot path.
-func zipfCDF(n int, s float64) []float64 {
-	cdf := make([]float64, n)
+// zipfTable draws targets 0..n-1 by a Zipf law: target k weighs (k+1)^-s,
+// the law math/rand/v2's Zipf draws with v = 1. It is Vose's alias table:
+// a draw is one uniform index and one uniform float, where rand.Zipf pays
+// a logarithm and an exponential per draw on the hot path.
+type zipfTable struct {
+	prob  []float64 // chance to keep column k rather than take alias[k]
+	alias []int32
+}
+
+func newZipfTable(n int, s float64) *zipfTable {
+	w := make([]float64, n)
 	sum := 0.0
-	for k := range cdf {
-		sum += math.Pow(float64(k+1), -s)
-		cdf[k] = sum
+	for k := range w {
+		w[k] = math.Pow(float64(k+1), -s)
+		sum += w[k]
 	}
-	for k := range cdf {
-		cdf[k] /= sum
+	t := &zipfTable{prob: make([]float64, n), alias: make([]int32, n)}
+	small, large := make([]int32, 0, n), make([]int32, 0, n)
+	for k := range w {
+		w[k] *= float64(n) / sum // mean 1
+		if w[k] < 1 {
+			small = append(small, int32(k))
+		} else {
+			large = append(large, int32(k))
+		}
 	}
-	return cdf
+	for len(small) > 0 && len(large) > 0 {
+		l, g := small[len(small)-1], large[len(large)-1]
+		small = small[:len(small)-1]
+		t.prob[l], t.alias[l] = w[l], g
+		w[g] -= 1 - w[l]
+		if w[g] < 1 {
+			large = large[:len(large)-1]
+			small = append(small, g)
+		}
+	}
+	for _, k := range append(small, large...) { // rounding leftovers
+		t.prob[k], t.alias[k] = 1, k
+	}
+	return t
 }
 
 // popular draws a target by Zipf popularity.
 func (b *Builder) popular() int {
-	u := b.r.Float64()
-	k, _ := slices.BinarySearch(b.zipf, u)
-	return min(k, len(b.zipf)-1)
+	k := b.r.IntN(len(b.zipf.prob))
+	if b.r.Float64() < b.zipf.prob[k] {
+		return k
+	}
+	return int(b.zipf.alias[k])
 }
