@@ -27,7 +27,14 @@ func (d *Doc) ValidateRequest(ctx context.Context, req *http.Request) error {
 	if err != nil {
 		return &ValidationError{Direction: Request, Field: "route", Reason: err.Error(), Err: err}
 	}
+	return d.ValidateRequestFor(ctx, rt, req)
+}
+
+// ValidateRequestFor is ValidateRequest for a request already routed, so a
+// proxy routes each exchange once.
+func (d *Doc) ValidateRequestFor(ctx context.Context, rt *Route, req *http.Request) error {
 	var body []byte
+	var err error
 	if req.Body != nil && req.Body != http.NoBody {
 		body, err = io.ReadAll(req.Body)
 		_ = req.Body.Close()
