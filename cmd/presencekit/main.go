@@ -1,7 +1,6 @@
 // Command presencekit keeps presence (online-status) REST APIs honest: a
-// conformance gate (conform), a reference server (mock), and the contract's
-// own tools (spec). The load generator and the validating proxy join it as
-// they are built.
+// conformance gate (conform), a reference server (mock), a load generator
+// (load, report), and the contract's own tools (spec, proxy).
 //
 // Exit codes: 0 success, 1 the check failed (e.g. lint findings), 2 bad
 // usage or an input that cannot be read.
@@ -71,10 +70,12 @@ presencekit has four jobs:
   conform   a CI gate that fails when a server breaks a documented rule
   mock      a faithful local stand-in for the vendor's server
   load      realistic concurrent presence traffic with honest latencies
-  spec      the contract itself: lint it, show its limits and rules
+  spec      the contract itself: lint it, diff versions, show limits and rules;
+            proxy validates live traffic against it
 
 Run "presencekit conform" to check the embedded mock, or a server of yours
-with --target; "presencekit mock" serves the mock on its own.`,
+with --target; "presencekit mock" serves the mock on its own; "presencekit
+load" drives traffic; "presencekit proxy" validates live traffic.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
