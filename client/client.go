@@ -50,6 +50,9 @@ type Client struct {
 	token     string
 	expiresAt time.Time     // zero: no known expiry
 	fetching  chan struct{} // one-slot semaphore: one token fetch at a time
+	// onWait, when set (by tests), is called each time a caller starts
+	// waiting for another caller's token fetch.
+	onWait func()
 }
 
 // Option configures a Client in New. Options return an error instead of

@@ -47,8 +47,15 @@ func (c *Client) currentToken(ctx context.Context, stale string) (string, error)
 	// context ends instead of queueing behind a slow fetch.
 	select {
 	case c.fetching <- struct{}{}:
-	case <-ctx.Done():
-		return "", fmt.Errorf("client: waiting for token: %w", ctx.Err())
+	default:
+		if c.onWait != nil {
+			c.onWait()
+		}
+		select {
+		case c.fetching <- struct{}{}:
+		case <-ctx.Done():
+			return "", fmt.Errorf("client: waiting for token: %w", ctx.Err())
+		}
 	}
 	defer func() { <-c.fetching }()
 	if tok, ok := c.cached(stale); ok {

@@ -20,6 +20,7 @@ type authServer struct {
 	t         *testing.T
 	expiresIn string        // JSON text of expires_in
 	gate      chan struct{} // when set, the token endpoint waits for it to close
+	entered   chan struct{} // when set, receives once per token request, before the gate
 	failToken bool          // token endpoint answers 401
 	rejectAll bool          // the API accepts no token at all
 	mu        sync.Mutex
@@ -32,6 +33,9 @@ type authServer struct {
 func (s *authServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	if r.URL.Path == "/o/a/token" {
+		if s.entered != nil {
+			s.entered <- struct{}{}
+		}
 		if s.gate != nil {
 			<-s.gate
 		}
@@ -179,6 +183,10 @@ func TestConcurrentCallsShareOneFetch(t *testing.T) {
 	c, s := newAuthFake(t)
 	s.gate = make(chan struct{})
 	const n = 64
+	// The fetch is held at the server until every other caller is waiting
+	// for it: then only a client that shares one fetch issues one token.
+	waiting := make(chan struct{}, n)
+	c.onWait = func() { waiting <- struct{}{} }
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
@@ -189,7 +197,9 @@ func TestConcurrentCallsShareOneFetch(t *testing.T) {
 			errs <- err
 		}()
 	}
-	time.Sleep(20 * time.Millisecond) // let the callers pile up on the fetch
+	for i := 0; i < n-1; i++ {
+		<-waiting
+	}
 	close(s.gate)
 	wg.Wait()
 	close(errs)
@@ -254,9 +264,10 @@ func TestTokenRenewedWhenExpiresInRunsOut(t *testing.T) {
 func TestTokenWaitHonoursContext(t *testing.T) {
 	c, s := newAuthFake(t)
 	s.gate = make(chan struct{})
+	s.entered = make(chan struct{}, 1)
 	done := make(chan error)
 	go func() { _, err := get(c, context.Background()); done <- err }()
-	time.Sleep(20 * time.Millisecond) // the first caller now holds the fetch
+	<-s.entered // the first caller now holds the fetch
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
 	if _, err := get(c, ctx); !errors.Is(err, context.DeadlineExceeded) {
