@@ -22,11 +22,17 @@ const (
 	Rule401Code         = "AUTH-401-CODE"
 )
 
-// codeRule names the rule that fixes an error code (decision 2).
-var codeRule = map[string]string{
-	"illegal_argument": RuleIllegalArgument,
-	"json_parse":       RuleJSONParse,
-	"unauthorized":     Rule401Code,
+// codeRule names the rule that fixes an error code (decision 2), or "".
+func codeRule(code string) string {
+	switch code {
+	case "illegal_argument":
+		return RuleIllegalArgument
+	case "json_parse":
+		return RuleJSONParse
+	case "unauthorized":
+		return Rule401Code
+	}
+	return ""
 }
 
 // Failure is a check that did not hold. It names its rule, so a report (and
@@ -125,7 +131,7 @@ func (e *Env) Rejected(ctx context.Context, rule string, r *client.Response, err
 		return fail(RuleEnvelope, "timestamp %s is not the current time in milliseconds (now %d)", env.Timestamp, now.UnixMilli())
 	}
 	if code != "" && env.Error != code {
-		owner := codeRule[code]
+		owner := codeRule(code)
 		if owner == "" {
 			owner = rule
 		}
