@@ -79,6 +79,9 @@ func runChild(ctx context.Context, mode, out string) error {
 	if _, err := suites.Run(ctx, e, io.Discard, true); err != nil {
 		return err
 	}
+	if err := px.Flush(ctx); err != nil {
+		return err
+	}
 	data, err := json.Marshal(px.Snapshot())
 	if err != nil {
 		return err

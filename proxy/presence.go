@@ -20,6 +20,7 @@ type judge struct {
 	p      *Proxy
 	ex     *exchange
 	status int
+	now    time.Time // the target's clock when it answered
 	body   []byte
 	found  []Violation
 }
@@ -96,7 +97,7 @@ func (j *judge) errorAnswer() {
 		j.refusedGoodRequest(env.Error)
 	}
 	if ts, ok := unixNumber(env.Timestamp); ok {
-		now := j.p.clock.now().UnixMilli()
+		now := j.now.UnixMilli()
 		if d := time.Duration(abs(ts-now)) * time.Millisecond; d > j.p.cfg.skew {
 			j.add("ERR-ENVELOPE", "body.timestamp", "timestamp %d is %s away from now in milliseconds (%d): not milliseconds, or the clock is off", ts, d.Round(time.Second), now)
 		}
@@ -176,7 +177,7 @@ func (j *judge) subscribed() {
 			}
 		}
 	}
-	now := j.p.clock.now().Unix()
+	now := j.now.Unix()
 	want := now + ex.expiry
 	skew := int64(j.p.cfg.skew / time.Second)
 	for i, e := range ans.Result {
@@ -219,7 +220,7 @@ func (j *judge) sublist() {
 		return
 	}
 	list := ans.Result.Sublist
-	now := j.p.clock.now().Unix()
+	now := j.now.Unix()
 	skew := int64(j.p.cfg.skew / time.Second)
 	maxExp := j.p.lim.ExpiryMax
 	seen := make(map[string]bool, len(list))

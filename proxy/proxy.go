@@ -6,16 +6,21 @@
 // accepted that the contract refuses, the error envelope). Violations go to
 // Sinks (e.g. JSON lines) and to an in-memory report served at ReportPath.
 //
-// In ModeEnforce a violating request is answered 400 and never reaches the
+// In ModeReport (the default) the client never waits for validation: the
+// answer is forwarded as it streams and a copy is judged afterwards by a
+// small pool of validator goroutines (see WithValidators and Flush). In
+// ModeEnforce a violating request is answered 400 and never reaches the
 // target, and a violating answer is replaced by a 502, both in the vendor's
-// error envelope.
+// error envelope, so there every exchange is judged before it is answered.
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -69,6 +74,8 @@ type config struct {
 	transport http.RoundTripper
 	wall      func() time.Time
 	recent    int
+	workers   int
+	queue     int
 }
 
 // WithMode sets report or enforce mode (default ModeReport).
@@ -136,7 +143,8 @@ func WithClock(now func() time.Time) Option {
 }
 
 // Proxy is the validating reverse proxy, an http.Handler. It is safe for
-// concurrent use and starts no goroutine of its own.
+// concurrent use. In ModeReport it runs a pool of validator goroutines,
+// which Close stops.
 type Proxy struct {
 	target *url.URL
 	doc    *spec.Doc
@@ -147,12 +155,13 @@ type Proxy struct {
 	rep    *report
 	page   *template.Template
 	stats  counters
+	pool   *pool // ModeReport's validators; nil in ModeEnforce
 }
 
 // counters are the proxy's totals, updated without locks.
 type counters struct {
 	requests, unrouted, uncheckedReq, uncheckedResp, upstreamErrors, blocked atomic.Int64
-	reqViolations, respViolations                                            atomic.Int64
+	reqViolations, respViolations, uncheckedBusy                             atomic.Int64
 }
 
 // New builds a proxy to target (scheme and host, optionally a path prefix)
@@ -168,7 +177,8 @@ func New(target string, doc *spec.Doc, opts ...Option) (*Proxy, error) {
 	if doc == nil {
 		return nil, errors.New("proxy: no spec")
 	}
-	cfg := config{mode: ModeReport, maxBody: DefaultMaxBody, skew: DefaultClockSkew, wall: time.Now, recent: DefaultRecent}
+	cfg := config{mode: ModeReport, maxBody: DefaultMaxBody, skew: DefaultClockSkew, wall: time.Now, recent: DefaultRecent,
+		workers: DefaultValidators(), queue: DefaultQueue}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -193,16 +203,39 @@ func New(target string, doc *spec.Doc, opts ...Option) (*Proxy, error) {
 		ErrorHandler:   p.upstreamError,
 		BufferPool:     newBufferPool(),
 	}
+	if cfg.mode == ModeReport {
+		p.pool = newPool(p, cfg.workers, cfg.queue, DefaultQueueBytes)
+	}
 	return p, nil
 }
 
-// Close releases the idle connections to the target, so a stopped proxy
-// leaves no goroutine behind.
+// Close stops the validators once the exchanges waiting for them are judged
+// (up to DefaultDrainTimeout; any left then are counted as unchecked, and
+// the error says so) and releases the idle connections to the target, so
+// a stopped proxy loses no violation it could report and leaves no
+// goroutine behind. Stop serving before calling it: exchanges forwarded
+// after Close are counted as unchecked.
 func (p *Proxy) Close() error {
+	var err error
+	if p.pool != nil {
+		err = p.pool.close(DefaultDrainTimeout)
+	}
 	if t, ok := p.cfg.transport.(interface{ CloseIdleConnections() }); ok {
 		t.CloseIdleConnections()
 	}
-	return nil
+	return err
+}
+
+// Flush waits until every exchange forwarded so far has been judged and
+// its violations recorded, or ctx is done. In ModeEnforce exchanges are
+// judged before they are answered, and Flush returns at once. Tests and
+// tools call it before reading Snapshot; under steady traffic it may wait
+// for exchanges that arrived after the call too.
+func (p *Proxy) Flush(ctx context.Context) error {
+	if p.pool == nil {
+		return nil
+	}
+	return p.pool.flush(ctx)
 }
 
 // rewrite points the outbound request at the target and changes nothing
@@ -217,6 +250,25 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 		out.URL.RawPath = prefix + pr.In.URL.EscapedPath()
 	}
 	out.Host = ""
+	// httputil.ReverseProxy hides the body behind a wrapper net/http does
+	// not know is in memory, so it would flush the headers first and send
+	// the body in a second write (and TCP segment). A body the proxy holds
+	// is handed over as the bytes.Reader it is: one write per request.
+	if body, ok := p.bufferedBody(pr.In); ok && out.Body != nil {
+		out.Body = io.NopCloser(bytes.NewReader(body))
+	}
+}
+
+// bufferedBody is the request body the proxy read whole, if it did.
+func (p *Proxy) bufferedBody(r *http.Request) ([]byte, bool) {
+	switch v := r.Context().Value(exchangeKey{}).(type) {
+	case *exchange:
+		return v.body, v.checked
+	}
+	if j, ok := r.Context().Value(jobKey{}).(*job); ok {
+		return j.reqBody, j.reqComplete
+	}
+	return nil, false
 }
 
 // ServeHTTP validates and forwards one exchange.
@@ -226,6 +278,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.stats.requests.Add(1)
+	if p.pool != nil {
+		p.forward(w, r)
+		return
+	}
 	ex := p.checkRequest(r)
 	if ex == nil {
 		p.stats.unrouted.Add(1)
@@ -233,7 +289,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ex.reqViolation != nil {
-		p.record(*ex.reqViolation)
+		p.record(*ex.reqViolation, p.cfg.wall())
 		if p.cfg.mode == ModeEnforce {
 			p.stats.blocked.Add(1)
 			p.writeEnvelope(w, http.StatusBadRequest, codeRequest, exceptionRequest, *ex.reqViolation)
@@ -257,9 +313,10 @@ func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 // exchangeKey carries the request's findings to modifyResponse.
 type exchangeKey struct{}
 
-// record stamps a violation and hands it to the report and every sink.
-func (p *Proxy) record(v Violation) {
-	v.Time = p.cfg.wall().UTC()
+// record stamps a violation with the time of its exchange and hands it to
+// the report and every sink.
+func (p *Proxy) record(v Violation, at time.Time) {
+	v.Time = at.UTC()
 	if v.Direction == spec.Request {
 		p.stats.reqViolations.Add(1)
 	} else {
@@ -274,14 +331,21 @@ func (p *Proxy) record(v Violation) {
 // upstreamError answers 502 in the envelope when the target cannot be
 // reached (or its answer cannot be read).
 func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
-		return // the client left; nobody to answer
-	}
-	p.stats.upstreamErrors.Add(1)
 	op := ""
 	if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
 		op = ex.route.Operation
 	}
+	if j, ok := r.Context().Value(jobKey{}).(*job); ok {
+		if rt, err := p.doc.Route(j.method, j.url.EscapedPath()); err == nil {
+			op = rt.Operation
+		}
+		j.noResponse = true // the request is judged all the same
+		p.submit(j)         // j belongs to the validators from here on
+	}
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		return // the client left; nobody to answer
+	}
+	p.stats.upstreamErrors.Add(1)
 	p.writeEnvelope(w, http.StatusBadGateway, codeUpstream, exceptionUpstream, Violation{
 		Operation: op, Field: "target", Reason: fmt.Sprintf("target %s did not answer: %v", p.target.Host, unwrapURLError(err)),
 	})

@@ -309,6 +309,9 @@ func TestTargetDown(t *testing.T) {
 					t.Errorf("%s: envelope %+v", path, env)
 				}
 			}
+			if err := px.Flush(t.Context()); err != nil {
+				t.Fatal(err)
+			}
 			if st := px.Snapshot().Stats; st.UpstreamErrors != 2 || st.RequestViolations+st.ResponseViolations != 0 {
 				t.Errorf("stats %+v", st)
 			}

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -11,6 +12,10 @@ import (
 
 	"github.com/presencekit/presencekit/spec"
 )
+
+// FlushTimeout bounds how long ReportPath?flush=1 waits for the
+// validators.
+const FlushTimeout = 5 * time.Second
 
 // maxFields bounds the distinct fields a report group counts, so a client
 // sending ever-new garbage cannot grow the report without end.
@@ -29,6 +34,10 @@ type Stats struct {
 	// limit (or an encoding the proxy cannot read): forwarded, not judged.
 	UncheckedRequests  int64 `json:"unchecked_requests"`
 	UncheckedResponses int64 `json:"unchecked_responses"`
+	// UncheckedBusy are exchanges forwarded but never judged because the
+	// validators' queue was full (ModeReport; see WithValidators), or
+	// still waiting when Close's drain timed out.
+	UncheckedBusy int64 `json:"unchecked_busy"`
 	// UpstreamErrors are requests the target did not answer (502 sent).
 	UpstreamErrors int64 `json:"upstream_errors"`
 	// Blocked counts answers enforce mode made up (400 or 502).
@@ -156,18 +165,29 @@ func (p *Proxy) Snapshot() Snapshot {
 func (p *Proxy) Stats() Stats {
 	c := &p.stats
 	return Stats{Requests: c.requests.Load(), Unrouted: c.unrouted.Load(),
-		UncheckedRequests: c.uncheckedReq.Load(), UncheckedResponses: c.uncheckedResp.Load(),
+		UncheckedRequests: c.uncheckedReq.Load(), UncheckedResponses: c.uncheckedResp.Load(), UncheckedBusy: c.uncheckedBusy.Load(),
 		UpstreamErrors: c.upstreamErrors.Load(), Blocked: c.blocked.Load(),
 		RequestViolations: c.reqViolations.Load(), ResponseViolations: c.respViolations.Load()}
 }
 
 // serveReport answers ReportPath: JSON, or the HTML page for ?format=html
-// or a browser (Accept: text/html).
+// or a browser (Accept: text/html). With ?flush=1 it first waits (up to
+// FlushTimeout) for the exchanges forwarded so far to be judged, so a
+// script that has sent its traffic reads a complete report.
 func (p *Proxy) serveReport(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
+	}
+	if f := r.URL.Query().Get("flush"); f != "" && f != "0" && f != "false" {
+		ctx, cancel := context.WithTimeout(r.Context(), FlushTimeout)
+		err := p.Flush(ctx)
+		cancel()
+		if err != nil {
+			http.Error(w, "proxy: validators still busy: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 	}
 	snap := p.Snapshot()
 	format := r.URL.Query().Get("format")

@@ -35,9 +35,12 @@ func (s *syncBuffer) String() string {
 func TestReportAndLog(t *testing.T) {
 	doc := loadDoc(t)
 	var log syncBuffer
-	front, _ := startProxy(t, startMock(t, doc, "SUB-ENTRY-PER-USER"), doc, proxy.WithSink(proxy.JSONLines(&log, nil)))
+	front, px := startProxy(t, startMock(t, doc, "SUB-ENTRY-PER-USER"), doc, proxy.WithSink(proxy.JSONLines(&log, nil)))
 	send(t, http.MethodPost, front+base+"/users/u/presence/60", `{"usernames":["a","b"]}`, http.Header{"Authorization": {"Bearer presencekit-mock-token"}})
 	send(t, http.MethodPost, front+base+"/users/u/presence/60", `{"usernames":[]}`, nil)
+	if err := px.Flush(t.Context()); err != nil { // report mode judges after answering
+		t.Fatal(err)
+	}
 
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
 	if len(lines) != 2 {

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -20,6 +21,7 @@ type exchange struct {
 	route        *spec.Route
 	method, path string
 	checked      bool       // the request body fit the buffer and was validated
+	body         []byte     // the request body, when checked
 	reqViolation *Violation // the request broke the contract
 	// limitRule is the catalogue rule whose limit the request is outside
 	// (e.g. SUB-LIMIT-USERS), "" if none: a server that accepts such a
@@ -45,21 +47,34 @@ func (p *Proxy) checkRequest(r *http.Request) *exchange {
 	if err != nil {
 		return nil
 	}
-	ex := &exchange{route: rt, method: r.Method, path: r.URL.EscapedPath(), hasAuth: r.Header.Get("Authorization") != ""}
+	ex := newExchange(rt, r)
 	body, complete, err := p.bufferRequest(r)
 	if err != nil || !complete {
 		p.stats.uncheckedReq.Add(1)
 		return ex
 	}
-	ex.checked = true
-	ex.parse(rt, body, r, p.lim)
-	verr := p.doc.ValidateRequest(r.Context(), r)
+	p.judgeRequest(r.Context(), ex, r, body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	if body == nil {
 		r.Body = http.NoBody
 	}
+	return ex
+}
+
+func newExchange(rt *spec.Route, r *http.Request) *exchange {
+	return &exchange{route: rt, method: r.Method, path: r.URL.EscapedPath(), hasAuth: r.Header.Get("Authorization") != ""}
+}
+
+// judgeRequest validates a request whose whole body is body, already
+// routed to ex.route, and sets ex.reqViolation if it breaks the contract.
+// It leaves r.Body consumed.
+func (p *Proxy) judgeRequest(ctx context.Context, ex *exchange, r *http.Request, body []byte) {
+	rt := ex.route
+	ex.checked, ex.body = true, body
+	ex.parse(rt, body, r, p.lim)
+	verr := p.doc.ValidateRequestFor(ctx, rt, r)
 	if verr == nil {
-		return ex
+		return
 	}
 	v := Violation{Operation: rt.Operation, Direction: spec.Request, Field: "request", Reason: verr.Error(),
 		Method: r.Method, Path: ex.path}
@@ -78,7 +93,6 @@ func (p *Proxy) checkRequest(r *http.Request) *exchange {
 		v.Rule = RuleSchemaRequest
 	}
 	ex.reqViolation = &v
-	return ex
 }
 
 // bufferRequest reads the body if it fits in the buffer. When it does not,

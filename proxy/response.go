@@ -3,11 +3,13 @@ package proxy
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/presencekit/presencekit/spec"
 )
@@ -16,9 +18,14 @@ import (
 // tell the proxy the target's virtual time (see serverClock).
 const mockClockPath = "/_mock/clock"
 
-// modifyResponse validates the target's answer; in enforce mode it replaces
-// a violating answer with a 502.
+// modifyResponse validates the target's answer (in ModeReport: arranges
+// for a copy to be validated); in enforce mode it replaces a violating
+// answer with a 502.
 func (p *Proxy) modifyResponse(resp *http.Response) error {
+	if j, ok := resp.Request.Context().Value(jobKey{}).(*job); ok {
+		p.tee(resp, j)
+		return nil
+	}
 	ex, _ := resp.Request.Context().Value(exchangeKey{}).(*exchange)
 	if ex == nil {
 		if resp.StatusCode == http.StatusOK && strings.HasSuffix(resp.Request.URL.Path, mockClockPath) {
@@ -33,9 +40,10 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 		p.stats.uncheckedResp.Add(1)
 		return nil
 	}
-	vs := p.checkResponse(ex, resp, body)
+	at := p.cfg.wall()
+	vs := p.checkResponse(ex, resp.StatusCode, resp.Header, body, p.clock.now())
 	for _, v := range vs {
-		p.record(v)
+		p.record(v, at)
 	}
 	if len(vs) > 0 && p.cfg.mode == ModeEnforce {
 		p.stats.blocked.Add(1)
@@ -59,7 +67,13 @@ func (p *Proxy) bufferResponse(resp *http.Response) (body []byte, ok bool) {
 	if err != nil || !complete {
 		return nil, false
 	}
-	switch enc := strings.ToLower(resp.Header.Get("Content-Encoding")); enc {
+	return p.decode(resp.Header.Get("Content-Encoding"), buf)
+}
+
+// decode undoes the answer's Content-Encoding for validation: none and
+// gzip are understood, ok is false for any other.
+func (p *Proxy) decode(encoding string, buf []byte) (plain []byte, ok bool) {
+	switch strings.ToLower(encoding) {
 	case "", "identity":
 		return buf, true
 	case "gzip":
@@ -94,10 +108,11 @@ func (p *Proxy) replace(resp *http.Response, v Violation) {
 
 // checkResponse judges one answer: first its schema (SCHEMA-RESPONSE,
 // including undeclared statuses), then, if the schema holds, what the
-// request and the answer together show about the presence rules.
-func (p *Proxy) checkResponse(ex *exchange, resp *http.Response, body []byte) []Violation {
-	j := &judge{p: p, ex: ex, status: resp.StatusCode}
-	err := p.doc.ValidateResponseFor(resp.Request.Context(), ex.route, resp.StatusCode, resp.Header, body)
+// request and the answer together show about the presence rules. now is
+// the target's time when it answered.
+func (p *Proxy) checkResponse(ex *exchange, status int, header http.Header, body []byte, now time.Time) []Violation {
+	j := &judge{p: p, ex: ex, status: status, now: now}
+	err := p.doc.ValidateResponseFor(context.Background(), ex.route, status, header, body)
 	if err != nil {
 		v := j.violation(RuleSchemaResponse, "response", err.Error())
 		var ve *spec.ValidationError

@@ -17,6 +17,7 @@ type proxyOptions struct {
 	listen, target, specFile, mode, logFile string
 	maxBody                                 int64
 	clockSkew                               time.Duration
+	validators, queue                       int
 }
 
 func newProxyCmd() *cobra.Command {
@@ -36,12 +37,17 @@ Violations are written as JSON lines to --log and aggregated at
 /_proxy/report (JSON; HTML with ?format=html or from a browser), grouped by
 operation and rule. Bodies over --max-body pass through unchecked (counted).
 
---mode enforce answers a violating request with 400 and replaces a violating
-answer with 502, both in the vendor's error envelope with the violation in
-error_description. An unreachable target is a 502 in any mode.
+In --mode report (the default) the client never waits for validation: answers
+are forwarded as they stream and a copy is judged by --validators goroutines
+fed by a queue of --queue exchanges; when the queue is full the exchange is
+forwarded unjudged and counted as unchecked_busy. --mode enforce answers a
+violating request with 400 and replaces a violating answer with 502, both in
+the vendor's error envelope with the violation in error_description, so it
+judges every exchange before answering. An unreachable target is a 502 in any
+mode.
 
 It prints its listen address (port 0 picks a free one) and stops gracefully on
-SIGINT or SIGTERM. See docs/proxy.md.`,
+SIGINT or SIGTERM, judging what is still queued first. See docs/proxy.md.`,
 		Example: `  presencekit proxy --listen 127.0.0.1:9000 --target https://a1.easemob.com
   presencekit proxy --target http://127.0.0.1:8080 --mode enforce --log violations.jsonl
   curl -s http://127.0.0.1:9000/_proxy/report | jq .stats`,
@@ -56,6 +62,8 @@ SIGINT or SIGTERM. See docs/proxy.md.`,
 	f.StringVar(&o.logFile, "log", "", "append violations as JSON lines to this file ('-': standard output)")
 	f.Int64Var(&o.maxBody, "max-body", proxy.DefaultMaxBody, "largest body buffered for validation, bytes; larger ones pass unchecked")
 	f.DurationVar(&o.clockSkew, "clock-skew", proxy.DefaultClockSkew, "tolerated difference between the target's clock and ours")
+	f.IntVar(&o.validators, "validators", proxy.DefaultValidators(), "report mode: validator goroutines (half the CPUs, at least one)")
+	f.IntVar(&o.queue, "queue", proxy.DefaultQueue, "report mode: exchanges that may wait for a validator; beyond, forwarded unchecked")
 	return cmd
 }
 
@@ -71,7 +79,8 @@ func runProxy(cmd *cobra.Command, o proxyOptions) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
-	opts := []proxy.Option{proxy.WithMode(proxy.Mode(o.mode)), proxy.WithMaxBody(o.maxBody), proxy.WithClockSkew(o.clockSkew)}
+	opts := []proxy.Option{proxy.WithMode(proxy.Mode(o.mode)), proxy.WithMaxBody(o.maxBody), proxy.WithClockSkew(o.clockSkew),
+		proxy.WithValidators(o.validators, o.queue)}
 	if o.logFile != "" {
 		var w io.Writer = out
 		if o.logFile != stdinName {
@@ -93,7 +102,7 @@ func runProxy(cmd *cobra.Command, o proxyOptions) error {
 		fmt.Fprintf(out, "report: http://%s%s\n", addr, proxy.ReportPath)
 	})
 	st := px.Stats()
-	fmt.Fprintf(out, "presencekit proxy: %d requests, %d request and %d response violations, %d unchecked, %d target errors\n",
-		st.Requests, st.RequestViolations, st.ResponseViolations, st.UncheckedRequests+st.UncheckedResponses, st.UpstreamErrors)
+	fmt.Fprintf(out, "presencekit proxy: %d requests, %d request and %d response violations, %d unchecked (%d: validators busy), %d target errors\n",
+		st.Requests, st.RequestViolations, st.ResponseViolations, st.UncheckedRequests+st.UncheckedResponses+st.UncheckedBusy, st.UncheckedBusy, st.UpstreamErrors)
 	return failed(err)
 }

@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# bench/prism.sh: presencekit proxy side by side with Prism's validating
+# proxy (npx @stoplight/prism-cli proxy), on loopback.
+#
+# 1. Violations. Two mocks broken the same way (several --break modes that
+#    change what an answer looks like) and two correct ones; presencekit
+#    proxy (report mode) in front of one of each, Prism (default mode, which
+#    forwards everything and lists what it found in the sl-violations header
+#    of each answer) in front of the other. The same fixed requests go
+#    through both, one at a time; after each the script lists what each
+#    proxy found: presencekit's from its JSON-lines log (read after
+#    /_proxy/report?flush=1), Prism's from sl-violations.
+# 2. Throughput. wrk, closed loop (CONNS connections, DURATION seconds), the
+#    same request mix (batch get of 10, set status, subscribe 2, sublist) to
+#    the correct mock directly, through presencekit, through Prism: req/s,
+#    p99, and each proxy's CPU per request (from /proc/PID/stat).
+#
+#   bench/prism.sh
+#   DURATION=5 CONNS=32 bench/prism.sh
+#
+# Needs go, node/npx (the npm registry, first run only), wrk, jq, curl and
+# Linux /proc. Every process runs under `timeout` and is stopped by PID.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PRISM_VERSION=${PRISM_VERSION:-5.16.0}
+DURATION=${DURATION:-10}
+CONNS=${CONNS:-16}
+WAIT=5 # seconds a request of the fixed set may take
+BREAKS=(SCHEMA-RESPONSE SUB-ENTRY-PER-USER SUB-EXPIRY-ABSOLUTE SET-OK GET-ENTRY-PER-USER SUBLIST-DEFAULTS SUB-LIMIT-USERS SUB-SELF)
+LIFE=$((DURATION * 3 + 240))
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+go build -o "$WORK/presencekit" ./cmd/presencekit
+PK="$WORK/presencekit"
+PRISM=$(timeout 300 npx --yes -p "@stoplight/prism-cli@$PRISM_VERSION" -c 'command -v prism' 2>/dev/null | tail -1)
+[[ -x "$PRISM" ]] || { echo "prism.sh: could not install @stoplight/prism-cli@$PRISM_VERSION" >&2; exit 1; }
+
+# waitaddr FILE: the host:port a presencekit server printed on its first line.
+waitaddr() {
+	for _ in $(seq 100); do [[ -s "$1" ]] && break; sleep 0.1; done
+	head -1 "$1" | grep -o 'http://[0-9.:]*' | head -1 | sed 's#http://##'
+}
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# The starters run in this shell (not in $(…)) so PIDS keeps every PID;
+# the address is read afterwards. ADDR is set to the new server's address.
+# mock NAME BREAK...: start a mock.
+mock() {
+	local name=$1 args=()
+	shift
+	for b in "$@"; do args+=(--break "$b"); done
+	timeout "$LIFE" "$PK" mock --listen 127.0.0.1:0 --token bench --log-level error "${args[@]}" >"$WORK/$name.addr" 2>/dev/null &
+	PIDS+=($!)
+	ADDR=$(waitaddr "$WORK/$name.addr")
+}
+# pkproxy NAME TARGET: start presencekit proxy.
+pkproxy() {
+	timeout "$LIFE" "$PK" proxy --listen 127.0.0.1:0 --target "http://$2" --log "$WORK/$1.jsonl" >"$WORK/$1.addr" 2>&1 &
+	PIDS+=($!)
+	ADDR=$(waitaddr "$WORK/$1.addr")
+}
+# prism NAME TARGET: start Prism's proxy to TARGET/org/app.
+prism() {
+	local port
+	port=$(freeport)
+	timeout "$LIFE" "$PRISM" proxy openapi.yaml "http://$2/org/app" --host 127.0.0.1 --port "$port" -v error >"$WORK/$1.log" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 600); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+	ADDR="127.0.0.1:$port"
+}
+# proc TIMEOUT_PID: the server itself, the child of its `timeout`.
+proc() { pgrep -P "$1" | head -1; }
+
+mock broken-pk "${BREAKS[@]}" && BROKEN_PK=$ADDR
+mock broken-prism "${BREAKS[@]}" && BROKEN_PR=$ADDR
+mock clean-pk && CLEAN_PK=$ADDR
+mock clean-prism && CLEAN_PR=$ADDR
+pkproxy pk-broken "$BROKEN_PK" && PXB=$ADDR
+pkproxy pk-clean "$CLEAN_PK" && PXC=$ADDR
+PXC_PID=$(proc "${PIDS[-1]}")
+prism prism-broken "$BROKEN_PR" && PRB=$ADDR
+prism prism-clean "$CLEAN_PR" && PRC=$ADDR
+PRC_PID=$(proc "${PIDS[-1]}")
+echo "Prism $("$PRISM" --version) vs presencekit proxy; mocks broken with: ${BREAKS[*]}"
+
+users() { local out="" i; for i in $(seq -f "s%03g" 1 "$1"); do out+="\"$i\","; done; echo "${out%,}"; }
+# The fixed request set: name | method | path under /org/app | body | auth (1/0).
+REQUESTS=(
+	"subscribe 12 users|POST|/users/alice/presence/600|{\"usernames\":[$(users 12)]}|1"
+	"set status|POST|/users/alice/presence/android_1/1|{\"ext\":\"hello\"}|1"
+	"batch get 3 users|POST|/users/alice/presence|{\"usernames\":[\"s001\",\"s002\",\"s003\"]}|1"
+	"sublist, no pageSize|GET|/users/alice/presence/sublist||1"
+	"sublist, pageSize 50|GET|/users/alice/presence/sublist?pageNum=1&pageSize=50||1"
+	"subscribe to oneself|POST|/users/alice/presence/600|{\"usernames\":[\"alice\"]}|1"
+	"subscribe 101 users|POST|/users/bob/presence/600|{\"usernames\":[$(users 101)]}|1"
+	"subscribe 0 users|POST|/users/bob/presence/600|{\"usernames\":[]}|1"
+	"subscribe, no token|POST|/users/bob/presence/600|{\"usernames\":[\"s001\"]}|0"
+	"malformed JSON|POST|/users/bob/presence|{\"usernames\":[|1"
+	"group online, type 1|GET|/presence/online/g1/type/1||1"
+	"unsubscribe, bare array|DELETE|/users/alice/presence|[\"s001\"]|1"
+)
+
+# send BASE PREFIX LINE HEADERS_FILE: one request of the set, prints the status.
+send() {
+	local base=$1 prefix=$2 name method path body auth args=()
+	IFS='|' read -r name method path body auth <<<"$3"
+	[[ $auth == 1 ]] && args+=(-H "Authorization: Bearer bench")
+	[[ -n $body ]] && args+=(-H "Content-Type: application/json" --data-binary "$body")
+	: >"$4"
+	curl -s -m "$WAIT" -o /dev/null -D "$4" -w '%{http_code}' -X "$method" "${args[@]}" "http://$base$prefix$path" || true
+}
+# pkfound LOG FROM: presencekit's violations logged after line FROM.
+pkfound() { tail -n +"$(($2 + 1))" "$1" | jq -r '"\(.direction) \(.rule) \(.field)"'; }
+# prismfound HEADERS: Prism's violations of one answer (sl-violations).
+prismfound() {
+	tr -d '\r' <"$1" | sed -n 's/^[sS][lL]-[vV]iolations: //p' |
+		jq -r '.[] | "\(.location[0]) \(.severity) \(.location[1:] | join(".")) \(.code // "") \(.message)"'
+}
+
+# compare LABEL PK_BASE PK_LOG PRISM_BASE: run the request set through both.
+compare() {
+	local pk=$2 log=$3 pr=$4 seen=0 both=0 pkonly=0 pronly=0 neither=0 n=0
+	printf '\n== %s ==\n' "$1"
+	for line in "${REQUESTS[@]}"; do
+		n=$((n + 1))
+		local s1 s2 pkv prv pkr=0 prr=0
+		s1=$(send "$pk" /org/app "$line" "$WORK/h1")
+		curl -s -o /dev/null "http://$pk/_proxy/report?flush=1" || echo "prism.sh: presencekit report unavailable" >&2
+		pkv=$(pkfound "$log" "$seen")
+		seen=$(wc -l <"$log")
+		s2=$(send "$pr" "" "$line" "$WORK/h2")
+		prv=$(prismfound "$WORK/h2")
+		grep -q '^response' <<<"$pkv" && pkr=1
+		grep -q '^response' <<<"$prv" && prr=1
+		case "$pkr$prr" in 11) both=$((both + 1)) ;; 10) pkonly=$((pkonly + 1)) ;; 01) pronly=$((pronly + 1)) ;; *) neither=$((neither + 1)) ;; esac
+		[[ $s2 == 000 ]] && prv="(no answer within ${WAIT}s)"
+		[[ $s1 == 000 ]] && pkv="(no answer within ${WAIT}s) $pkv"
+		printf '%2d %-34s presencekit %s | prism %s\n' "$n" "${line%%|*}" "$s1" "$s2"
+		sed 's/^/     presencekit: /' <<<"${pkv:-(none)}"
+		sed 's/^/     prism:       /' <<<"${prv:-(none)}"
+	done
+	echo "requests with a response violation: both $both, presencekit only $pkonly, Prism only $pronly, neither $neither"
+}
+# Throughput: wrk with the same mix through each.
+cat >"$WORK/mix.lua" <<'EOF'
+local prefix = os.getenv("PREFIX") or ""
+local h = { ["Authorization"] = "Bearer bench", ["Content-Type"] = "application/json" }
+local get = '{"usernames":["u01","u02","u03","u04","u05","u06","u07","u08","u09","u10"]}'
+local reqs, i = {}, 0
+local function add(n, method, path, body)
+	for _ = 1, n do reqs[#reqs + 1] = wrk.format(method, prefix .. path, h, body) end
+end
+init = function() -- wrk.format needs the Host header, known from here on
+	add(5, "POST", "/users/w1/presence", get)
+	add(2, "POST", "/users/w1/presence/android_1/1", '{"ext":"x"}')
+	add(2, "POST", "/users/w1/presence/3600", '{"usernames":["u01","u02"]}')
+	add(1, "GET", "/users/w1/presence/sublist?pageNum=1&pageSize=20", nil)
+end
+request = function()
+	i = i % #reqs + 1
+	return reqs[i]
+end
+EOF
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+# load NAME BASE PREFIX PID: wrk through BASE; prints req/s, p99, CPU/req.
+load() {
+	local t0 t1 out rps p99 non2xx cpu="n/a" total
+	[[ -n $4 ]] && t0=$(ticks "$4")
+	out=$(PREFIX=$3 timeout $((DURATION + 30)) wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "$WORK/mix.lua" "http://$2" 2>&1)
+	[[ -n $4 ]] && t1=$(ticks "$4")
+	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+	total=$(awk '/requests in/ {print $1}' <<<"$out")
+	non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+	if [[ -n $4 ]]; then
+		cpu=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="$total" 'BEGIN { printf "%.0f µs", t / hz / n * 1e6 }')
+	fi
+	printf '%-22s %10s req/s   p99 %8s   non-2xx %-6s proxy CPU/req %s\n' "$1" "$rps" "$p99" "${non2xx:-0}" "$cpu"
+	echo "$rps" >"$WORK/$1.rps"
+}
+printf '\n== throughput: wrk -c%s, %ss, closed loop, correct mock ==\n' "$CONNS" "$DURATION"
+load direct "$CLEAN_PK" /org/app ""
+load presencekit "$PXC" /org/app "$PXC_PID"
+load prism "$PRC" "" "$PRC_PID"
+curl -s "http://$PXC/_proxy/report?flush=1" | jq -c '.stats'
+awk -v a="$(cat "$WORK/presencekit.rps")" -v b="$(cat "$WORK/prism.rps")" 'BEGIN { printf "throughput ratio presencekit/Prism: %.1f×\n", a / b }'
+
+touch "$WORK/pk-broken.jsonl" "$WORK/pk-clean.jsonl"
+compare "broken mock (${BREAKS[*]})" "$PXB" "$WORK/pk-broken.jsonl" "$PRB"
+compare "correct mock" "$PXC" "$WORK/pk-clean.jsonl" "$PRC"
+
