@@ -319,10 +319,9 @@ func (b *Builder) batch(o Op) int {
 func (b *Builder) userList(dst []byte, actor, n int) []byte {
 	b.picked = b.picked[:0]
 	dst = append(dst, '[')
-	for tries := 0; len(b.picked) < n && tries < 8*n+16; tries++ {
-		t := b.popular()
+	add := func(t int) {
 		if t == actor || slices.Contains(b.picked, t) {
-			continue
+			return
 		}
 		b.picked = append(b.picked, t)
 		if len(b.picked) > 1 {
@@ -333,20 +332,12 @@ func (b *Builder) userList(dst []byte, actor, n int) []byte {
 		dst = strconv.AppendInt(dst, int64(t), 10)
 		dst = append(dst, '"')
 	}
+	for tries := 0; len(b.picked) < n && tries < 8*n+16; tries++ {
+		add(b.popular())
+	}
 	// The Zipf head is small; top up with uniform picks if it ran dry.
 	for len(b.picked) < n {
-		t := b.r.IntN(b.w.Users)
-		if t == actor || slices.Contains(b.picked, t) {
-			continue
-		}
-		b.picked = append(b.picked, t)
-		if len(b.picked) > 1 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, '"')
-		dst = append(dst, b.user...)
-		dst = strconv.AppendInt(dst, int64(t), 10)
-		dst = append(dst, '"')
+		add(b.r.IntN(b.w.Users))
 	}
 	return append(dst, ']')
 }
