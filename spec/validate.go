@@ -60,7 +60,9 @@ func (d *Doc) ValidateRequestFor(ctx context.Context, rt *Route, req *http.Reque
 		return fromRequestError(rt.Operation, verr)
 	}
 	if body != nil && rt.r.op.RequestBody != nil && rt.r.op.RequestBody.Value != nil {
-		if mt := rt.r.op.RequestBody.Value.Content.Get(req.Header.Get("Content-Type")); mt != nil && mt.Schema != nil {
+		// Decode again only for a schema with a byte limit (set status):
+		// kin-openapi has already checked everything else.
+		if mt := rt.r.op.RequestBody.Value.Content.Get(req.Header.Get("Content-Type")); mt != nil && mt.Schema != nil && d.hasMaxBytes(mt.Schema.Value) {
 			var v any
 			if json.Unmarshal(body, &v) == nil {
 				if f, reason := maxBytes(mt.Schema.Value, v, "body"); f != "" {
