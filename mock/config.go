@@ -60,9 +60,6 @@ const (
 type Config struct {
 	// Limits are the contract's limits, read from openapi.yaml.
 	Limits spec.Limits
-	// Doc, when set, is kept for callers; the mock itself never validates
-	// its own answers at run time.
-	Doc *spec.Doc
 
 	// Org and App restrict the served org/app pair; empty accepts any.
 	Org, App string

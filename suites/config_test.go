@@ -96,12 +96,12 @@ func TestWithUserPrefixIsRandomPerRun(t *testing.T) {
 	}
 }
 
-func TestFailedRuleAndBlame(t *testing.T) {
-	if got := FailedRule("[SUB-LIMIT-USERS] 101 accepted"); got != "SUB-LIMIT-USERS" {
-		t.Errorf("FailedRule = %q", got)
+func TestBlame(t *testing.T) {
+	if got := blame("[SUB-LIMIT-USERS] 101 accepted", nil); got != "SUB-LIMIT-USERS" {
+		t.Errorf("blame = %q", got)
 	}
-	if got := FailedRule("[NOT-A-RULE] x"); got != "" {
-		t.Errorf("FailedRule of an unknown ID = %q", got)
+	if got := blame("[NOT-A-RULE] x", nil); got != "" {
+		t.Errorf("blame of an unknown ID = %q", got)
 	}
 	msg := "Expected success, but got an error:\n    <*suites.Failure>: [ERR-ENVELOPE] timestamp"
 	if got := blame(msg, []string{"level:MUST", "rule:SUB-SELF"}); got != "ERR-ENVELOPE" {

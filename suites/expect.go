@@ -53,21 +53,6 @@ func fail(rule, format string, args ...any) error {
 	return &Failure{Rule: rule, Msg: fmt.Sprintf(format, args...)}
 }
 
-// FailedRule is the rule a failure message names, or "".
-func FailedRule(msg string) string {
-	if len(msg) > 2 && msg[0] == '[' {
-		for i := 1; i < len(msg); i++ {
-			if msg[i] == ']' {
-				if _, ok := spec.RuleByID(msg[1:i]); ok {
-					return msg[1:i]
-				}
-				break
-			}
-		}
-	}
-	return ""
-}
-
 // Valid checks an exchange that completed: the answer must match
 // openapi.yaml for its operation and status (SCHEMA-RESPONSE), and with
 // --strict-types its numbers must have the demanded form. rule is blamed

@@ -196,6 +196,9 @@ func (r *Result) Summary(w io.Writer) {
 	fmt.Fprintf(w, "%d passed, %d failed, %d skipped\n", r.Passed, r.Failed, r.Skipped)
 }
 
+// FailureLine is the line of the failure message that names the rule.
+func (s SpecResult) FailureLine() string { return firstLine(s.Message) }
+
 // firstLine is the line of a Gomega message that names the rule.
 func firstLine(msg string) string {
 	for _, l := range strings.Split(msg, "\n") {

@@ -133,19 +133,10 @@ func runBroken(ctx context.Context, rule, dir string) breakOutcome {
 			o.caught++
 			continue
 		}
-		o.strays = append(o.strays, fmt.Sprintf("%s (blamed %s): %s", s.Name, s.Blamed, firstRuleLine(s.Message)))
+		o.strays = append(o.strays, fmt.Sprintf("%s (blamed %s): %s", s.Name, s.Blamed, s.FailureLine()))
 	}
 	sort.Strings(o.strays)
 	return o
-}
-
-func firstRuleLine(msg string) string {
-	for _, l := range strings.Split(msg, "\n") {
-		if strings.Contains(l, "[") {
-			return strings.TrimSpace(l)
-		}
-	}
-	return strings.TrimSpace(msg)
 }
 
 func lastLines(s string, n int) string {

@@ -92,7 +92,6 @@ func runMock(cmd *cobra.Command, o mockOptions) error {
 		return usageError("%v", err)
 	}
 	cfg := mock.DefaultConfig(doc.Limits())
-	cfg.Doc = doc
 	cfg.Org, cfg.App = o.org, o.app
 	cfg.Tokens = o.tokens
 	cfg.ClientID, cfg.ClientSecret = o.clientID, o.clientSecret
