@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/spec"
 )
 
 // operationCall sends one well-formed request of an operation with the
@@ -16,27 +17,27 @@ type operationCall func(ctx context.Context, e *Env, opts ...client.CallOption) 
 
 func presenceCalls() map[string]operationCall {
 	return map[string]operationCall{
-		"setPresenceStatus": func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
+		spec.OpSetStatus: func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
 			_, r, err := e.Client.SetPresence(ctx, e.User("auth"), "web_1", "1", "", o...)
 			return r, err
 		},
-		"subscribePresence": func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
+		spec.OpSubscribe: func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
 			_, r, err := e.Client.Subscribe(ctx, e.User("auth"), 60, []string{e.User("t")}, o...)
 			return r, err
 		},
-		"getPresenceStatus": func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
+		spec.OpGetStatus: func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
 			_, r, err := e.Client.GetPresence(ctx, e.User("auth"), []string{e.User("t")}, o...)
 			return r, err
 		},
-		"getGroupOnlineCount": func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
+		spec.OpGroupOnline: func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
 			_, r, err := e.Client.GroupOnlineCount(ctx, e.User("g"), 1, o...)
 			return r, err
 		},
-		"unsubscribePresence": func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
+		spec.OpUnsubscribe: func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
 			_, r, err := e.Client.Unsubscribe(ctx, e.User("auth"), []string{e.User("t")}, client.UnsubscribeObject, o...)
 			return r, err
 		},
-		"listSubscriptions": func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
+		spec.OpSublist: func(ctx context.Context, e *Env, o ...client.CallOption) (*client.Response, error) {
 			_, r, err := e.Client.ListSubscriptions(ctx, e.User("auth"), client.Page(1, 10), o...)
 			return r, err
 		},
@@ -51,7 +52,7 @@ func describeAuth(e *Env) {
 	g.Describe("Authentication", func() {
 		entries := func() []g.TableEntry {
 			var out []g.TableEntry
-			for _, op := range []string{"setPresenceStatus", "subscribePresence", "getPresenceStatus", "getGroupOnlineCount", "unsubscribePresence", "listSubscriptions"} {
+			for _, op := range []string{spec.OpSetStatus, spec.OpSubscribe, spec.OpGetStatus, spec.OpGroupOnline, spec.OpUnsubscribe, spec.OpSublist} {
 				out = append(out, g.Entry(op, op))
 			}
 			return out
@@ -72,7 +73,7 @@ func describeAuth(e *Env) {
 			// AUTH-INVALID-TOKEN), so it is left to that rule.
 			checked := 0
 			for _, opt := range []client.CallOption{client.WithoutAuth(), client.WithBearer(wrongToken)} {
-				r, err := calls["listSubscriptions"](ctx, e, opt)
+				r, err := calls[spec.OpSublist](ctx, e, opt)
 				Expect(e.Valid(ctx, "AUTH-401-CODE", r, err)).To(Succeed())
 				if r.Status == http.StatusUnauthorized {
 					Expect(e.Rejected(ctx, "AUTH-401-CODE", r, err, http.StatusUnauthorized, "unauthorized")).To(Succeed())
@@ -94,7 +95,7 @@ func describeAuth(e *Env) {
 			Expect(e.OK(ctx, "TOKEN-GRANT", r, err)).To(Succeed())
 			Expect(res.AccessToken).NotTo(BeEmpty(), "[TOKEN-GRANT] empty access_token")
 			Expect(res.ExpiresIn.Value).To(BeNumerically(">", 0), "[TOKEN-GRANT] expires_in must be positive")
-			r, err = calls["listSubscriptions"](ctx, e, client.WithBearer(res.AccessToken))
+			r, err = calls[spec.OpSublist](ctx, e, client.WithBearer(res.AccessToken))
 			Expect(e.OK(ctx, "TOKEN-GRANT", r, err)).To(Succeed())
 		})
 		g.It("refuses a wrong client secret with 401 and issues no token", rules("TOKEN-BAD-SECRET", RuleEnvelope), func(ctx g.SpecContext) {
