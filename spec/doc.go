@@ -122,8 +122,7 @@ func (d *Doc) Operation(id string) (op *openapi3.Operation, method, path string,
 }
 
 // LoadError says a spec could not be loaded at all (not an OpenAPI 3
-// document, bad YAML, a dangling
-// $ref, a path without operations).
+// document, bad YAML, a dangling $ref, a path without operations).
 type LoadError struct {
 	Location string
 	Err      error
