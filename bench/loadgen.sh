@@ -11,7 +11,7 @@
 #
 # Needs: go; wrk and hey (apt-get install wrk hey); vegeta
 # (go install github.com/tsenart/vegeta/v12@latest). Missing tools are
-# skipped with a note. Targets (DESIGN.md): presencekit <= 1.5x wrk's CPU per
+# skipped with a note. Targets (the project's): presencekit <= 1.5x wrk's CPU per
 # request and <= 0.5x hey's and vegeta's.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,7 +3,7 @@
 # (internal/benchtarget), driven by wrk on loopback with the same
 # connections, threads and duration, for two presence requests: a batch get
 # of 10 users and a set status. Prints both rates and the ratio mock/bare
-# (DESIGN.md target: >= 0.6). Every run is bounded by `timeout`.
+# (project target: >= 0.6). Every run is bounded by `timeout`.
 #
 #   bench/mock.sh                          # 32 connections, 10 s per run
 #   CONNS=64 DURATION=20 THREADS=1 bench/mock.sh

@@ -5,7 +5,7 @@
 # every request and answer validated), ROUNDS times alternating. Prints the
 # p99 latency (corrected for coordinated omission) of each run, the proxy's
 # added p99, and the proxy's CPU time per request read from /proc/PID/stat.
-# DESIGN.md target: the proxy adds <= 0.2 ms p99 at 2,000 req/s. Every
+# Project target: the proxy adds <= 0.2 ms p99 at 2,000 req/s. Every
 # process is bounded by `timeout`.
 #
 #   bench/proxy.sh                         # 2000 req/s, 10 s per run, 2 rounds

@@ -33,7 +33,7 @@ const (
 	DefaultTokenTTL = 24 * time.Hour
 	// DefaultMaxTokenTTL caps the ttl a client may ask for.
 	DefaultMaxTokenTTL = 365 * 24 * time.Hour
-	// DefaultMaxSubscriptions is the per-subscriber cap (DESIGN decision 4).
+	// DefaultMaxSubscriptions is the per-subscriber cap (docs/contract.md#d4).
 	DefaultMaxSubscriptions = 3000
 	// DefaultMaxBodyBytes is the request body limit; larger bodies get 413.
 	DefaultMaxBodyBytes = 64 << 10

@@ -61,7 +61,7 @@ func appendJSONString[T string | []byte](b []byte, s T) []byte {
 }
 
 // appendQuotedInt appends n as a decimal string in quotes, the vendor's
-// form for last_time, expiry and totalnum (DESIGN decision 5).
+// form for last_time, expiry and totalnum (docs/contract.md#d5).
 func appendQuotedInt(b []byte, n int64) []byte {
 	b = append(b, '"')
 	b = strconv.AppendInt(b, n, 10)
@@ -76,7 +76,7 @@ type apiError struct {
 	desc      string
 }
 
-// Error codes and exceptions of the envelope (DESIGN decision 2).
+// Error codes and exceptions of the envelope (docs/contract.md#d2).
 const (
 	codeIllegalArgument = "illegal_argument"
 	codeJSONParse       = "json_parse"
@@ -90,7 +90,7 @@ const (
 	codeUnavailable     = "service_unavailable"
 )
 
-// Descriptions of the vendor's pages (DESIGN decision 2).
+// Descriptions of the vendor's pages (docs/contract.md#d2).
 const (
 	descUsernamesEmpty  = "usernames is empty"
 	descTooManySub      = "too many sub presence"

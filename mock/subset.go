@@ -12,7 +12,7 @@ type sub struct {
 }
 
 // subSet is a subscriber's subscriptions ordered by the target's name
-// (DESIGN decision 8). It is a sorted slice: search is O(log n), a page is
+// (docs/contract.md#d8). It is a sorted slice: search is O(log n), a page is
 // O(pageSize) by index, and an insert or delete moves at most cap×8 bytes
 // (24 KB at the 3,000 cap), cheaper in practice than a tree's pointers
 // and far smaller (8 bytes per subscription plus slice slack).

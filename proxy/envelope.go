@@ -22,7 +22,7 @@ const (
 	HeaderViolation = "X-Presencekit-Violation"
 )
 
-// envelope is the vendor's error body (DESIGN.md decision 2).
+// envelope is the vendor's error body (docs/contract.md#d2).
 type envelope struct {
 	Error       string `json:"error"`
 	Exception   string `json:"exception"`

@@ -188,7 +188,7 @@ func (j *judge) subscribed() {
 	}
 }
 
-// got checks batch get: known users may be left out (decision 11), so the
+// got checks batch get: known users may be left out (docs/contract.md#d11), so the
 // answer must be the requested names in request order with gaps allowed.
 func (j *judge) got() {
 	var ans struct {
@@ -264,7 +264,7 @@ func (j *judge) sublist() {
 }
 
 // unixNumber reads a UnixSeconds or Count value: a JSON integer or a string
-// of decimal digits (decision 5).
+// of decimal digits (docs/contract.md#d5).
 func unixNumber(raw json.RawMessage) (int64, bool) {
 	raw = bytes.Trim(bytes.TrimSpace(raw), `"`)
 	if len(raw) == 0 {

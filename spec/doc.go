@@ -5,9 +5,11 @@ package spec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -62,12 +64,35 @@ func LoadData(data []byte, location string) (*Doc, error) {
 	if err != nil {
 		return nil, &LoadError{Location: location, Err: err}
 	}
+	if err := isOpenAPI3(t); err != nil {
+		return nil, &LoadError{Location: location, Err: err}
+	}
 	d := &Doc{T: t, Location: location, Raw: data}
 	if err := d.buildRoutes(); err != nil {
 		return nil, &LoadError{Location: location, Err: err}
 	}
 	d.limits, d.limitProblem = d.readLimits()
 	return d, nil
+}
+
+// ErrNotOpenAPI3 means the input parsed (JSON or YAML) but is not an
+// OpenAPI 3 document: every tool would otherwise read `{}` as a spec with no
+// operations and no limits, and report zeros or "no changes" as if that were
+// a finding about the API.
+var ErrNotOpenAPI3 = errors.New("not an OpenAPI 3 document")
+
+// isOpenAPI3 checks the two fields OpenAPI 3.0 requires of every document
+// that the tools cannot do without: the version and the paths.
+func isOpenAPI3(t *openapi3.T) error {
+	switch {
+	case t.OpenAPI == "":
+		return fmt.Errorf("%w: it has no \"openapi\" field (want e.g. openapi: 3.0.3)", ErrNotOpenAPI3)
+	case !strings.HasPrefix(t.OpenAPI, "3."):
+		return fmt.Errorf("%w: its \"openapi\" field is %q (want 3.x)", ErrNotOpenAPI3, t.OpenAPI)
+	case t.Paths == nil:
+		return fmt.Errorf("%w: it has no \"paths\" object", ErrNotOpenAPI3)
+	}
+	return nil
 }
 
 // Validate runs kin-openapi's own validation of the document, examples
@@ -96,8 +121,8 @@ func (d *Doc) Operation(id string) (op *openapi3.Operation, method, path string,
 	return r.op, r.method, r.path, true
 }
 
-// LoadError says a spec could not be loaded at all (bad YAML, a dangling
-// $ref, a path without operations).
+// LoadError says a spec could not be loaded at all (not an OpenAPI 3
+// document, bad YAML, a dangling $ref, a path without operations).
 type LoadError struct {
 	Location string
 	Err      error

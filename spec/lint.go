@@ -59,6 +59,9 @@ func LintData(ctx context.Context, data []byte, location string) []Finding {
 			f.Message = le.Err.Error()
 		}
 		f.Line, f.Column, f.Pointer = locateRef(data, f.Message)
+		// The loader quotes the input, which may be any bytes: a finding
+		// is printed and JSON-encoded, so it must be text.
+		f.Message = strings.ToValidUTF8(f.Message, "\uFFFD")
 		return []Finding{f}
 	}
 	return Lint(ctx, d)
@@ -91,7 +94,7 @@ type linter struct {
 }
 
 func (l *linter) add(check string, path []string, msg string) {
-	f := Finding{Check: check, File: l.d.Location, Message: msg}
+	f := Finding{Check: check, File: l.d.Location, Message: strings.ToValidUTF8(msg, "\uFFFD")}
 	if path != nil {
 		f.Pointer = pointer(path)
 		f.Line, f.Column = locate(l.root, path)
@@ -129,13 +132,17 @@ func (l *linter) examples() {
 			l.content(append(base, "responses", code, "content"), resp.Value.Content, true)
 		}
 	}
-	names := make([]string, 0, len(l.d.T.Components.Responses))
-	for name := range l.d.T.Components.Responses {
+	if l.d.T.Components == nil {
+		return // a document without components has no shared responses
+	}
+	responses := l.d.T.Components.Responses
+	names := make([]string, 0, len(responses))
+	for name := range responses {
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if resp := l.d.T.Components.Responses[name]; resp.Value != nil {
+		if resp := responses[name]; resp != nil && resp.Value != nil {
 			l.content([]string{"components", "responses", name, "content"}, resp.Value.Content, true)
 		}
 	}

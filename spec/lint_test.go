@@ -142,7 +142,7 @@ func TestRulesCatalogue(t *testing.T) {
 	if len(levels) != 3 || levels[spec.Must] == 0 {
 		t.Errorf("levels = %v, want MUST, SHOULD and PROBE rules", levels)
 	}
-	// Contract decisions and limits DESIGN.md names must each have a rule.
+	// Contract decisions and limits docs/contract.md names must each have a rule.
 	for _, id := range []string{"AUTH-REQUIRED", "ERR-ENVELOPE", "SUB-LIMIT-USERS", "GET-LIMIT-USERS", "UNSUB-LIMIT-USERS",
 		"SUB-EXPIRY-MAX", "SUBLIST-PAGESIZE-RANGE", "SUBLIST-PAGENUM-MIN", "SET-EXT-MAX", "SET-EXT-REQUIRED", "SUB-SELF",
 		"SUB-CAP", "GROUP-QUERY-TYPE", "SUB-RESUBSCRIBE", "UNSUB-BODY-FORMS", "SUB-ENTRY-PER-USER", "SUB-EXPIRY-ABSOLUTE",

@@ -47,10 +47,12 @@ type exchange struct {
 	resp                     string
 }
 
-// seedExamples are the request and response examples of the seed documents,
+// seedExamples are the request and response examples of the vendor's pages,
 // as corrected in openapi.yaml's x-doc-findings (F1 empty uid, F2 duplicate
-// key). seeds/001 shares seeds/000's examples; seeds/002 is an SDK page
-// whose calls are translated to this API.
+// key). The names' prefix "000" is the current Easemob presence page
+// (docs/contract.md lists it); its 2022-06-22 version shares its examples,
+// and Tencent's user-status page is an SDK page whose calls are translated
+// to this API.
 var seedExamples = []exchange{
 	{"000 set status", "POST", "/users/c1/presence/android/0", `{"ext":"123"}`, 200, `{"result":"ok"}`},
 	{"000 subscribe (F1 corrected)", "POST", "/users/wzy/presence/1000", `{"usernames":["c2","c3"]}`, 200,

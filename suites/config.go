@@ -57,8 +57,8 @@ type Config struct {
 	ReportDir    string        `yaml:"report_dir" env:"REPORT_DIR" flag:"report-dir" help:"directory for junit.xml, report.json and report.html"`
 	Timeout      time.Duration `yaml:"timeout" env:"TIMEOUT" flag:"timeout" help:"timeout of one HTTP request"`
 	ClockSkew    time.Duration `yaml:"clock_skew" env:"CLOCK_SKEW" flag:"clock-skew" help:"tolerated difference between the server's clock and ours"`
-	StrictTypes  string        `yaml:"strict_types" env:"STRICT_TYPES" flag:"strict-types" help:"demand one number form: 'string' or 'integer' (empty: accept both, decision 5)"`
-	MaxSubs      int           `yaml:"max_subscriptions" env:"MAX_SUBSCRIPTIONS" flag:"max-subscriptions" help:"per-subscriber subscription cap of SUB-CAP (DESIGN decision 4)"`
+	StrictTypes  string        `yaml:"strict_types" env:"STRICT_TYPES" flag:"strict-types" help:"demand one number form: 'string' or 'integer' (empty: accept both, docs/contract.md#d5)"`
+	MaxSubs      int           `yaml:"max_subscriptions" env:"MAX_SUBSCRIPTIONS" flag:"max-subscriptions" help:"per-subscriber subscription cap of SUB-CAP (docs/contract.md#d4)"`
 	ConfigFile   string        `yaml:"-" env:"CONFIG" flag:"config" help:"YAML file with any of these settings (keys as in docs/conformance.md)"`
 }
 

@@ -97,7 +97,7 @@ func (e *Env) Users(role string, n int) []string {
 	return out
 }
 
-// Known returns n users the server knows (decision 11): fresh names when
+// Known returns n users the server knows (docs/contract.md#d11): fresh names when
 // the server knows every name (the mock), else names from --users. ok is
 // false when --users has fewer than n.
 func (e *Env) Known(role string, n int) ([]string, bool) {

@@ -22,7 +22,7 @@ const (
 	Rule401Code         = "AUTH-401-CODE"
 )
 
-// codeRule names the rule that fixes an error code (decision 2), or "".
+// codeRule names the rule that fixes an error code (docs/contract.md#d2), or "".
 func codeRule(code string) string {
 	switch code {
 	case "illegal_argument":
@@ -147,7 +147,7 @@ func opName(op string) string {
 }
 
 // numberForms finds a number field not in the demanded form ("string" or
-// "integer"): the fields decision 5 lets a server send either way.
+// "integer"): the fields docs/contract.md#d5 lets a server send either way.
 func numberForms(body []byte, want string) (field, form string) {
 	var v any
 	if json.Unmarshal(body, &v) != nil {

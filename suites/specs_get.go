@@ -12,7 +12,7 @@ func describeGet(e *Env) {
 		g.DescribeTable("limits usernames per call", refusals("GET-LIMIT-USERS"),
 			func(ctx g.SpecContext, over int, accepted bool) {
 				// Limit checks need a 200 and a valid body only: a server may
-				// leave out users it does not know (decision 11).
+				// leave out users it does not know (docs/contract.md#d11).
 				_, r, err := e.Client.GetPresence(ctx, e.User("get"), e.Users("t", e.Limits.GetMaxUsers+over))
 				if accepted {
 					Expect(e.OK(ctx, "GET-LIMIT-USERS", r, err)).To(Succeed())
@@ -83,7 +83,7 @@ func describeGroup(e *Env) {
 			case e.HasAdmin():
 				members := e.Users("m", 5)
 				// Two members connected; a third only has an "online"
-				// presence status, which must not count (decision 9).
+				// presence status, which must not count (docs/contract.md#d9).
 				id, err := e.PrepareGroup(ctx, members, 2)
 				Expect(err).To(Succeed())
 				Expect(set(ctx, e, "GROUP-COUNT", members[2], "android_1", "1", "")).To(Succeed())

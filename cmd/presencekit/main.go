@@ -2,8 +2,17 @@
 // conformance gate (conform), a reference server (mock), a load generator
 // (load, report), and the contract's own tools (spec, proxy).
 //
-// Exit codes: 0 success, 1 the check failed (e.g. lint findings), 2 bad
-// usage or an input that cannot be read.
+// Exit codes, the same for every command (README's table; each command's
+// --help lists the ones it can end with, and a test per command pins them):
+//
+//	0    ok
+//	1    the check failed: a rule failed, a lint finding, a breaking spec
+//	     change, a failed run
+//	2    bad usage, bad input (a file that cannot be read or is no OpenAPI 3
+//	     document, a bad flag value), an unreachable target, refused
+//	     credentials
+//	3    thresholds breached
+//	130  interrupted (what was written so far is kept)
 package main
 
 import (
@@ -75,7 +84,15 @@ presencekit has four jobs:
 
 Run "presencekit conform" to check the embedded mock, or a server of yours
 with --target; "presencekit mock" serves the mock on its own; "presencekit
-load" drives traffic; "presencekit proxy" validates live traffic.`,
+load" drives traffic; "presencekit proxy" validates live traffic.
+
+` + exitCodesHelp,
+		Example: `  presencekit conform                          # the suite against the embedded mock
+  presencekit conform --target https://a1.easemob.com --org ORG --app APP --token "$TOKEN"
+  presencekit mock --listen 127.0.0.1:8080
+  presencekit load --rate 500 --duration 30s
+  presencekit spec lint my-copy.yaml
+  presencekit spec diff embedded my-copy.yaml`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -86,6 +103,15 @@ load" drives traffic; "presencekit proxy" validates live traffic.`,
 	root.AddCommand(newVersionCmd(), newSpecCmd(), newConformCmd(), newMockCmd(), newLoadCmd(), newReportCmd(), newProxyCmd())
 	return root
 }
+
+// exitCodesHelp is the exit-code table of every command, as the root help
+// shows it; README.md carries the same table.
+const exitCodesHelp = `Exit codes (the same for every command):
+  0    ok
+  1    the check failed: a rule, a lint finding, a breaking change, a failed run
+  2    bad usage or bad input, unreachable target, refused credentials
+  3    thresholds breached
+  130  interrupted (what was written so far is kept)`
 
 // exitError carries a command's exit code to main. A nil err means the
 // command has already said everything (e.g. the lint findings).

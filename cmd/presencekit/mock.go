@@ -35,7 +35,7 @@ func newMockCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "mock",
 		Short: "Serve the stateful reference server of the presence API",
-		Long: `mock serves the presence API as openapi.yaml and the contract decisions say:
+		Long: `mock serves the presence API as openapi.yaml and docs/contract.md say:
 in memory, any org/app unless --org/--app restrict it, errors in the vendor's
 envelope. It prints its listen address (port 0 picks a free one) and stops
 gracefully on SIGINT or SIGTERM.

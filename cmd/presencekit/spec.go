@@ -14,10 +14,24 @@ import (
 func newSpecCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "spec",
-		Short: "Lint the openapi.yaml contract, show its limits and rules, dump it",
+		Short: "Lint the openapi.yaml contract, diff versions, show its limits and rules, dump it",
 		Long: `The contract of presencekit is openapi.yaml (embedded in this binary) plus the
-rule catalogue. These commands lint it, show the limits read from its schema
-constraints, list the rules, and print the embedded file.`,
+rule catalogue. These commands work on it:
+  lint     check a spec: OpenAPI validity, examples, responses, limits, rules
+  diff     review a change between two versions: what breaks clients
+  limits   the limits read from the spec's schema constraints
+  rules    the rule catalogue, with each rule's level, operation and source
+  dump     print the embedded openapi.yaml
+
+Exit codes of "spec" alone:
+  0    help shown
+  2    unknown subcommand
+Each subcommand's --help lists its own.`,
+		Example: `  presencekit spec lint my-copy.yaml
+  presencekit spec diff embedded my-copy.yaml
+  presencekit spec limits --json
+  presencekit spec rules --level must
+  presencekit spec dump > my-copy.yaml`,
 		// A group: "spec" alone shows the help, "spec nope" is a usage error.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {

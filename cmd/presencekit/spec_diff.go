@@ -35,7 +35,12 @@ Non-breaking: the reverse, and additions.
 One line per change with the JSON pointer of what changed (through the
 operation, so a shared component's change shows at each use). "-" reads one
 spec from standard input; "embedded" names the spec built into this binary.
-Exit 1 when a change breaks, 0 otherwise, 2 when a spec cannot be read.`,
+
+Exit codes:
+  0    no change breaks clients
+  1    at least one breaking change
+  2    bad usage, or a spec cannot be read, is not an OpenAPI 3 document or
+       does not load`,
 		Example: `  presencekit spec diff embedded openapi.yaml
   git show main:openapi.yaml | presencekit spec diff - openapi.yaml
   presencekit spec diff --json old.yaml new.yaml`,

@@ -13,7 +13,12 @@ func newSpecDumpCmd() *cobra.Command {
 		Use:   "dump",
 		Short: "Print the embedded openapi.yaml unchanged",
 		Long: `Dump prints the openapi.yaml this binary was built with, byte for byte, e.g. to
-start an edited copy or to feed other OpenAPI tools.`,
+start an edited copy or to feed other OpenAPI tools.
+
+Exit codes:
+  0    printed
+  1    standard output could not be written
+  2    bad usage (dump takes no arguments)`,
 		Example: `  presencekit spec dump > openapi.yaml
   presencekit spec dump | sed 's/maxItems: 100/maxItems: 50/' | presencekit spec lint -`,
 		Args: cobra.NoArgs,

@@ -32,9 +32,15 @@ the conformance suite and the mock follow the same values. RULES names the
 catalogue rules that check each limit.
 
 Without FILE it reads the embedded openapi.yaml; "-" reads standard input.
-A limit the spec lacks shows as 0 (spec lint reports it).`,
+A limit the spec lacks shows as 0 (spec lint reports it).
+
+Exit codes:
+  0    limits shown
+  2    bad usage, or FILE cannot be read, is not an OpenAPI 3 document or
+       does not load (spec lint says where)`,
 		Example: `  presencekit spec limits
-  presencekit spec limits --json my-copy.yaml`,
+  presencekit spec limits --json my-copy.yaml
+  presencekit spec dump | sed 's/maxItems: 100/maxItems: 50/' | presencekit spec limits -`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.File = fileArg(args)
@@ -53,7 +59,9 @@ func showLimits(o limitsOptions, stdin io.Reader, w io.Writer) error {
 	}
 	d, err := spec.LoadData(data, location)
 	if err != nil {
-		return fmt.Errorf("%w (spec lint shows where)", err)
+		// Not a spec at all, or one that does not load: bad input, not a
+		// failed check, and never a table of zeros.
+		return &exitError{code: exitUsage, err: fmt.Errorf("%w (spec lint shows where)", err)}
 	}
 	l := d.Limits()
 	if o.JSON {

@@ -30,7 +30,13 @@ complete).
 
 Without FILE it lints the embedded openapi.yaml; "-" reads standard input.
 Each finding is printed as file:line:col: [check] message, so editors can
-jump to it. Exit 1 when there are findings, 2 when FILE cannot be read.`,
+jump to it. A FILE that is not an OpenAPI 3 document (e.g. {}) or does not
+load (bad YAML, a dangling $ref) gives one [load] finding.
+
+Exit codes:
+  0    no findings
+  1    findings (a FILE that does not load is one)
+  2    bad usage, or FILE cannot be read`,
 		Example: `  presencekit spec lint
   presencekit spec lint my-copy.yaml
   presencekit spec lint --json my-copy.yaml`,

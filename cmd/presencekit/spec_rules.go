@@ -31,8 +31,13 @@ the conformance gate; SHOULD rules come from its newer pages or are implied
 beyond doubt and fail the gate unless it runs at level must; PROBE rules
 record undocumented behaviour and never fail it.
 
---markdown prints a Markdown table with each rule's source (document and
-section), ready to paste into documentation.`,
+--markdown prints a Markdown table with each rule's source (the vendor page
+and section, or the contract decision in docs/contract.md), ready to paste
+into documentation.
+
+Exit codes:
+  0    rules listed
+  2    bad usage (an unknown --level, --json with --markdown, an argument)`,
 		Example: `  presencekit spec rules
   presencekit spec rules --level must
   presencekit spec rules --markdown > rules.md`,

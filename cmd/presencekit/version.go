@@ -17,7 +17,17 @@ func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version, Go version and commit of this binary",
-		Args:  cobra.NoArgs,
+		Long: `version prints the release this binary was built as, the Go version that
+built it, and the commit (with "(modified)" when the work tree had changes)
+and its time, as the Go toolchain recorded them.
+
+Exit codes:
+  0    printed
+  1    standard output could not be written
+  2    bad usage (version takes no arguments)`,
+		Example: `  presencekit version
+  go run ./cmd/presencekit version`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			info, _ := debug.ReadBuildInfo()
 			return failed(printVersion(cmd.OutOrStdout(), buildVersion(info)))

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/presencekit/presencekit/spec"
+)
+
+// repoRoot is the module root, seen from this package's directory.
+const repoRoot = "../.."
+
+// Citations outside the repository that the project must never make: the
+// design notes and vendor copies it was built from are not shipped, so a
+// reader cannot follow them. The patterns are split so this file does not
+// match itself.
+var foreignCitation = regexp.MustCompile(`DESI` + `GN\.md|DESI` + `GN decision|DESI` + `GN target|see` + `ds/`)
+
+// repoPath finds what looks like a path inside the repository: at least one
+// directory, a known extension, an optional #anchor; not part of a URL
+// (those are preceded by "/" or ":").
+var repoPath = regexp.MustCompile("(?:^|[\\s(`'\"\\[])((?:\\.{1,2}/)*(?:[A-Za-z0-9_.-]+/)+[A-Za-z0-9_.-]+\\.(?:md|go|yaml|yml|sh|json|png|html|txt|mod))(?:#([A-Za-z0-9_-]+))?")
+
+// mdLink finds a relative Markdown link target.
+var mdLink = regexp.MustCompile(`\]\(([^)\s:#]+\.[a-z]+)(?:#([A-Za-z0-9_-]+))?\)`)
+
+// anchorID finds an explicit anchor in a Markdown file.
+var anchorID = regexp.MustCompile(`<a id="([^"]+)"></a>`)
+
+// textFiles lists the repository's text files (relative, slash-separated),
+// skipping what is built or generated (bin, reports) and binaries.
+func textFiles(t *testing.T) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	err := filepath.WalkDir(repoRoot, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(repoRoot, p)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			switch rel {
+			case ".git", "bin", "reports", "node_modules":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if rel != "go.sum" && bytes.IndexByte(data, 0) < 0 {
+			files[rel] = data
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := files["docs/contract.md"]; !ok || len(files) < 20 {
+		t.Fatalf("walked %d files from %s without docs/contract.md: wrong root?", len(files), repoRoot)
+	}
+	return files
+}
+
+// anchors returns the explicit anchors of a Markdown file.
+func anchors(data []byte) map[string]bool {
+	ids := map[string]bool{}
+	for _, m := range anchorID.FindAllSubmatch(data, -1) {
+		ids[string(m[1])] = true
+	}
+	return ids
+}
+
+// TestCitationsResolve walks every text file of the repository: none cites
+// a file the repository does not ship, every path it names exists, and
+// every anchor into docs/contract.md (or another Markdown file with
+// explicit anchors) exists.
+func TestCitationsResolve(t *testing.T) {
+	files := textFiles(t)
+	exists := func(p string) bool {
+		if _, ok := files[p]; ok {
+			return true
+		}
+		_, err := os.Stat(filepath.Join(repoRoot, filepath.FromSlash(p)))
+		return err == nil
+	}
+	checkAnchor := func(where, target, anchor string) {
+		if anchor == "" || !strings.HasSuffix(target, ".md") {
+			return
+		}
+		ids := anchors(files[target])
+		if len(ids) > 0 && !ids[anchor] {
+			t.Errorf("%s: %s#%s: no such anchor", where, target, anchor)
+		}
+	}
+	for name, data := range files {
+		for i, line := range strings.Split(string(data), "\n") {
+			where := name + ":" + strconv.Itoa(i+1)
+			if m := foreignCitation.FindString(line); m != "" {
+				t.Errorf("%s: cites %q, which the repository does not ship: cite docs/contract.md#dN or the vendor's URL", where, m)
+			}
+			for _, m := range repoPath.FindAllStringSubmatch(line, -1) {
+				if strings.HasPrefix(m[1], "reports/") || strings.HasPrefix(m[1], "bin/") {
+					continue // what the tools write, not what the repository ships
+				}
+				p := path.Clean(m[1])
+				if strings.HasPrefix(m[1], ".") || strings.HasSuffix(name, ".md") && !exists(p) {
+					p = path.Join(path.Dir(name), p) // a path relative to the file
+				}
+				if !exists(p) {
+					t.Errorf("%s: %q names a path the repository does not have", where, m[1])
+					continue
+				}
+				if !strings.HasSuffix(name, ".go") { // Go code builds anchors from parts; the rules are checked below
+					checkAnchor(where, p, m[2])
+				}
+			}
+			if !strings.HasSuffix(name, ".md") {
+				continue
+			}
+			for _, m := range mdLink.FindAllStringSubmatch(line, -1) {
+				p := path.Join(path.Dir(name), m[1])
+				if !exists(p) {
+					t.Errorf("%s: link to %q, which the repository does not have", where, m[1])
+					continue
+				}
+				checkAnchor(where, p, m[2])
+			}
+		}
+	}
+	ids := anchors(files["docs/contract.md"])
+	decision := regexp.MustCompile(`docs/contract\.md#(d[0-9]+)`)
+	for _, r := range spec.Rules() {
+		for _, m := range decision.FindAllStringSubmatch(r.Source, -1) {
+			if !ids[m[1]] {
+				t.Errorf("rule %s cites docs/contract.md#%s, which does not exist", r.ID, m[1])
+			}
+		}
+		if foreignCitation.MatchString(r.Source) {
+			t.Errorf("rule %s cites a file the repository does not ship: %s", r.ID, r.Source)
+		}
+	}
+}
+
+// TestContractDecisionsNumbered pins the anchors others cite: d1 to d16, in
+// order, each with its reasoning and the pages it rests on.
+func TestContractDecisionsNumbered(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(repoRoot, "docs", "contract.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := anchorID.Split(string(data), -1)[1:]
+	ids := anchorID.FindAllStringSubmatch(string(data), -1)
+	if len(ids) != 16 {
+		t.Fatalf("docs/contract.md has %d decisions, want 16", len(ids))
+	}
+	for i, m := range ids {
+		want := "d" + strconv.Itoa(i+1)
+		if m[1] != want {
+			t.Errorf("decision %d has anchor %q, want %q", i+1, m[1], want)
+		}
+		s := sections[i]
+		if !strings.Contains(s, "\nWhy: ") || !strings.Contains(s, "\nRests on: ") {
+			t.Errorf("decision %s lacks its reasoning (Why:) or its sources (Rests on:)", want)
+		}
+	}
+}
