@@ -25,8 +25,15 @@ func silenceGinkgo() (restore func()) {
 	return func() { formatter.ColorableStdOut = prev }
 }
 
-// reportToConsole registers the node that prints a failed spec's line.
+// reportToConsole registers the nodes that print the run's first line
+// (what runs against what) and a failed spec's line.
 func reportToConsole(e *Env) {
+	g.ReportBeforeSuite(func(r g.Report) {
+		if e.console != nil {
+			fmt.Fprintf(e.console, "running %d of %d specs against %s (org %s, app %s)\n", r.PreRunStats.SpecsThatWillRun,
+				r.PreRunStats.TotalSpecs, e.Redactor.URL(e.Cfg.Target), e.Cfg.Org, e.Cfg.App)
+		}
+	})
 	g.ReportAfterEach(func(sr g.SpecReport) {
 		if e.console == nil || sr.LeafNodeType != types.NodeTypeIt || !sr.Failed() {
 			return

@@ -97,6 +97,10 @@ func TestConformFailureLines(t *testing.T) {
 	if !ok {
 		t.Fatalf("no failed-rules table:\n%s", r)
 	}
+	first, head, _ := strings.Cut(head, "\n")
+	if !strings.HasPrefix(first, "running ") || !strings.Contains(first, " specs against http://127.0.0.1:") {
+		t.Errorf("the first line does not say what runs against what: %q", first)
+	}
 	lines := strings.Split(strings.TrimSpace(head), "\n")
 	for _, l := range lines {
 		if !failureLine.MatchString(l) {
