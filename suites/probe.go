@@ -63,7 +63,11 @@ func (e *Env) probe(ctx context.Context) error {
 	target := e.Redactor.URL(e.Cfg.Target)
 	tenant := fmt.Sprintf("org %q, app %q", e.Cfg.Org, e.Cfg.App)
 	cred := credential(e.Cfg)
-	_, r, err := e.Client.ListSubscriptions(ctx, e.User("probe"), client.Page(1, 1))
+	user := e.User("probe")
+	if len(e.Cfg.Users) > 0 {
+		user = e.Cfg.Users[0] // a name a real tenant knows
+	}
+	_, r, err := e.Client.ListSubscriptions(ctx, user, client.Page(1, 1))
 	var api *client.APIError
 	switch {
 	case r == nil && errors.As(err, &api):
@@ -86,19 +90,38 @@ func (e *Env) probe(ctx context.Context) error {
 		return &ProbeError{Kind: ErrRefused, Credential: cred, Msg: fmt.Sprintf("%s of %s refused the %s (%s)",
 			where, target, cred, e.Redactor.String(answer(r)))}
 	case http.StatusNotFound:
+		code, desc := envelope(r)
+		switch {
+		case strings.Contains(strings.ToLower(code+" "+desc), "user"):
+			// A server that does not know the probe user: the tenant is
+			// there, and the specs judge the rest.
+			return nil
+		case code == "":
+			return &ProbeError{Kind: ErrNoTenant, Msg: fmt.Sprintf("%s answered 404 for %s: check --target, --org and --app",
+				target, tenant)}
+		}
 		return &ProbeError{Kind: ErrNoTenant, Msg: fmt.Sprintf("%s has no %s (%s): check --org and --app",
 			target, tenant, e.Redactor.String(answer(r)))}
 	}
 	return nil
 }
 
+// envelope is the error code and description of an answer in the vendor's
+// envelope, or "" and "".
+func envelope(r *client.Response) (code, desc string) {
+	var api *client.APIError
+	if err := r.Err(); errors.As(err, &api) {
+		return api.Envelope.Error, api.Envelope.Description
+	}
+	return "", ""
+}
+
 // answer is an HTTP status and, when the body is the vendor's envelope,
 // its error code: "401 unauthorized".
 func answer(r *client.Response) string {
 	s := fmt.Sprint(r.Status)
-	var api *client.APIError
-	if err := r.Err(); errors.As(err, &api) && api.Envelope.Error != "" {
-		s += " " + api.Envelope.Error
+	if code, _ := envelope(r); code != "" {
+		s += " " + code
 	}
 	return s
 }

@@ -13,13 +13,20 @@ import (
 )
 
 // answering serves every request with status and the vendor's envelope
-// carrying code.
+// carrying code (no body for an empty code).
 func answering(t *testing.T, status int, code string) string {
+	t.Helper()
+	return answeringDesc(t, status, code, "d")
+}
+
+func answeringDesc(t *testing.T, status int, code, desc string) string {
 	t.Helper()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
-		_, _ = w.Write([]byte(`{"error":"` + code + `","exception":"X","timestamp":1,"duration":0,"error_description":"d"}`))
+		if code != "" {
+			_, _ = w.Write([]byte(`{"error":"` + code + `","exception":"X","timestamp":1,"duration":0,"error_description":"` + desc + `"}`))
+		}
 	}))
 	t.Cleanup(ts.Close)
 	return ts.URL
@@ -52,6 +59,9 @@ func TestProbeStopsBadSettings(t *testing.T) {
 			suites.ErrNoTenant, "(404 organization_application_not_found): check --org and --app"},
 		{"unreachable", closed.URL, func(c *suites.Config) { c.Token = secret },
 			suites.ErrUnreachable, "is unreachable: "},
+		{"no envelope on 404", answering(t, 404, ""), func(c *suites.Config) { c.Token = secret },
+			suites.ErrNoTenant, "check --target, --org and --app"},
+		{"unknown probe user", answeringDesc(t, 404, "service_resource_not_found", "Username pk-probe-1 doesn't exist"), func(c *suites.Config) { c.Token = secret }, nil, ""},
 		{"throttled", answering(t, 429, "reach_limit"), func(c *suites.Config) { c.Token = secret }, nil, ""},
 		{"server error", answering(t, 503, "service_unavailable"), func(c *suites.Config) { c.Token = secret }, nil, ""},
 	}
