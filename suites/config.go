@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/presencekit/presencekit/client"
 )
 
 // Defaults of Config, documented in --help and docs/conformance.md.
@@ -49,7 +51,7 @@ type Config struct {
 	ClientSecret string        `yaml:"client_secret" env:"CLIENT_SECRET" flag:"client-secret" help:"client secret for POST /token (never printed)" secret:"true"`
 	AdminToken   string        `yaml:"admin_token" env:"ADMIN_TOKEN" flag:"admin-token" help:"token of a presencekit mock's /_mock/ admin API: enables the virtual clock and prepared groups (never printed)" secret:"true"`
 	UserPrefix   string        `yaml:"user_prefix" env:"USER_PREFIX" flag:"user-prefix" help:"prefix of every user name the suite touches (default: random per run)"`
-	Users        []string      `yaml:"users" env:"USERS" flag:"users" help:"comma-separated pre-registered users the server knows; without it every generated name is taken as known"`
+	Users        []string      `yaml:"test_users" env:"TEST_USERS" flag:"test-users" help:"comma-separated pre-registered test users the server knows; without it every generated name is taken as known"`
 	Group        string        `yaml:"group" env:"GROUP" flag:"group" help:"a group you prepared, for the group-count rules (without it and without --admin-token they are skipped)"`
 	GroupOnline  int           `yaml:"group_online" env:"GROUP_ONLINE" flag:"group-online" help:"how many members of --group are connected, to check GROUP-COUNT exactly (-1: only the answer's shape)"`
 	Level        string        `yaml:"level" env:"LEVEL" flag:"level" help:"rules that fail the gate: 'must' or 'should' (MUST and SHOULD)"`
@@ -203,8 +205,10 @@ func (c Config) WithUserPrefix() Config {
 	return c
 }
 
-// Redacted is the Config with its secrets replaced, for reports and logs.
+// Redacted is the Config with its secrets replaced, for reports and logs:
+// the secret fields, and the password of a target URL (http://user:pw@host).
 func (c Config) Redacted() Config {
+	c.Target = (*client.Redactor)(nil).URL(c.Target)
 	v := reflect.ValueOf(&c).Elem()
 	for i := 0; i < v.NumField(); i++ {
 		if v.Type().Field(i).Tag.Get("secret") == "true" && v.Field(i).String() != "" {

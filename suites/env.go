@@ -30,7 +30,10 @@ type Env struct {
 	Doc    *spec.Doc
 	Limits spec.Limits
 	Client *client.Client
+	// Redactor masks the run's secrets in everything it prints or writes.
+	Redactor *client.Redactor
 
+	console io.Writer // where Run prints one line per failed spec; nil under go test
 	http    *http.Client
 	virtual bool
 	seq     atomic.Int64
@@ -40,13 +43,18 @@ type Env struct {
 	last *client.Response           // last exchange, for failure reports
 }
 
-// NewEnv connects to the target: it builds the client, checks the server
-// answers at all (ErrUnreachable otherwise) and whether it offers the mock's
-// virtual clock.
+// NewEnv connects to the target: it builds the client, checks the label
+// filter, runs the start-up probe (an authenticated read: a *ProbeError
+// when the target is unreachable, refuses the credentials or has no such
+// org/app) and finds out whether the target offers the mock's virtual clock.
 func NewEnv(ctx context.Context, cfg Config, doc *spec.Doc) (*Env, error) {
 	if cfg.Target == "" {
 		return nil, fmt.Errorf("%w: no --target", ErrConfig)
 	}
+	if err := CheckLabelFilter(cfg.LabelFilter); err != nil {
+		return nil, err
+	}
+	red := Redactor(cfg)
 	hc := &http.Client{Timeout: cfg.Timeout}
 	opts := []client.Option{client.WithHTTPClient(hc), client.WithUserAgent("presencekit-conform")}
 	switch {
@@ -59,11 +67,17 @@ func NewEnv(ctx context.Context, cfg Config, doc *spec.Doc) (*Env, error) {
 	}
 	c, err := client.New(cfg.Target, cfg.Org, cfg.App, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, fmt.Errorf("%w: %s", ErrConfig, red.Error(err))
 	}
-	e := &Env{Cfg: cfg.WithUserPrefix(), Doc: doc, Limits: doc.Limits(), Client: c, http: hc, subs: map[string]map[string]bool{}}
-	if _, err := c.Do(ctx, http.MethodGet, "/users/"+e.User("probe")+"/presence/sublist", nil, nil, nil, client.WithoutAuth()); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrUnreachable, cfg.Target, err)
+	e := &Env{Cfg: cfg.WithUserPrefix(), Doc: doc, Limits: doc.Limits(), Client: c, Redactor: red, http: hc, subs: map[string]map[string]bool{}}
+	if err := e.probe(ctx); err != nil {
+		return nil, err
+	}
+	if cfg.Token == "" {
+		// The token the client fetched is a secret too.
+		if tok, err := c.Token(ctx); err == nil {
+			red.Add(tok)
+		}
 	}
 	if cfg.AdminToken != "" {
 		var answer struct {
@@ -233,12 +247,14 @@ func (e *Env) LastExchange() string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s\n", r.Request.Method, r.Request.URL.RequestURI())
+	// Masked before shortening, so a cut cannot leave half a secret.
+	red := e.Redactor
+	fmt.Fprintf(&b, "%s %s\n", r.Request.Method, red.String(r.Request.URL.RequestURI()))
 	if len(r.RequestBody) > 0 {
-		b.WriteString(excerpt(r.RequestBody) + "\n")
+		b.WriteString(excerpt(red.Bytes(r.RequestBody)) + "\n")
 	}
-	fmt.Fprintf(&b, "→ %d %s\n%s", r.Status, r.Header.Get("Content-Type"), excerpt(r.Body))
-	return b.String()
+	fmt.Fprintf(&b, "→ %d %s\n%s", r.Status, r.Header.Get("Content-Type"), excerpt(red.Bytes(r.Body)))
+	return red.String(b.String())
 }
 
 func excerpt(b []byte) string {

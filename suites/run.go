@@ -35,8 +35,9 @@ func Register(e *Env, done func(*Result)) {
 		describeUnsubscribe(e)
 		describeSublist(e)
 	})
+	reportToConsole(e)
 	g.ReportAfterSuite("presencekit conformance report", func(r g.Report) {
-		res := NewResult(r, e.Cfg)
+		res := newResult(r, e.Cfg, e.Redactor)
 		if e.Cfg.ReportDir != "" {
 			Expect(WriteHTML(filepath.Join(e.Cfg.ReportDir, "report.html"), res)).To(Succeed())
 		}
@@ -80,8 +81,17 @@ func RunSpecs(t g.GinkgoTestingT, e *Env, base types.SuiteConfig, rep types.Repo
 		return nil, err
 	}
 	Register(e, func(r *Result) { res = r })
-	RegisterFailHandler(g.Fail)
+	RegisterFailHandler(e.failHandler)
 	g.RunSpecs(t, "presencekit conformance", base, rep)
+	if res == nil {
+		return nil, nil
+	}
+	if err := RedactReports(e.Cfg.ReportDir, e.Redactor, e.Cfg); err != nil {
+		return res, err
+	}
+	if res.Selected == 0 {
+		return res, selectsNothing(e.Cfg.LabelFilter)
+	}
 	return res, nil
 }
 
@@ -93,7 +103,11 @@ func Run(_ context.Context, e *Env, console io.Writer, noColor bool) (*Result, e
 	repCfg.Succinct = true
 	repCfg.NoColor = noColor
 	suiteCfg.Timeout = time.Hour
+	console = e.Redactor.Writer(console)
+	e.console = console
+	restore := silenceGinkgo()
 	res, err := RunSpecs(&failRecorder{}, e, suiteCfg, repCfg)
+	restore()
 	if err != nil {
 		return nil, err
 	}
