@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bytes"
+	"errors"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -110,6 +111,38 @@ func TestMergeEqualsSingleHistogram(t *testing.T) {
 	c.Interval = 2 * time.Second
 	if _, err := Merge(a, c); err == nil {
 		t.Fatal("merging different intervals must fail")
+	}
+}
+
+// Regression (issue 9 item 6): report merge summed the shards of
+// different runs. Every setting but the shard must agree, and the error
+// names the one that does not.
+func TestMergeRefusesDifferentRuns(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(*Results)
+	}{
+		{"seed", func(r *Results) { r.Config.Seed = 7 }},
+		{"org", func(r *Results) { r.Config.Org = "other" }},
+		{"rate", func(r *Results) { r.Config.Rate = 99 }},
+		{"mix", func(r *Results) { r.Config.Mix = "get=1" }},
+		{"shard count", func(r *Results) { r.Shards = []string{"1/3"}; r.Config.Shard = "1/3" }},
+		{"interval", func(r *Results) { r.Interval = 2 * time.Second }},
+	}
+	for _, c := range cases {
+		a, _ := fakeResults(t, 1, "0/2", 1, lognormal)
+		b, _ := fakeResults(t, 2, "1/2", 1, lognormal)
+		c.edit(b)
+		_, err := Merge(a, b)
+		if !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), c.name) || !strings.Contains(err.Error(), "input 2") {
+			t.Errorf("%s differs: got %v, want ErrMismatch naming it", c.name, err)
+		}
+	}
+	a, _ := fakeResults(t, 1, "0/2", 1, lognormal)
+	b, _ := fakeResults(t, 2, "1/2", 1, lognormal)
+	b.Config.Shard = "1/2"
+	if _, err := Merge(a, b); err != nil {
+		t.Errorf("shards of one run: %v", err)
 	}
 }
 
