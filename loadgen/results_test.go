@@ -10,6 +10,8 @@ import (
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/presencekit/presencekit/client"
 )
 
 // fakeResults builds results from known latencies, recorded through the
@@ -239,5 +241,27 @@ func TestHDRLogReadable(t *testing.T) {
 	}
 	if n != 2*2*int(NumOps) || total != 1000 {
 		t.Fatalf("%d histograms with %d values, want %d and 1000", n, total, 4*NumOps)
+	}
+}
+
+// Every text of the results is masked; the histograms are not touched.
+func TestResultsRedact(t *testing.T) {
+	r, _ := fakeResults(t, 1, "0/1", 2, lognormal)
+	const marker = "sekr1t-marker"
+	r.Config.Target = "http://user:" + marker + "@host"
+	r.Config.UserPrefix = marker
+	r.Validation = map[string]*Validation{"getPresenceStatus": {Checked: 1, Violations: 1, Example: "token " + marker}}
+	r.Intervals[0].Ops["getPresenceStatus"].Errors["4xx:"+marker] = 1
+	hist := string(r.Intervals[1].Ops["getPresenceStatus"].Corrected)
+	r.Redact(client.NewRedactor(marker))
+	var buf bytes.Buffer
+	if err := NewJSONEncoder(&buf)(r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), marker) {
+		t.Fatalf("results.json holds the secret:\n%s", buf.String())
+	}
+	if string(r.Intervals[1].Ops["getPresenceStatus"].Corrected) != hist || r.Intervals[0].Ops["getPresenceStatus"].Errors["4xx:REDACTED"] != 1 {
+		t.Fatal("a histogram changed, or an error kind was lost")
 	}
 }
