@@ -35,7 +35,7 @@ func (r *run) preflight(ctx context.Context) error {
 	var ex exchange
 	auth := r.tokens.current()
 	err := s.send(&req, auth, r.cfg.Timeout, &ex)
-	if err == nil && ex.status == http.StatusUnauthorized && r.tokens.renewable() && r.tokens.renew(ctx, auth) == nil {
+	if err == nil && ex.status == http.StatusUnauthorized && r.tokens.renewable() && r.tokens.refused(ctx, auth) == nil {
 		err = s.send(&req, r.tokens.current(), r.cfg.Timeout, &ex)
 	}
 	what := fmt.Sprintf("%s %s", req.Method, req.URI)

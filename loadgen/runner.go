@@ -56,7 +56,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		if r.tokens, err = credentialTokens(&cfg); err != nil {
 			return nil, err
 		}
-		if err := r.tokens.renew(ctx, ""); err != nil {
+		if err := r.tokens.renew(ctx, "", false); err != nil {
 			return nil, fmt.Errorf("%w: token: %w", ErrPreflight, err)
 		}
 	}
@@ -164,7 +164,7 @@ func (w *worker) do(ctx context.Context, req *Request, intended, begin time.Time
 	}
 	auth := tk.current()
 	err := w.s.send(req, auth, w.r.cfg.Timeout, &w.ex)
-	if err == nil && w.ex.status == http.StatusUnauthorized && tk.renewable() && tk.renew(ctx, auth) == nil {
+	if err == nil && w.ex.status == http.StatusUnauthorized && tk.renewable() && tk.refused(ctx, auth) == nil {
 		err = w.s.send(req, tk.current(), w.r.cfg.Timeout, &w.ex)
 	}
 	end := now()

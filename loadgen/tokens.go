@@ -31,6 +31,8 @@ type tokens struct {
 	mu       sync.Mutex             // serialises fetches
 
 	lastFail        atomic.Int64 // unix ns of the last failed fetch
+	lastFetch       atomic.Int64 // unix ns of the last successful fetch
+	afterRefusal    atomic.Bool  // the current token replaced a refused one
 	fetched, failed atomic.Uint64
 }
 
@@ -38,7 +40,7 @@ type tokens struct {
 // that is down is not asked once per refused request.
 const retryFetchAfter = time.Second
 
-var errFetchBackoff = errors.New("token fetch failed less than a second ago")
+var errFetchBackoff = errors.New("token fetched or failed less than a second ago")
 
 func staticTokens(tok string) *tokens {
 	t := &tokens{now: time.Now}
@@ -84,7 +86,8 @@ func (t *tokens) renewable() bool { return t.fetch != nil }
 
 // renew fetches a token unless the current header is no longer stale (a
 // concurrent caller already replaced it). stale "" forces a fetch.
-func (t *tokens) renew(ctx context.Context, stale string) error {
+// onRefusal records why, for refused's backoff.
+func (t *tokens) renew(ctx context.Context, stale string, onRefusal bool) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if stale != "" && t.current() != stale {
@@ -100,6 +103,8 @@ func (t *tokens) renew(ctx context.Context, stale string) error {
 		return err
 	}
 	t.lastFail.Store(0)
+	t.lastFetch.Store(t.now().UnixNano())
+	t.afterRefusal.Store(onRefusal)
 	t.fetched.Add(1)
 	h := "Bearer " + tok
 	t.header.Store(&h)
@@ -113,6 +118,17 @@ func (t *tokens) renew(ctx context.Context, stale string) error {
 	return nil
 }
 
+// refused renews the token after the server answered 401 to stale. A
+// token that was itself fetched after a 401 less than retryFetchAfter ago
+// is not renewed again: a server that refuses fresh tokens would
+// otherwise get one fetch per refused request.
+func (t *tokens) refused(ctx context.Context, stale string) error {
+	if last := t.lastFetch.Load(); t.current() == stale && t.afterRefusal.Load() && t.now().UnixNano() < last+int64(retryFetchAfter) {
+		return errFetchBackoff
+	}
+	return t.renew(ctx, stale, true)
+}
+
 // beforeExpiry renews the token when its renewal time has come. One worker
 // renews; the others go on with the current token, still valid.
 func (t *tokens) beforeExpiry(ctx context.Context, now time.Time) {
@@ -122,7 +138,7 @@ func (t *tokens) beforeExpiry(ctx context.Context, now time.Time) {
 	}
 	defer t.renewing.Store(false)
 	if t.renewAt.Load() == at { // not renewed while we got here
-		_ = t.renew(ctx, t.current()) // a failure is counted; a 401 retries later
+		_ = t.renew(ctx, t.current(), false) // a failure is counted; a 401 retries later
 	}
 }
 

@@ -39,7 +39,7 @@ func TestTokensRenewedBeforeExpiry(t *testing.T) {
 	clk, f := newFakeClock(), &countingFetch{life: 10 * time.Second}
 	tk := fakeTokens(clk, f)
 	ctx := context.Background()
-	if err := tk.renew(ctx, ""); err != nil || tk.current() != "Bearer t1" {
+	if err := tk.renew(ctx, "", false); err != nil || tk.current() != "Bearer t1" {
 		t.Fatalf("first token: %q, %v", tk.current(), err)
 	}
 	tk.beforeExpiry(ctx, clk.at(8*time.Second))
@@ -57,11 +57,11 @@ func TestTokensOneFetchPerRefusedToken(t *testing.T) {
 	clk, f := newFakeClock(), &countingFetch{}
 	tk := fakeTokens(clk, f)
 	ctx := context.Background()
-	_ = tk.renew(ctx, "")
+	_ = tk.renew(ctx, "", false)
 	stale := tk.current()
 	var wg sync.WaitGroup
 	for range 16 {
-		wg.Go(func() { _ = tk.renew(ctx, stale) })
+		wg.Go(func() { _ = tk.renew(ctx, stale, false) })
 	}
 	wg.Wait()
 	if f.n.Load() != 2 || tk.current() != "Bearer t2" {
@@ -75,18 +75,18 @@ func TestTokensFetchBackoffAfterFailure(t *testing.T) {
 	clk, f := newFakeClock(), &countingFetch{}
 	tk := fakeTokens(clk, f)
 	ctx := context.Background()
-	_ = tk.renew(ctx, "")
+	_ = tk.renew(ctx, "", false)
 	f.fail.Store(true)
 	stale := tk.current()
-	if err := tk.renew(ctx, stale); err == nil {
+	if err := tk.renew(ctx, stale, false); err == nil {
 		t.Fatal("a failed fetch reported success")
 	}
-	if err := tk.renew(ctx, stale); !errors.Is(err, errFetchBackoff) {
+	if err := tk.renew(ctx, stale, false); !errors.Is(err, errFetchBackoff) {
 		t.Fatalf("second renewal within a second: %v", err)
 	}
 	clk.advance(retryFetchAfter)
 	f.fail.Store(false)
-	if err := tk.renew(ctx, stale); err != nil || tk.current() != "Bearer t2" || tk.failed.Load() != 1 {
+	if err := tk.renew(ctx, stale, false); err != nil || tk.current() != "Bearer t2" || tk.failed.Load() != 1 {
 		t.Fatalf("after the backoff: %v, %q, %d failures", err, tk.current(), tk.failed.Load())
 	}
 }
@@ -159,4 +159,23 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)
+}
+
+// A server that refuses even a fresh token gets one renewal per second,
+// not one per refused request; an expired token is renewed at once.
+func TestTokensRefusedFreshTokenBacksOff(t *testing.T) {
+	clk, f := newFakeClock(), &countingFetch{}
+	tk := fakeTokens(clk, f)
+	ctx := context.Background()
+	_ = tk.renew(ctx, "", false)
+	if err := tk.refused(ctx, "Bearer t1"); err != nil || tk.current() != "Bearer t2" {
+		t.Fatalf("first refusal: %v, %q: want an immediate renewal", err, tk.current())
+	}
+	if err := tk.refused(ctx, "Bearer t2"); !errors.Is(err, errFetchBackoff) || f.n.Load() != 2 {
+		t.Fatalf("the renewed token refused at once: %v, %d fetches: want a backoff", err, f.n.Load())
+	}
+	clk.advance(retryFetchAfter)
+	if err := tk.refused(ctx, "Bearer t2"); err != nil || tk.current() != "Bearer t3" {
+		t.Fatalf("after the backoff: %v, %q", err, tk.current())
+	}
 }

@@ -99,12 +99,12 @@ func (v *value) IsBoolFlag() bool { return v.typ.Kind() == reflect.Bool }
 
 // Type is the type word --help shows.
 func (v *value) Type() string {
-	switch v.typ {
-	case reflect.TypeOf(time.Duration(0)):
+	switch {
+	case v.typ == reflect.TypeOf(time.Duration(0)):
 		return "duration"
-	case reflect.TypeOf([]string(nil)):
+	case v.typ.Kind() == reflect.Slice:
 		return "strings"
-	case reflect.TypeOf(float64(0)):
+	case v.typ.Kind() == reflect.Float64 || v.typ.Kind() == reflect.Float32:
 		return "float"
 	}
 	return v.typ.Kind().String()
@@ -240,57 +240,68 @@ func Redacted[T any](v T) T {
 }
 
 func formatField(v reflect.Value) string {
-	switch x := v.Interface().(type) {
-	case []string:
-		return strings.Join(x, ",")
-	case time.Duration:
-		return x.String()
+	if v.Kind() == reflect.Slice {
+		parts := make([]string, v.Len())
+		for i := range parts {
+			parts[i] = fmt.Sprint(v.Index(i).Interface())
+		}
+		return strings.Join(parts, ",")
 	}
-	return fmt.Sprint(v.Interface())
+	return fmt.Sprint(v.Interface()) // a time.Duration prints as "10s"
 }
 
+// setField parses s into v by its kind, so a field of any string, integer,
+// float, bool, duration or string-list type (named types included) works.
 func setField(v reflect.Value, s string) error {
-	switch v.Interface().(type) {
-	case string:
-		v.SetString(s)
-	case int:
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil {
-			return fmt.Errorf("%q: want a whole number", s)
-		}
-		v.SetInt(int64(n))
-	case uint64:
-		n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
-		if err != nil {
-			return fmt.Errorf("%q: want a whole number ≥ 0", s)
-		}
-		v.SetUint(n)
-	case float64:
-		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil {
-			return fmt.Errorf("%q: want a number", s)
-		}
-		v.SetFloat(f)
-	case bool:
-		x, err := strconv.ParseBool(strings.TrimSpace(s))
-		if err != nil {
-			return fmt.Errorf("%q: want true or false", s)
-		}
-		v.SetBool(x)
-	case time.Duration:
-		d, err := time.ParseDuration(strings.TrimSpace(s))
+	t := strings.TrimSpace(s)
+	switch {
+	case v.Type() == reflect.TypeOf(time.Duration(0)):
+		d, err := time.ParseDuration(t)
 		if err != nil {
 			return err
 		}
 		v.SetInt(int64(d))
-	case []string:
-		var list []string
+		return nil
+	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String:
+		list := reflect.MakeSlice(v.Type(), 0, 4)
 		for _, p := range strings.Split(s, ",") {
 			if p = strings.TrimSpace(p); p != "" {
-				list = append(list, p)
+				list = reflect.Append(list, reflect.ValueOf(p).Convert(v.Type().Elem()))
 			}
 		}
-		v.Set(reflect.ValueOf(list))
+		if list.Len() == 0 {
+			list = reflect.Zero(v.Type())
+		}
+		v.Set(list)
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(s)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, err := strconv.ParseInt(t, 10, v.Type().Bits())
+		if err != nil {
+			return fmt.Errorf("%q: want a whole number", s)
+		}
+		v.SetInt(n)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, err := strconv.ParseUint(t, 10, v.Type().Bits())
+		if err != nil {
+			return fmt.Errorf("%q: want a whole number ≥ 0", s)
+		}
+		v.SetUint(n)
+	case reflect.Float32, reflect.Float64:
+		f, err := strconv.ParseFloat(t, v.Type().Bits())
+		if err != nil {
+			return fmt.Errorf("%q: want a number", s)
+		}
+		v.SetFloat(f)
+	case reflect.Bool:
+		x, err := strconv.ParseBool(t)
+		if err != nil {
+			return fmt.Errorf("%q: want true or false", s)
+		}
+		v.SetBool(x)
 	default:
 		return fmt.Errorf("unsupported field type %s", v.Type())
 	}

@@ -131,3 +131,29 @@ func TestRedactedAndSecrets(t *testing.T) {
 		t.Errorf("an empty secret became %q", r.Token)
 	}
 }
+
+// Fields of other integer, float and named types parse by their kind, so
+// a settings struct can grow without touching the binder.
+func TestKindsParse(t *testing.T) {
+	type level string
+	type more struct {
+		Max   int64   `env:"MAX" flag:"max"`
+		Ratio float32 `env:"RATIO" flag:"ratio"`
+		Level level   `env:"LEVEL" flag:"level"`
+		Small uint8   `env:"SMALL" flag:"small"`
+	}
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	b := Bind(fs, more{}, Options{EnvPrefix: "T_"})
+	env := map[string]string{"T_MAX": "9000000000", "T_RATIO": "0.5", "T_LEVEL": "must", "T_SMALL": "7"}
+	var m more
+	if _, err := b.Resolve(&m, func(k string) string { return env[k] }, func(string) bool { return false }); err != nil {
+		t.Fatal(err)
+	}
+	if m.Max != 9e9 || m.Ratio != 0.5 || m.Level != "must" || m.Small != 7 {
+		t.Errorf("parsed %+v", m)
+	}
+	env["T_SMALL"] = "300"
+	if _, err := b.Resolve(&m, func(k string) string { return env[k] }, func(string) bool { return false }); err == nil {
+		t.Error("300 fit into a uint8")
+	}
+}
