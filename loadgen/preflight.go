@@ -41,7 +41,8 @@ func (r *run) preflight(ctx context.Context) error {
 	what := fmt.Sprintf("%s %s", req.Method, req.URI)
 	switch {
 	case err != nil:
-		return fmt.Errorf("%w: target unreachable: %s: %s", ErrPreflight, what, classify(err)+": "+client.NewRedactor(r.cfg.Token, r.cfg.ClientSecret).Error(err))
+		red := client.NewRedactor(r.cfg.Token, r.cfg.ClientSecret)
+		return fmt.Errorf("%w: target %s unreachable (%s): %s: %s", ErrPreflight, red.URL(r.cfg.Target), classify(err), what, red.Error(err))
 	case ex.status == http.StatusUnauthorized || ex.status == http.StatusForbidden:
 		return fmt.Errorf("%w: the server refused %s: %s answered %d %s", ErrPreflight, r.credential(), what, ex.status, envelopeCode(ex.body))
 	case ex.status == http.StatusNotFound:
