@@ -10,15 +10,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"reflect"
-	"strconv"
-	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/internal/settings"
 )
 
 // Defaults of Config, documented in --help and docs/conformance.md.
@@ -72,57 +67,16 @@ func Defaults() Config {
 
 // Binder registers Config's flags on a flag.FlagSet and, after parsing,
 // resolves the layers. cobra takes the same set through AddGoFlagSet, and
-// `go test ./suites -args` through flag.CommandLine.
+// `go test ./suites -args` through flag.CommandLine. The mechanics are
+// internal/settings', shared with load.
 type Binder struct {
-	fs   *flag.FlagSet
-	vals map[string]*fieldValue
-}
-
-// fieldValue is one Config field's flag: it keeps the raw text for
-// Resolve, checks it when set (so a bad --timeout is a usage error at
-// once), and names its type for --help (pflag reads Type).
-type fieldValue struct {
-	raw   string
-	field reflect.Type
-}
-
-func (v *fieldValue) String() string { return v.raw }
-
-func (v *fieldValue) Set(s string) error {
-	if err := setField(reflect.New(v.field).Elem(), s); err != nil {
-		return err
-	}
-	v.raw = s
-	return nil
-}
-
-// Type is the type word --help shows.
-func (v *fieldValue) Type() string {
-	switch v.field {
-	case reflect.TypeOf(time.Duration(0)):
-		return "duration"
-	case reflect.TypeOf([]string(nil)):
-		return "strings"
-	}
-	return v.field.Kind().String()
+	fs *flag.FlagSet
+	b  *settings.Binder
 }
 
 // Bind registers one flag per Config field on fs.
 func Bind(fs *flag.FlagSet) *Binder {
-	b := &Binder{fs: fs, vals: map[string]*fieldValue{}}
-	d := reflect.ValueOf(Defaults())
-	t := d.Type()
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name := f.Tag.Get("flag")
-		v := &fieldValue{raw: formatField(d.Field(i)), field: f.Type}
-		if f.Tag.Get("secret") == "true" || v.raw == "0" || v.raw == "0s" {
-			v.raw = ""
-		}
-		b.vals[name] = v
-		fs.Var(v, name, f.Tag.Get("help")+" (env "+EnvPrefix+f.Tag.Get("env")+")")
-	}
-	return b
+	return &Binder{fs: fs, b: settings.Bind(fs, Defaults(), settings.Options{EnvPrefix: EnvPrefix, FileFlag: "config"})}
 }
 
 // Resolve builds the Config: defaults, then the YAML file, then the
@@ -136,39 +90,9 @@ func (b *Binder) Resolve(getenv func(string) string) (Config, error) {
 // ResolveChanged is Resolve for a command line parsed by someone else
 // (cobra's pflag), which knows which flags were given.
 func (b *Binder) ResolveChanged(getenv func(string) string, changed func(name string) bool) (Config, error) {
-	cfg := Defaults()
-	set := map[string]bool{}
-	for name := range b.vals {
-		set[name] = changed(name)
-	}
-	file := getenv(EnvPrefix + "CONFIG")
-	if set["config"] {
-		file = b.vals["config"].raw
-	}
-	if file != "" {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return cfg, fmt.Errorf("%w: %w", ErrConfig, err)
-		}
-		dec := yaml.NewDecoder(strings.NewReader(string(data)))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil {
-			return cfg, fmt.Errorf("%w: %s: %w", ErrConfig, file, err)
-		}
-	}
-	v := reflect.ValueOf(&cfg).Elem()
-	for i := 0; i < v.NumField(); i++ {
-		f := v.Type().Field(i)
-		if env := getenv(EnvPrefix + f.Tag.Get("env")); env != "" {
-			if err := setField(v.Field(i), env); err != nil {
-				return cfg, fmt.Errorf("%w: %s%s: %w", ErrConfig, EnvPrefix, f.Tag.Get("env"), err)
-			}
-		}
-		if name := f.Tag.Get("flag"); set[name] {
-			if err := setField(v.Field(i), b.vals[name].raw); err != nil {
-				return cfg, fmt.Errorf("%w: --%s: %w", ErrConfig, name, err)
-			}
-		}
+	var cfg Config
+	if _, err := b.b.Resolve(&cfg, getenv, changed); err != nil {
+		return cfg, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return cfg, cfg.Check()
 }
@@ -208,52 +132,7 @@ func (c Config) WithUserPrefix() Config {
 // Redacted is the Config with its secrets replaced, for reports and logs:
 // the secret fields, and the password of a target URL (http://user:pw@host).
 func (c Config) Redacted() Config {
+	c = settings.Redacted(c)
 	c.Target = (*client.Redactor)(nil).URL(c.Target)
-	v := reflect.ValueOf(&c).Elem()
-	for i := 0; i < v.NumField(); i++ {
-		if v.Type().Field(i).Tag.Get("secret") == "true" && v.Field(i).String() != "" {
-			v.Field(i).SetString("REDACTED")
-		}
-	}
 	return c
-}
-
-func formatField(v reflect.Value) string {
-	switch x := v.Interface().(type) {
-	case []string:
-		return strings.Join(x, ",")
-	case time.Duration:
-		return x.String()
-	}
-	return fmt.Sprint(v.Interface())
-}
-
-func setField(v reflect.Value, s string) error {
-	switch v.Interface().(type) {
-	case string:
-		v.SetString(s)
-	case int:
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return err
-		}
-		v.SetInt(int64(n))
-	case time.Duration:
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return err
-		}
-		v.SetInt(int64(d))
-	case []string:
-		var list []string
-		for _, p := range strings.Split(s, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				list = append(list, p)
-			}
-		}
-		v.Set(reflect.ValueOf(list))
-	default:
-		return fmt.Errorf("unsupported field type %s", v.Type())
-	}
-	return nil
 }
