@@ -26,6 +26,7 @@ histogram, never averaging percentiles.`,
 		},
 	}
 	cmd.AddCommand(newReportShowCmd(), newReportMergeCmd())
+	cmd.AddCommand(newReportConformMDCmd()) // conform's matrix as Markdown, for CI summaries
 	return cmd
 }
 
