@@ -67,9 +67,16 @@ bench: ## Run the Go benchmarks (spec, mock, loadgen) with allocation counts
 image: ## Build the container image IMAGE (needs docker with BuildKit)
 	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) --build-arg DATE=$(DATE) -t $(IMAGE) .
 
-release-check: ## Check .goreleaser.yaml, build a snapshot for this machine (needs goreleaser v2), test the stamped build
+# GoReleaser reads the commit only when the clone has a remote (it names the
+# release's repository); a clone without one gets the project's URL for this
+# run, so the snapshot is stamped all the same.
+GORELEASER_ENV = $(if $(shell git remote 2>/dev/null),,GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=remote.origin.url GIT_CONFIG_VALUE_0=https://github.com/presencekit/presencekit.git)
+
+release-check: ## Check .goreleaser.yaml, build a stamped snapshot for this machine (needs goreleaser v2), test stamping
 	$(GORELEASER) check
-	$(GORELEASER) build --snapshot --single-target --clean
+	$(GORELEASER_ENV) $(GORELEASER) build --snapshot --single-target --clean
+	@v="$$(dist/presencekit_$$($(GO) env GOOS)_$$($(GO) env GOARCH)*/presencekit version)"; echo "$$v"; \
+		echo "$$v" | grep -q "^commit: $(COMMIT) " || { echo "the snapshot is not stamped with commit $(COMMIT)"; exit 1; }
 	PRESENCEKIT_BUILD_TESTS=1 $(GO) test -run 'TestReleaseLdflagsStampTheBinary|TestUnstampedBuildFallsBackToVCS' ./cmd/presencekit/
 
 clean: ## Remove build output
