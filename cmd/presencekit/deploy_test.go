@@ -281,3 +281,33 @@ func TestLoadJobRunsLocally(t *testing.T) {
 		t.Errorf("merge wrote no merged.html: %v", err)
 	}
 }
+
+// The manifest runs the image the release publishes.
+func TestLoadJobRunsTheReleasedImage(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(repoRoot(t), ".goreleaser.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Dockers []struct {
+			Images []string `json:"images"`
+			Tags   []string `json:"tags"`
+		} `json:"dockers_v2"`
+	}
+	if err := yaml.Unmarshal(src, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Dockers) == 0 || len(cfg.Dockers[0].Images) == 0 {
+		t.Fatal(".goreleaser.yaml publishes no image (dockers_v2)")
+	}
+	d := cfg.Dockers[0]
+	if !slices.ContainsFunc(d.Tags, func(tag string) bool { return strings.Contains(tag, "latest") }) {
+		t.Errorf("the release image has no latest tag: %q", d.Tags)
+	}
+	m := readLoadManifest(t)
+	for _, j := range []*batchv1.Job{m.load, m.merge} {
+		if got, want := container(t, j).Image, d.Images[0]+":latest"; got != want {
+			t.Errorf("job %s runs %s, want the released %s", j.Name, got, want)
+		}
+	}
+}
