@@ -40,6 +40,7 @@ Exit codes:
 		},
 	}
 	cmd.AddCommand(newReportShowCmd(), newReportMergeCmd())
+	cmd.AddCommand(newReportConformMDCmd()) // conform's matrix as Markdown, for CI summaries
 	return cmd
 }
 
