@@ -38,6 +38,9 @@ type Stats struct {
 	// validators' queue was full (ModeReport; see WithValidators), or
 	// still waiting when Close's drain timed out.
 	UncheckedBusy int64 `json:"unchecked_busy"`
+	// HeaderTooLarge are requests whose request line and headers exceeded
+	// the limit (WithMaxHeaderBytes): answered 431, never forwarded.
+	HeaderTooLarge int64 `json:"header_too_large"`
 	// UpstreamErrors are requests the target did not answer (502 sent).
 	UpstreamErrors int64 `json:"upstream_errors"`
 	// Blocked counts answers enforce mode made up (400 or 502).
@@ -166,7 +169,7 @@ func (p *Proxy) Stats() Stats {
 	c := &p.stats
 	return Stats{Requests: c.requests.Load(), Unrouted: c.unrouted.Load(),
 		UncheckedRequests: c.uncheckedReq.Load(), UncheckedResponses: c.uncheckedResp.Load(), UncheckedBusy: c.uncheckedBusy.Load(),
-		UpstreamErrors: c.upstreamErrors.Load(), Blocked: c.blocked.Load(),
+		HeaderTooLarge: c.headerTooLarge.Load(), UpstreamErrors: c.upstreamErrors.Load(), Blocked: c.blocked.Load(),
 		RequestViolations: c.reqViolations.Load(), ResponseViolations: c.respViolations.Load()}
 }
 

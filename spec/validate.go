@@ -95,6 +95,29 @@ func (d *Doc) ValidateRequestFor(ctx context.Context, rt *Route, req *http.Reque
 	return nil
 }
 
+// ValidateParamsFor checks only the path and query parameters of a routed
+// request, never reading its body: a proxy that cannot hold a body still
+// judges what the URL asks for (an expiry beyond the limit, a page size).
+func (d *Doc) ValidateParamsFor(ctx context.Context, rt *Route, req *http.Request) error {
+	if verr := checkParams(rt, req); verr != nil {
+		return verr
+	}
+	in := &openapi3filter.RequestValidationInput{
+		Request:    req,
+		PathParams: rt.Params,
+		Route:      d.kinRoute(rt),
+		Options: &openapi3filter.Options{
+			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+			SkipSettingDefaults: true,
+			ExcludeRequestBody:  true,
+		},
+	}
+	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+		return fromRequestError(rt.Operation, err)
+	}
+	return nil
+}
+
 func tooLarge(rt *Route) *ValidationError {
 	return &ValidationError{Operation: rt.Operation, Direction: Request, Field: "body",
 		Reason: fmt.Sprintf("more than %d bytes", MaxRequestBodyBytes), Err: ErrBodyTooLarge}
