@@ -18,7 +18,7 @@ var ErrNoRoute = errors.New("no operation matches the path")
 var ErrMethodNotAllowed = errors.New("method not allowed for the path")
 
 // ErrAmbiguousPath means servers may route the path differently: it holds
-// a NUL or a dot segment, or it routes to an operation only once decoded
+// a NUL, a dot segment or an empty one ("//", a trailing "/"), or it routes to an operation only once decoded
 // another common way (an escaped "/" or "\" taken as a separator, empty
 // and dot segments dropped, ";params" stripped, literal words compared
 // without case) and to none or another one as the presencekit mock routes
@@ -123,7 +123,7 @@ func (d *Doc) Route(method, escapedPath string) (*Route, error) {
 			}
 			seg = u
 		}
-		if seg == "." || seg == ".." || strings.IndexByte(seg, 0) >= 0 {
+		if seg == "." || seg == ".." || strings.IndexByte(seg, 0) >= 0 || (r == "" && len(raw) > 1) {
 			return nil, fail(ErrAmbiguousPath)
 		}
 		segs[i] = seg
