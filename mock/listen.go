@@ -24,8 +24,14 @@ func Listen(addr string) (net.Listener, error) {
 // nil. Any other serving error is returned. The timeouts and header limit
 // are httpserve's, the same as the proxy's.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return s.ServeWith(ctx, ln, httpserve.Options{})
+}
+
+// ServeWith is Serve with other timeouts or header limit than the
+// defaults (zero fields keep them), e.g. short ones in tests.
+func (s *Server) ServeWith(ctx context.Context, ln net.Listener, o httpserve.Options) error {
 	s.log.Info("mock listening", "addr", ln.Addr().String(), "virtual_clock", s.cfg.VirtualClock, "breaks", s.cfg.Breaks)
-	if err := httpserve.Serve(ctx, ln, s, httpserve.Options{}); err != nil {
+	if err := httpserve.Serve(ctx, ln, s, o); err != nil {
 		return fmt.Errorf("mock: %w", err)
 	}
 	s.log.Info("mock stopped")
