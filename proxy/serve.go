@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -41,6 +42,10 @@ func WithTimeouts(t Timeouts) Option {
 	}
 }
 
+// ErrListen wraps ListenAndServe's failure to listen (a bad or busy
+// address), which a CLI reports as bad usage rather than a failed check.
+var ErrListen = errors.New("cannot listen")
+
 // ListenAndServe listens on addr, calls ready (if not nil) with the bound
 // address — port 0 picks a free one, so the caller must be told — and
 // serves until ctx is done, then shuts down gracefully: requests in flight
@@ -48,7 +53,8 @@ func WithTimeouts(t Timeouts) Option {
 func (p *Proxy) ListenAndServe(ctx context.Context, addr string, ready func(addr string)) error {
 	ln, err := httpserve.Listen(ctx, addr)
 	if err != nil {
-		return fmt.Errorf("proxy: %w", err)
+		_ = p.Close() // stop the validators New started
+		return fmt.Errorf("proxy: %w: %w", ErrListen, err)
 	}
 	if ready != nil {
 		ready(ln.Addr().String())
