@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -134,4 +135,35 @@ func FuzzValidateRequestDepth(f *testing.F) {
 			t.Fatalf("too deep but %v", err)
 		}
 	})
+}
+
+// TestValidateParamsLeavesBody: judging the URL alone never reads the
+// body (kin-openapi's security check would read all of it), so a proxy
+// can judge the URL of a request whose body it will not hold.
+func TestValidateParamsLeavesBody(t *testing.T) {
+	d := mustLoad(t)
+	req := newReq("POST", base+"/users/u/presence/99999999", "")
+	var read atomic.Int64
+	req.Body = io.NopCloser(countingReader{&read})
+	rt, err := d.Route(req.Method, req.URL.EscapedPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.ValidateParamsFor(context.Background(), rt, req); err == nil {
+		t.Error("expiry 99999999 accepted")
+	}
+	if n := read.Load(); n != 0 {
+		t.Errorf("%d body bytes read", n)
+	}
+}
+
+// countingReader is an endless body that counts what is read of it.
+type countingReader struct{ n *atomic.Int64 }
+
+func (c countingReader) Read(p []byte) (int, error) {
+	c.n.Add(int64(len(p)))
+	if c.n.Load() > 1<<30 {
+		return 0, io.EOF
+	}
+	return len(p), nil
 }

@@ -102,8 +102,12 @@ func (d *Doc) ValidateParamsFor(ctx context.Context, rt *Route, req *http.Reques
 	if verr := checkParams(rt, req); verr != nil {
 		return verr
 	}
+	// kin-openapi's security check reads the whole body even with
+	// ExcludeRequestBody: it gets none, so a huge body stays unread.
+	bodiless := *req
+	bodiless.Body, bodiless.ContentLength, bodiless.GetBody = http.NoBody, 0, nil
 	in := &openapi3filter.RequestValidationInput{
-		Request:    req,
+		Request:    &bodiless,
 		PathParams: rt.Params,
 		Route:      d.kinRoute(rt),
 		Options: &openapi3filter.Options{
