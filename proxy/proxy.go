@@ -11,7 +11,13 @@
 // small pool of validator goroutines (see WithValidators and Flush). In
 // ModeEnforce a violating request is answered 400 and never reaches the
 // target, and a violating answer is replaced by a 502, both in the vendor's
-// error envelope, so there every exchange is judged before it is answered.
+// error envelope, so there every exchange is judged before it is answered;
+// a request it cannot judge (a path servers may decode differently, a body
+// over the buffer) is refused too, unless WithFailOpen.
+//
+// Requests are routed on their decoded path, as servers route them (see
+// spec.Route), and the work spent on one is bounded before anything is
+// decoded (spec.MaxJSONDepth, spec.MaxRequestBodyBytes, the header limit).
 package proxy
 
 import (
@@ -50,8 +56,9 @@ const (
 const (
 	// DefaultMaxBody is the largest body buffered for validation. The
 	// contract's largest request (100 user names) is a few KiB and its
-	// largest answer (a sublist page of 500) tens of KiB; bigger bodies pass
-	// through unchecked rather than letting a client make the proxy hoard.
+	// largest answer (a sublist page of 500) tens of KiB. A bigger request
+	// body is not held: its URL is judged, and enforce mode refuses it
+	// (413) unless WithFailOpen; a bigger answer streams through unchecked.
 	DefaultMaxBody = 1 << 20
 	// DefaultClockSkew is the tolerated difference between the target's
 	// clock and the proxy's, for expiries and error timestamps.
@@ -94,7 +101,9 @@ func WithMode(m Mode) Option {
 }
 
 // WithMaxBody sets the largest body buffered for validation (default
-// DefaultMaxBody); larger bodies are forwarded unchecked and counted.
+// DefaultMaxBody). A larger request body cannot be judged: enforce mode
+// refuses it unless WithFailOpen, report mode forwards and records it; a
+// larger answer is forwarded unchecked and counted.
 func WithMaxBody(n int64) Option {
 	return func(c *config) error {
 		if n < 0 {

@@ -28,10 +28,14 @@ const otherFields = "(other fields)"
 type Stats struct {
 	Requests int64 `json:"requests"`
 	// Unrouted requests match no operation of the spec (another API, the
-	// mock's /_mock/ admin, a wrong method): forwarded, not judged.
+	// mock's /_mock/ admin, a wrong method): forwarded, not judged. Paths
+	// servers may route differently are counted here too, and recorded
+	// (and refused in enforce mode) as RuleUnjudged.
 	Unrouted int64 `json:"unrouted"`
 	// UncheckedRequests and UncheckedResponses had bodies over the buffer
-	// limit (or an encoding the proxy cannot read): forwarded, not judged.
+	// limit (or an encoding the proxy cannot read): not judged. Such a
+	// request's URL is judged all the same; it is refused in enforce mode
+	// unless WithFailOpen, and recorded as RuleUnjudged.
 	UncheckedRequests  int64 `json:"unchecked_requests"`
 	UncheckedResponses int64 `json:"unchecked_responses"`
 	// UncheckedBusy are exchanges forwarded but never judged because the

@@ -177,7 +177,7 @@ func (p *Proxy) requestViolation(ex *exchange, r *http.Request, verr error, rule
 
 // bufferRequest reads the body if it fits in the buffer. When it does not,
 // the body is put back as it was (the read part, then the rest) and
-// complete is false: the request goes through unchecked.
+// complete is false: the body cannot be judged.
 func (p *Proxy) bufferRequest(r *http.Request) (body []byte, complete bool, err error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, true, nil
