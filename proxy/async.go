@@ -313,6 +313,11 @@ func (p *Proxy) judgeJob(j *job, hdr http.Header) {
 		}
 		return
 	}
+	if err := rt.CheckQuery(j.url.RawQuery); err != nil {
+		p.stats.unrouted.Add(1)
+		p.record(p.unjudgedQuery(req, rt, err).v, j.at)
+		return
+	}
 	ex := &exchange{route: rt, method: j.method, path: clip(path), hasAuth: j.header.Get("Authorization") != ""}
 	if j.reqComplete {
 		if j.reqBody != nil {

@@ -77,6 +77,9 @@ func TestEncodedPathsJudged(t *testing.T) {
 		{"POST", base + "/users/u1/presence/./100", users101, 400, proxy.RuleUnjudged},
 		{"POST", base + "/users/u1/presence%00", users101, 400, proxy.RuleUnjudged},
 		{"POST", base + "/users/u1/PRESENCE", users101, 400, proxy.RuleUnjudged},
+		{"GET", base + "/users/u1/presence/sublist?pageSize=1&pageSize=501", "", 400, proxy.RuleUnjudged},
+		{"GET", base + "/users/u1/presence/sublist?pageSize=1&PageSize=501", "", 400, proxy.RuleUnjudged},
+		{"GET", base + "/users/u1/presence/sublist?pageSize=501;pageNum=1", "", 400, proxy.RuleUnjudged},
 	}
 	target, hits := countingTarget(t)
 	front, px := startProxy(t, target, doc, proxy.WithMode(proxy.ModeEnforce))

@@ -51,6 +51,9 @@ func (p *Proxy) checkRequest(r *http.Request) (ex *exchange, refusal *unjudged) 
 	if err != nil {
 		return nil, p.unjudgedPath(r, err)
 	}
+	if err := rt.CheckQuery(r.URL.RawQuery); err != nil {
+		return nil, p.unjudgedQuery(r, rt, err)
+	}
 	ex = newExchange(rt, r)
 	body, complete, err := p.bufferRequest(r)
 	if err != nil || !complete {
@@ -89,6 +92,13 @@ func (p *Proxy) unjudgedPath(r *http.Request, err error) *unjudged {
 	}
 	return &unjudged{status: http.StatusBadRequest, code: codeRequest, v: Violation{Rule: RuleUnjudged,
 		Direction: spec.Request, Field: "path", Reason: reason, Method: r.Method, Path: clip(r.URL.EscapedPath())}}
+}
+
+// unjudgedQuery is the refusal for a query servers may read differently
+// (see spec.ErrAmbiguousQuery).
+func (p *Proxy) unjudgedQuery(r *http.Request, rt *spec.Route, err error) *unjudged {
+	return &unjudged{status: http.StatusBadRequest, code: codeRequest, v: Violation{Rule: RuleUnjudged, Operation: rt.Operation,
+		Direction: spec.Request, Field: "query", Reason: err.Error(), Method: r.Method, Path: clip(r.URL.EscapedPath())}}
 }
 
 // unjudgedBody is the refusal for a routed request whose body the proxy

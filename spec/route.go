@@ -25,6 +25,12 @@ var ErrMethodNotAllowed = errors.New("method not allowed for the path")
 // it. A proxy must not guess: it refuses such a path.
 var ErrAmbiguousPath = errors.New("path is ambiguous: servers may decode it differently")
 
+// ErrAmbiguousQuery means servers may read the query differently: a
+// parameter the operation declares is given twice (some take the first
+// value, some the last), under another case, or the query holds a ";"
+// (some servers split on it).
+var ErrAmbiguousQuery = errors.New("query is ambiguous: servers may read it differently")
+
 // ErrUndecodablePath means a path segment holds a malformed %-escape.
 var ErrUndecodablePath = errors.New("path has a malformed escape")
 
@@ -235,6 +241,58 @@ func lenientSegments(p string) []string {
 		}
 	}
 	return out
+}
+
+// CheckQuery reports ErrAmbiguousQuery for a raw query servers may read
+// differently (see ErrAmbiguousQuery); parameters the operation does not
+// declare are not its concern.
+func (rt *Route) CheckQuery(rawQuery string) error {
+	if rawQuery == "" {
+		return nil
+	}
+	fail := func(why string) error { return fmt.Errorf("%w: %s", ErrAmbiguousQuery, capText(why)) }
+	if strings.IndexByte(rawQuery, ';') >= 0 {
+		return fail(`";" in the query`)
+	}
+	var seen map[string]bool
+	for kv := range strings.SplitSeq(rawQuery, "&") {
+		k, _, _ := strings.Cut(kv, "=")
+		if u, err := url.QueryUnescape(k); err == nil {
+			k = u
+		}
+		name, exact := rt.r.queryParam(k)
+		switch {
+		case name == "":
+			continue
+		case !exact:
+			return fail(fmt.Sprintf("%q differs from the parameter %q only in case", k, name))
+		case seen[name]:
+			return fail(fmt.Sprintf("%q given more than once", name))
+		}
+		if seen == nil {
+			seen = map[string]bool{}
+		}
+		seen[name] = true
+	}
+	return nil
+}
+
+// queryParam finds the declared query parameter k names, exactly or
+// without case.
+func (r *route) queryParam(k string) (name string, exact bool) {
+	for _, params := range []openapi3.Parameters{r.op.Parameters, r.item.Parameters} {
+		for _, ref := range params {
+			if ref == nil || ref.Value == nil || ref.Value.In != openapi3.ParameterInQuery {
+				continue
+			}
+			if n := ref.Value.Name; n == k {
+				return n, true
+			} else if strings.EqualFold(n, k) {
+				name = n
+			}
+		}
+	}
+	return name, false
 }
 
 // kinRoute is the route in the form openapi3filter wants.

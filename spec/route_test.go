@@ -76,3 +76,28 @@ func TestRouteRefusesAmbiguousPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckQuery: a declared parameter twice, under another case, or a
+// ";" in the query is ambiguous (servers take the first, the last, or
+// split on ";"); undeclared parameters and plain queries are fine.
+func TestCheckQuery(t *testing.T) {
+	d := mustLoad(t)
+	rt, err := d.Route("GET", "/o/a/users/u/presence/sublist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q, ambiguous := range map[string]bool{
+		"":                               false,
+		"pageSize=5&pageNum=2":           false,
+		"pageSize=5&x=1&x=2":             false,
+		"pageSize=1&pageSize=501":        true,
+		"pageSize=1&page%53ize=501":      true,
+		"pageSize=1&PageSize=501":        true,
+		"pageSize=501;pageNum=1":         true,
+		"pageNum=1&pageSize=2&pageNum=1": true,
+	} {
+		if err := rt.CheckQuery(q); errors.Is(err, spec.ErrAmbiguousQuery) != ambiguous {
+			t.Errorf("%q: %v, want ambiguous %v", q, err, ambiguous)
+		}
+	}
+}

@@ -127,9 +127,13 @@ func tooLarge(rt *Route) *ValidationError {
 		Reason: fmt.Sprintf("more than %d bytes", MaxRequestBodyBytes), Err: ErrBodyTooLarge}
 }
 
-// checkParams refuses path and query values over MaxParamBytes before the
-// validator copies and quotes them.
+// checkParams refuses a query servers may read differently, and path and
+// query values over MaxParamBytes before the validator copies and quotes
+// them.
 func checkParams(rt *Route, req *http.Request) *ValidationError {
+	if err := rt.CheckQuery(req.URL.RawQuery); err != nil {
+		return &ValidationError{Operation: rt.Operation, Direction: Request, Field: "query", Reason: err.Error(), Err: err}
+	}
 	long := func(field string, n int) *ValidationError {
 		return &ValidationError{Operation: rt.Operation, Direction: Request, Field: capText(field),
 			Reason: fmt.Sprintf("%d bytes, more than the %d accepted", n, MaxParamBytes), Err: ErrParamTooLong}
