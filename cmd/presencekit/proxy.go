@@ -36,10 +36,10 @@ requested user with a matching uid, absolute expiries (now + requested, within
 millisecond timestamps.
 
 It routes on the decoded path, as a server does ("%70resence" is "presence").
-A path servers may decode differently (an escaped "/" where a word belongs, a
-NUL, a dot or empty segment, a word that routes only without case or ";params",
-a query parameter given twice)
-cannot be judged; neither can a body over --max-body. Bodies nested deeper
+A path or query servers may read differently (an escaped "/" where a word
+belongs, a NUL, a dot or empty segment, a word that routes only without case
+or ";params", a query parameter given twice) cannot be judged; neither can a
+body over --max-body. Bodies nested deeper
 than 64 levels are refused (400 json_parse) before anything decodes them, and
 a request line plus headers over 64 KiB is answered 431 by the proxy itself.
 The URL of a request is judged even when its body is too big.
