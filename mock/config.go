@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/presencekit/presencekit/internal/httpserve"
 	"github.com/presencekit/presencekit/spec"
 )
 
@@ -36,22 +37,23 @@ const (
 	// DefaultMaxSubscriptions is the per-subscriber cap (docs/contract.md#d4).
 	DefaultMaxSubscriptions = 3000
 	// DefaultMaxBodyBytes is the request body limit; larger bodies get 413.
-	DefaultMaxBodyBytes = 64 << 10
+	DefaultMaxBodyBytes = spec.MaxRequestBodyBytes
 	// DefaultReclaimInterval is how often expired subscriptions are swept.
 	DefaultReclaimInterval = time.Second
 	// DefaultShards is the number of store shards (a power of two).
 	DefaultShards = 64
 	// DefaultReadHeaderTimeout, DefaultReadTimeout, DefaultWriteTimeout and
-	// DefaultIdleTimeout are the http.Server timeouts of ListenAndServe.
-	DefaultReadHeaderTimeout = 5 * time.Second
+	// DefaultIdleTimeout are the http.Server timeouts of ListenAndServe,
+	// shared with the proxy (internal/httpserve).
+	DefaultReadHeaderTimeout = httpserve.DefaultReadHeaderTimeout
 	// DefaultReadTimeout bounds reading a whole request.
-	DefaultReadTimeout = 30 * time.Second
+	DefaultReadTimeout = httpserve.DefaultReadTimeout
 	// DefaultWriteTimeout bounds writing a response (stalls included).
-	DefaultWriteTimeout = 2 * time.Minute
+	DefaultWriteTimeout = httpserve.DefaultWriteTimeout
 	// DefaultIdleTimeout bounds idle keep-alive connections.
-	DefaultIdleTimeout = 2 * time.Minute
+	DefaultIdleTimeout = httpserve.DefaultIdleTimeout
 	// DefaultShutdownTimeout bounds graceful shutdown in ListenAndServe.
-	DefaultShutdownTimeout = 10 * time.Second
+	DefaultShutdownTimeout = httpserve.DefaultShutdownTimeout
 )
 
 // Config configures a Server. Zero durations and sizes take the Default*

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 // The request bodies of the hot path are tiny and fixed in shape, so they
@@ -19,7 +21,8 @@ var errSyntax = errors.New("malformed JSON")
 // the vendor's Jackson refuses to map it).
 var errShape = errors.New("unexpected JSON type")
 
-const maxDepth = 64
+// maxDepth is the spec's bound, so the proxy refuses what the mock refuses.
+const maxDepth = spec.MaxJSONDepth
 
 type scanner struct {
 	b     []byte
