@@ -126,10 +126,10 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request, path string)
 		return json.Unmarshal(body, v) == nil
 	}
 	route := r.Method + " " + path
+	st := s.st.load()
 	switch {
 	case route == "POST /reset":
 		s.st.reset()
-		s.grp.update(func(m map[string][]*user) { clear(m) })
 		s.log.Info("admin reset")
 		return s.adminJSON(w, map[string]string{"result": "ok"})
 	case route == "GET /clock":
@@ -157,7 +157,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request, path string)
 		s.log.Info("admin clock", "now", s.clk.now())
 		return s.adminJSON(w, s.clockAnswer())
 	case route == "GET /groups":
-		return s.adminJSON(w, s.groupDump())
+		return s.adminJSON(w, groupDump(st))
 	case strings.HasPrefix(path, "/groups/") && len(path) > len("/groups/"):
 		name := path[len("/groups/"):]
 		switch r.Method {
@@ -169,40 +169,40 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request, path string)
 			members := make([]*user, 0, len(req.Members))
 			for _, m := range req.Members {
 				if m != "" {
-					members = append(members, s.st.getString(m))
+					members = append(members, st.getString(m))
 				}
 			}
-			s.grp.update(func(m map[string][]*user) { m[name] = members })
+			st.grp.update(func(m map[string][]*user) { m[name] = members })
 			return s.adminJSON(w, map[string]any{"group": name, "members": len(members)})
 		case http.MethodDelete:
-			s.grp.update(func(m map[string][]*user) { delete(m, name) })
+			st.grp.update(func(m map[string][]*user) { delete(m, name) })
 			return s.adminJSON(w, map[string]string{"result": "ok"})
 		}
 	case route == "GET /connections":
-		return s.adminJSON(w, map[string][]string{"connected": s.connected()})
+		return s.adminJSON(w, map[string][]string{"connected": connected(st)})
 	case route == "POST /connections":
 		var req connRequest
 		if !decode(&req) {
 			return s.adminFail(w, 400, codeJSONParse, "want {\"connect\":[…],\"disconnect\":[…]}")
 		}
 		if req.DisconnectAll {
-			for _, n := range s.connected() {
-				s.st.getString(n).connected.Store(false)
+			for _, n := range connected(st) {
+				st.getString(n).connected.Store(false)
 			}
 		}
 		for _, n := range req.Disconnect {
-			if u := s.st.lookupString(n); u != nil {
+			if u := st.lookupString(n); u != nil {
 				u.connected.Store(false)
 			}
 		}
 		for _, n := range req.Connect {
 			if n != "" {
-				s.st.getString(n).connected.Store(true)
+				st.getString(n).connected.Store(true)
 			}
 		}
-		return s.adminJSON(w, map[string][]string{"connected": s.connected()})
+		return s.adminJSON(w, map[string][]string{"connected": connected(st)})
 	case route == "GET /state":
-		return s.adminJSON(w, s.dump(r.URL.Query().Get("user")))
+		return s.adminJSON(w, s.dump(st, r.URL.Query().Get("user")))
 	case route == "GET /breaks":
 		return s.adminJSON(w, map[string]any{"active": s.cfg.Breaks, "available": BreakModes()})
 	}
@@ -226,9 +226,9 @@ func (s *Server) clockAnswer() clockAnswer {
 	return clockAnswer{Now: t.Unix(), NowTime: t.UTC().Format(time.RFC3339), Virtual: s.clk.virtual}
 }
 
-func (s *Server) groupDump() map[string][]string {
+func groupDump(st *store) map[string][]string {
 	out := map[string][]string{}
-	for name, members := range *s.grp.m.Load() {
+	for name, members := range *st.grp.m.Load() {
 		names := make([]string, len(members))
 		for i, u := range members {
 			names[i] = u.name
@@ -239,10 +239,10 @@ func (s *Server) groupDump() map[string][]string {
 }
 
 // connected lists connected users, sorted.
-func (s *Server) connected() []string {
+func connected(st *store) []string {
 	var out []string
-	for i := range s.st.shards {
-		sh := &s.st.shards[i]
+	for i := range st.shards {
+		sh := &st.shards[i]
 		sh.mu.RLock()
 		for _, u := range sh.users {
 			if u.connected.Load() {
@@ -256,13 +256,13 @@ func (s *Server) connected() []string {
 }
 
 // dump is the state of one user (only) or of everything.
-func (s *Server) dump(only string) stateDump {
-	d := stateDump{Clock: s.clockAnswer(), Breaks: s.cfg.Breaks, Subscriptions: s.st.subscriptions(),
-		Groups: s.groupDump(), Users: []userDump{}}
-	for i := range s.st.shards {
-		sh := &s.st.shards[i]
+func (s *Server) dump(st *store, only string) stateDump {
+	d := stateDump{Clock: s.clockAnswer(), Breaks: s.cfg.Breaks, Subscriptions: st.subscriptions(),
+		Groups: groupDump(st), Users: []userDump{}}
+	for i := range st.shards {
+		sh := &st.shards[i]
 		sh.mu.RLock()
-		dir := *s.st.dir.Load()
+		dir := *st.dir.Load()
 		for _, u := range sh.users {
 			if only != "" && u.name != only {
 				continue

@@ -44,7 +44,7 @@ func newMetrics(s *Server) *metrics {
 	users := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: "presencekit_mock", Name: "users_created_total",
 		Help: "Users the store has seen since it started.",
-	}, func() float64 { return float64(s.st.nextID.Load()) })
+	}, func() float64 { return float64(s.st.usersCreated()) })
 	m.reg.MustRegister(m.requests, m.latency, subs, users)
 	ops := []string{spec.OpToken, spec.OpSetStatus, spec.OpSubscribe, spec.OpGetStatus,
 		spec.OpGroupOnline, spec.OpUnsubscribe, spec.OpSublist, opAdmin, opUnknown}

@@ -71,7 +71,7 @@ func TestAdminAPI(t *testing.T) {
 		t.Fatalf("state: %s", st.Body)
 	}
 	admin(t, s, "POST", "/_mock/reset", "")
-	if s.Subscriptions() != 0 || len(s.dump("").Users) != 0 {
+	if s.Subscriptions() != 0 || len(s.dump(s.st.load(), "").Users) != 0 {
 		t.Fatalf("reset left state")
 	}
 	if r := admin(t, s, "GET", "/_mock/nothing", ""); r.Status != 404 {
