@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -120,9 +121,17 @@ func TestFaults(t *testing.T) {
 	t.Run("rate limit", func(t *testing.T) {
 		wall := &fakeWall{t: t0}
 		s := newTest(t, func(c *Config) { c.Now = wall.Now; c.Faults.RateLimit = 2 })
-		codes := []int{get(t, s, "a", "b").Status, get(t, s, "a", "b").Status, get(t, s, "a", "b").Status}
-		if codes[0] != 200 || codes[1] != 200 || codes[2] != 429 {
+		codes := []int{get(t, s, "a", "b").Status, get(t, s, "a", "b").Status}
+		if codes[0] != 200 || codes[1] != 200 {
 			t.Fatalf("codes %v", codes)
+		}
+		// The vendor's envelope for a throttled request, and when to retry:
+		// at 2/s the next token is 0.5 s away, rounded up to 1 s.
+		r := get(t, s, "a", "b")
+		env := r.JSON(t)
+		if r.Status != 429 || env["error"] != "reach_limit" || env["error_description"] != "This request has reached api limit" ||
+			r.Header.Get("Retry-After") != "1" {
+			t.Fatalf("throttled: %d Retry-After %q %s", r.Status, r.Header.Get("Retry-After"), r.Body)
 		}
 		if r := call(t, s, "POST", "/other/app/users/a/presence", names("b")); r.Status != 200 {
 			t.Fatalf("another app key shares the bucket: %d", r.Status)
@@ -133,6 +142,23 @@ func TestFaults(t *testing.T) {
 		}
 		if r := get(t, s, "a", "b"); r.Status != 429 || r.Code(t) != codeReachLimit {
 			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("rate limiters bounded", func(t *testing.T) {
+		wall := &fakeWall{t: t0}
+		s := newTest(t, func(c *Config) { c.Now = wall.Now; c.Faults.RateLimit = 1000 })
+		for i := range 50 {
+			if r := call(t, s, "POST", "/org/app"+strconv.Itoa(i)+"/users/a/presence", names("b")); r.Status != 200 {
+				t.Fatalf("%d %s", r.Status, r.Body)
+			}
+		}
+		if n := len(s.flt.limiters); n != 50 {
+			t.Fatalf("%d limiters, want one per app key (50)", n)
+		}
+		wall.Add(time.Second) // every bucket is full again: idle
+		s.reclaim()
+		if n := len(s.flt.limiters); n != 0 {
+			t.Fatalf("%d idle limiters kept after the sweep", n)
 		}
 	})
 	t.Run("latency and stall", func(t *testing.T) {

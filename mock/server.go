@@ -102,9 +102,11 @@ func (s *Server) reclaimLoop() {
 	}
 }
 
-// reclaim runs one sweep: expired subscriptions and expired tokens.
+// reclaim runs one sweep: expired subscriptions and tokens, idle rate
+// limiters.
 func (s *Server) reclaim() int {
 	s.auth.sweep()
+	s.flt.sweep()
 	if s.brk.subExpires {
 		return 0
 	}
@@ -278,7 +280,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string, r
 	if e := s.auth.check(r.Header.Get("Authorization")); e != nil {
 		return s.writeError(w, rs, e)
 	}
-	if e := s.flt.limit(g[0], g[1]); e != nil {
+	if e, wait := s.flt.limit(g[0], g[1]); e != nil {
+		w.Header().Set("Retry-After", retryAfter(wait))
 		return s.writeError(w, rs, e)
 	}
 	if op != spec.OpSublist && op != spec.OpGroupOnline {
