@@ -33,6 +33,8 @@ const (
 	DefaultTokenTTL = 24 * time.Hour
 	// DefaultMaxTokenTTL caps the ttl a client may ask for.
 	DefaultMaxTokenTTL = 365 * 24 * time.Hour
+	// DefaultMaxTokens caps the issued tokens kept at once.
+	DefaultMaxTokens = 10_000
 	// DefaultMaxSubscriptions is the per-subscriber cap (DESIGN decision 4).
 	DefaultMaxSubscriptions = 3000
 	// DefaultMaxBodyBytes is the request body limit; larger bodies get 413.
@@ -71,6 +73,9 @@ type Config struct {
 	// TokenTTL is the default lifetime of issued tokens; MaxTokenTTL caps
 	// what a client may request.
 	TokenTTL, MaxTokenTTL time.Duration
+	// MaxTokens caps the issued tokens kept at once; issuing one more
+	// revokes the oldest issued. Expired tokens are reclaimed.
+	MaxTokens int
 	// AdminToken guards /_mock/; empty disables the admin API (404).
 	AdminToken string
 
@@ -126,11 +131,18 @@ func (c *Config) normalize() error {
 	if c.MaxTokenTTL <= 0 {
 		c.MaxTokenTTL = DefaultMaxTokenTTL
 	}
-	if c.MaxSubscriptions <= 0 {
+	if c.MaxSubscriptions < 0 || c.MaxBodyBytes < 0 || c.MaxTokens < 0 {
+		return fmt.Errorf("%w: negative limit (max subscriptions %d, max body %d, max tokens %d)",
+			ErrConfig, c.MaxSubscriptions, c.MaxBodyBytes, c.MaxTokens)
+	}
+	if c.MaxSubscriptions == 0 {
 		c.MaxSubscriptions = DefaultMaxSubscriptions
 	}
-	if c.MaxBodyBytes <= 0 {
+	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxTokens == 0 {
+		c.MaxTokens = DefaultMaxTokens
 	}
 	if c.ReclaimInterval == 0 {
 		c.ReclaimInterval = DefaultReclaimInterval

@@ -51,6 +51,41 @@ func TestTokenLifecycle(t *testing.T) {
 	}
 }
 
+// TestTokenStoreBounded: issued tokens are capped (the oldest revoked
+// first) and expired ones reclaimed; 100k tokens used to stay a year.
+func TestTokenStoreBounded(t *testing.T) {
+	const capN, issued = 20, 50
+	wall := &fakeWall{t: t0}
+	s := newTest(t, func(c *Config) { c.Now = wall.Now; c.MaxTokens = capN })
+	var toks []string
+	for range issued {
+		r, tok := token(t, s, `{"grant_type":"client_credentials","client_id":"cid","client_secret":"secret","ttl":60}`)
+		if r.Status != 200 {
+			t.Fatalf("token: %d %s", r.Status, r.Body)
+		}
+		toks = append(toks, tok)
+	}
+	if n := s.auth.issuedCount(); n != capN {
+		t.Fatalf("%d issued tokens kept, want the cap %d", n, capN)
+	}
+	use := func(tok string) int {
+		return call(t, s, "POST", base+"/users/a/presence", names("b"), "Authorization", "Bearer "+tok).Status
+	}
+	if st := use(toks[issued-capN-1]); st != 401 {
+		t.Errorf("a token beyond the cap (oldest first) still accepted: %d", st)
+	}
+	for _, tok := range toks[issued-capN:] {
+		if st := use(tok); st != 200 {
+			t.Fatalf("one of the %d newest tokens refused: %d", capN, st)
+		}
+	}
+	wall.Add(61 * time.Second)
+	s.reclaim()
+	if n, o := s.auth.issuedCount(), len(s.auth.order); n != 0 || o != 0 {
+		t.Fatalf("after expiry and a sweep: %d tokens, %d in the issue order", n, o)
+	}
+}
+
 func TestAdminAPI(t *testing.T) {
 	s := newTest(t)
 	if r := call(t, s, "POST", "/_mock/reset", ""); r.Status != 401 {
@@ -211,11 +246,14 @@ func TestParseFaults(t *testing.T) {
 
 func TestNewRejectsBadConfig(t *testing.T) {
 	for name, mod := range map[string]func(*Config){
-		"no auth":      func(c *Config) { c.Tokens, c.ClientID = nil, "" },
-		"unknown rule": withBreak("NOPE"),
-		"probe rule":   withBreak("ERR-METHOD"),
-		"error rate":   func(c *Config) { c.Faults.ErrorRate = 2 },
-		"limits":       func(c *Config) { c.Limits.PageSizeMax = 0 },
+		"no auth":                    func(c *Config) { c.Tokens, c.ClientID = nil, "" },
+		"unknown rule":               withBreak("NOPE"),
+		"probe rule":                 withBreak("ERR-METHOD"),
+		"error rate":                 func(c *Config) { c.Faults.ErrorRate = 2 },
+		"limits":                     func(c *Config) { c.Limits.PageSizeMax = 0 },
+		"negative max body":          func(c *Config) { c.MaxBodyBytes = -1 },
+		"negative max subscriptions": func(c *Config) { c.MaxSubscriptions = -5 },
+		"negative max tokens":        func(c *Config) { c.MaxTokens = -1 },
 	} {
 		cfg := Config{Limits: testDoc(t).Limits(), Tokens: []string{"x"}}
 		mod(&cfg)
