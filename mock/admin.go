@@ -107,7 +107,13 @@ func (s *Server) adminJSON(w http.ResponseWriter, v any) int {
 }
 
 // serveAdmin serves /_mock/…; path is what follows /_mock.
+// GET /_mock/clock needs no token and answers even with the admin API off:
+// it is read-only, and it lets a client (conform --target) find out by
+// itself whether the clock is virtual.
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request, path string) int {
+	if r.Method == http.MethodGet && path == "/clock" {
+		return s.adminJSON(w, s.clockAnswer())
+	}
 	if s.cfg.AdminToken == "" {
 		return s.adminFail(w, 404, codeNotFound, "the admin API is disabled (no admin token)")
 	}
@@ -132,8 +138,6 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request, path string)
 		s.st.reset()
 		s.log.Info("admin reset")
 		return s.adminJSON(w, map[string]string{"result": "ok"})
-	case route == "GET /clock":
-		return s.adminJSON(w, s.clockAnswer())
 	case route == "POST /clock":
 		var req clockRequest
 		if !decode(&req) {

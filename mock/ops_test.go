@@ -102,6 +102,10 @@ func TestAdminAPI(t *testing.T) {
 	if r := admin(t, s, "POST", "/_mock/clock", `{"advance":"-1h"}`); r.Status != 400 {
 		t.Fatalf("backwards: %d", r.Status)
 	}
+	if r := admin(t, s, "POST", "/_mock/clock", `{"set":1700000000}`); r.Status != 400 || r.Code(t) != codeIllegalArgument ||
+		s.Now().Unix() != 1_800_000_000 {
+		t.Fatalf("set backwards: %d %s, clock %d", r.Status, r.Body, s.Now().Unix())
+	}
 	st := admin(t, s, "GET", "/_mock/state", "")
 	if !strings.Contains(st.Body, `"name":"me"`) {
 		t.Fatalf("state: %s", st.Body)
@@ -120,6 +124,27 @@ func TestAdminAPI(t *testing.T) {
 	off := newTest(t, func(c *Config) { c.AdminToken = "" })
 	if r := admin(t, off, "GET", "/_mock/state", ""); r.Status != 404 {
 		t.Fatalf("disabled admin: %d", r.Status)
+	}
+}
+
+// TestClockReadableWithoutToken: GET /_mock/clock is read-only and open,
+// with or without an admin token configured, so a conformance run against
+// a mock finds its virtual clock by itself; moving it still needs the
+// token.
+func TestClockReadableWithoutToken(t *testing.T) {
+	for _, adminTok := range []string{"admin", ""} {
+		s := newTest(t, func(c *Config) { c.AdminToken = adminTok })
+		r := call(t, s, "GET", "/_mock/clock", "", "Authorization", "")
+		var v clockAnswer
+		if r.Status != 200 || json.Unmarshal([]byte(r.Body), &v) != nil || !v.Virtual || v.Now != t0.Unix() {
+			t.Errorf("admin token %q: GET /_mock/clock without a token: %d %s", adminTok, r.Status, r.Body)
+		}
+		if r := call(t, s, "POST", "/_mock/clock", `{"advance":"1h"}`, "Authorization", ""); r.Status == 200 {
+			t.Errorf("admin token %q: the clock moved without a token", adminTok)
+		}
+		if r := call(t, s, "GET", "/_mock/state", "", "Authorization", ""); r.Status == 200 {
+			t.Errorf("admin token %q: state read without a token", adminTok)
+		}
 	}
 }
 
