@@ -248,6 +248,9 @@ func TestParseFaults(t *testing.T) {
 	if b, j, err := ParseLatency("5ms±2ms"); err != nil || b != 5*time.Millisecond || j != 2*time.Millisecond {
 		t.Errorf("latency %v %v %v", b, j, err)
 	}
+	if b, j, err := ParseLatency("5ms+-2ms"); err != nil || b != 5*time.Millisecond || j != 2*time.Millisecond {
+		t.Errorf("latency ASCII form %v %v %v", b, j, err)
+	}
 	if b, j, err := ParseLatency("5ms"); err != nil || b != 5*time.Millisecond || j != 0 {
 		t.Errorf("latency %v %v %v", b, j, err)
 	}
