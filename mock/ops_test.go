@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -161,7 +162,14 @@ func TestHealthAndMetrics(t *testing.T) {
 		`presencekit_mock_requests_total{code="400",operation="getPresenceStatus"} 1`,
 		`presencekit_mock_subscriptions 0`,
 		`presencekit_mock_request_duration_seconds_count{operation="getPresenceStatus"} 2`,
+		// the standard Go and process collectors, on the mock's own registry
+		"\ngo_goroutines ",
+		"\ngo_memstats_heap_alloc_bytes ",
+		"\nprocess_resident_memory_bytes ", // read from /proc: Linux only
 	} {
+		if strings.HasPrefix(want, "\nprocess_") && runtime.GOOS != "linux" {
+			continue
+		}
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("metrics lack %q", want)
 		}
