@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -123,7 +124,10 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request, path string)
 	}
 	body, err := readAdminBody(r, s.cfg.MaxBodyBytes)
 	if err != nil {
-		return s.adminFail(w, 413, codeTooLarge, err.Error())
+		if _, big := errors.AsType[*http.MaxBytesError](err); big {
+			return s.adminFail(w, 413, codeTooLarge, err.Error())
+		}
+		return s.adminFail(w, 400, codeJSONParse, err.Error())
 	}
 	decode := func(v any) bool {
 		if len(bytes.TrimSpace(body)) == 0 {
