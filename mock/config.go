@@ -26,7 +26,8 @@ const (
 	DefaultClientID = "presencekit-client"
 	// DefaultClientSecret pairs with DefaultClientID.
 	DefaultClientSecret = "presencekit-secret"
-	// DefaultAdminToken guards the /_mock/ admin API in DefaultConfig.
+	// DefaultAdminToken guards the /_mock/ admin API of DefaultConfig, the
+	// embedded mock's configuration; the mock command has no default.
 	DefaultAdminToken = "presencekit-admin"
 	// DefaultTokenTTL is the lifetime of an issued token when the request
 	// names no positive ttl.
@@ -76,7 +77,8 @@ type Config struct {
 	// MaxTokens caps the issued tokens kept at once; issuing one more
 	// revokes the oldest issued. Expired tokens are reclaimed.
 	MaxTokens int
-	// AdminToken guards /_mock/; empty disables the admin API (404).
+	// AdminToken guards /_mock/; empty disables the admin API (404),
+	// except GET /_mock/clock, which is read-only and always answers.
 	AdminToken string
 
 	// VirtualClock freezes the presence clock at ClockStart (or the wall
@@ -108,9 +110,13 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultConfig returns a Config with the default credentials, cap and
-// body limit, serving any org/app on the real clock. The caller sets
-// Limits (from spec.Load().Limits()).
+// DefaultConfig returns the configuration of an embedded mock (the one
+// conform and load start without --target, and tests): the default
+// credentials, cap and body limit, any org/app, the real clock, and the
+// admin API on with DefaultAdminToken so the embedding program can drive
+// it. A Config built by hand leaves AdminToken empty, and so does
+// presencekit mock without --admin-token: the admin API is then off. The
+// caller sets Limits (from spec.Load().Limits()).
 func DefaultConfig(limits spec.Limits) Config {
 	return Config{
 		Limits:       limits,

@@ -5,10 +5,13 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/spf13/pflag"
 
 	"github.com/presencekit/presencekit/mock"
 )
@@ -136,4 +139,18 @@ func TestMockHelp(t *testing.T) {
 	if strings.Contains(r.stdout, mock.DefaultAdminToken) {
 		t.Errorf("mock --help shows a default admin token")
 	}
+}
+
+// TestMockDocsNameEveryFlag keeps docs/mock.md true to the command: every
+// flag of presencekit mock is documented there.
+func TestMockDocsNameEveryFlag(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/mock.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	newMockCmd().Flags().VisitAll(func(f *pflag.Flag) {
+		if !strings.Contains(string(doc), "`--"+f.Name+"`") {
+			t.Errorf("docs/mock.md does not document --%s", f.Name)
+		}
+	})
 }
