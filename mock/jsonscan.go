@@ -12,7 +12,8 @@ import (
 // are scanned by hand: names come back as byte slices into the body (or into
 // a per-request arena when they hold escapes), and map lookups with
 // string(b) do not allocate. The scanner accepts exactly RFC 8259 JSON;
-// FuzzScanner cross-checks it with encoding/json.
+// FuzzParseNames and FuzzParseExt (fuzz_test.go) cross-check it with
+// encoding/json.
 
 // errSyntax marks malformed JSON (400 json_parse).
 var errSyntax = errors.New("malformed JSON")
