@@ -77,6 +77,7 @@ func TestMalformedRequestsInEnvelope(t *testing.T) {
 		{"POST /org/app/users/u/presence HTTP/1.1\r\nHost: x\r\n" + auth + "Transfer-Encoding: chunked\r\n\r\nzz\r\n", 400, codeJSONParse},
 		{"POST /org/app/users/u/presence HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}", 415, ""},
 		{"GET / HTTP/1.0\r\n\r\n", 404, codeNotFound},
+		{"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", 404, codeNotFound},
 		{"POST /_mock/reset HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer admin\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, codeJSONParse},
 	}
 	for _, tc := range reach {

@@ -87,6 +87,9 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, o Options) erro
 		IdleTimeout:       o.IdleTimeout,
 		MaxHeaderBytes:    o.MaxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return base },
+		// OPTIONS * reaches the handler, which answers it in the
+		// vendor's envelope instead of net/http's empty 200.
+		DisableGeneralOptionsHandler: true,
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
