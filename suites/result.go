@@ -11,6 +11,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/presencekit/presencekit/client"
 	"github.com/presencekit/presencekit/spec"
 )
 
@@ -35,6 +36,8 @@ type Result struct {
 	Passed, Failed, Skipped int
 	// GateFailures are the failed specs whose rule's level fails the gate.
 	GateFailures int
+	// Throttle is what pacing's retries cost, summed over the specs.
+	Throttle client.Stats
 }
 
 // RuleResult is one row of the matrix.
@@ -95,6 +98,8 @@ func NewResult(r types.Report, cfg Config) *Result {
 				s.Exchange = e.StringRepresentation()
 			case "probe":
 				s.Observed = e.StringRepresentation()
+			case entryThrottle:
+				res.Throttle = res.Throttle.Add(throttleOf(e))
 			}
 		}
 		switch {
@@ -194,6 +199,7 @@ func (r *Result) Summary(w io.Writer) {
 	fmt.Fprintf(w, "\nrules: %d passed, %d failed, %d skipped, %d probes recorded, %d not checked (of %d)\n",
 		c[StatePassed], c[StateFailed], c[StateSkipped], c[StateRecorded], c[StateNA], len(r.Rules))
 	fmt.Fprintf(w, "%d passed, %d failed, %d skipped\n", r.Passed, r.Failed, r.Skipped)
+	fmt.Fprintln(w, r.Throttling())
 }
 
 // FailureLine is the line of the failure message that names the rule.

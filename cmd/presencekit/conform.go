@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -30,6 +31,12 @@ virtual clock, and runs against it. With --target it uses the target's
 virtual clock if it offers /_mock/clock (give --admin-token), else short
 real expiries that it polls for.
 
+Against a --target it paces itself (--rate, 20 requests/s by default), runs
+--concurrency spec groups side by side (4 by default) on disjoint users,
+and retries a 429 or a --rate-limit-codes answer after Retry-After or a
+jittered backoff (--retry-max-wait, --retry-max-tries); a spec whose request
+stays throttled is skipped with the reason, never failed.
+
 Settings come from defaults, then --config FILE (YAML), then PRESENCE_*
 environment variables, then flags. Secrets are never printed.
 
@@ -39,6 +46,7 @@ or an unreachable target.`,
 		Example: `  presencekit conform
   presencekit conform --target https://a1.easemob.com --org 1102190223222824 --app demo \
       --client-id "$ID" --client-secret "$SECRET" --group 1845212 --group-online 3
+  presencekit conform --target https://staging.example.com --token "$TOKEN" --rate 50 --concurrency 8
   presencekit conform --label-filter 'op:listSubscriptions' --level must`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -50,7 +58,38 @@ or an unreachable target.`,
 		},
 	}
 	cmd.Flags().AddGoFlagSet(fs)
+	cmd.AddCommand(newConformWorkerCmd())
 	return cmd
+}
+
+// newConformWorkerCmd is the hidden command a --concurrency run re-executes
+// this binary with: it runs one group of specs, told on stdin.
+func newConformWorkerCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:    conformWorker,
+		Short:  "Run one group of a --concurrency conform run (internal)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			doc, err := spec.Load()
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			return failed(suites.RunWorker(cmd.Context(), cmd.InOrStdin(), doc))
+		},
+	}
+}
+
+// conformWorker is the worker command's name under conform.
+const conformWorker = "worker"
+
+// spawnWorker re-executes this program as a conform worker.
+func spawnWorker(ctx context.Context) *exec.Cmd {
+	self, err := os.Executable()
+	if err != nil {
+		self = os.Args[0]
+	}
+	return exec.CommandContext(ctx, self, "conform", conformWorker)
 }
 
 // conform runs the suite; exit codes as in the command's help.
@@ -78,7 +117,7 @@ func conform(cmd *cobra.Command, cfg suites.Config) error {
 		}
 		return failed(err)
 	}
-	res, err := suites.Run(ctx, e, out, !isTerminal(out))
+	res, err := suites.Run(ctx, e, out, !isTerminal(out), spawnWorker)
 	if err != nil {
 		return failed(err)
 	}
