@@ -147,6 +147,14 @@ func focusOn(texts []string) string {
 
 // runParallel is Run for --concurrency above one.
 func runParallel(ctx context.Context, e *Env, console io.Writer, spawn Spawn) (*Result, error) {
+	filter := func([]string) bool { return true }
+	if e.Cfg.LabelFilter != "" {
+		f, err := types.ParseLabelFilter(e.Cfg.LabelFilter)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --label-filter: %w", ErrConfig, err)
+		}
+		filter = f
+	}
 	dir, err := os.MkdirTemp("", "presencekit-conform-")
 	if err != nil {
 		return nil, err
@@ -158,14 +166,6 @@ func runParallel(ctx context.Context, e *Env, console io.Writer, spawn Spawn) (*
 	if err != nil {
 		return nil, err
 	}
-	filter := func([]string) bool { return true }
-	if e.Cfg.LabelFilter != "" {
-		f, err := types.ParseLabelFilter(e.Cfg.LabelFilter)
-		if err != nil {
-			return nil, fmt.Errorf("%w: --label-filter: %w", ErrConfig, err)
-		}
-		filter = f
-	}
 	var selected, filtered []types.SpecReport
 	for _, sr := range preview.SpecReports {
 		switch {
@@ -176,6 +176,9 @@ func runParallel(ctx context.Context, e *Env, console io.Writer, spawn Spawn) (*
 			sr.State = types.SpecStateSkipped
 			filtered = append(filtered, sr)
 		}
+	}
+	if len(selected) == 0 {
+		return nil, fmt.Errorf("%w: --label-filter %q selects no spec", ErrConfig, e.Cfg.LabelFilter)
 	}
 	groups, serial := partition(selected, e.Cfg.Concurrency, e.specWeight)
 	pacer := ""
@@ -269,7 +272,10 @@ func runWorker(ctx context.Context, spawn Spawn, j workerJob) (types.Report, err
 	runErr := cmd.Run()
 	data, err := os.ReadFile(j.Report)
 	if err != nil {
-		return types.Report{}, fmt.Errorf("a conform worker produced no report (%v): %s", runErr, lastLines(output.String(), 8))
+		// Its output is shown, with the run's secrets masked.
+		red := client.NewRedactor(j.Config.Token, j.Config.ClientSecret, j.Config.AdminToken)
+		return types.Report{}, fmt.Errorf("conform worker (%s) produced no report (%v): %s", j.Name, runErr,
+			red.String(lastLines(output.String(), 8)))
 	}
 	var rs []types.Report
 	if err := json.Unmarshal(data, &rs); err != nil || len(rs) != 1 {

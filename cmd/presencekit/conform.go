@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -89,8 +90,16 @@ func spawnWorker(ctx context.Context) *exec.Cmd {
 	if err != nil {
 		self = os.Args[0]
 	}
-	return exec.CommandContext(ctx, self, "conform", conformWorker)
+	cmd := exec.CommandContext(ctx, self, "conform", conformWorker)
+	// Interrupted: let the worker's specs run their cleanup (Ginkgo does
+	// on SIGINT), so the tenant is left as found; kill only if it hangs.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = workerGrace
+	return cmd
 }
+
+// workerGrace is how long an interrupted worker may take to clean up.
+const workerGrace = time.Minute
 
 // conform runs the suite; exit codes as in the command's help.
 func conform(cmd *cobra.Command, cfg suites.Config) error {
@@ -118,6 +127,9 @@ func conform(cmd *cobra.Command, cfg suites.Config) error {
 		return failed(err)
 	}
 	res, err := suites.Run(ctx, e, out, !isTerminal(out), spawnWorker)
+	if errors.Is(err, suites.ErrConfig) {
+		return &exitError{code: exitUsage, err: err}
+	}
 	if err != nil {
 		return failed(err)
 	}

@@ -139,3 +139,14 @@ func TestConformSkipsSpecsThatStayThrottled(t *testing.T) {
 		t.Error("report.json does not give the skip reason")
 	}
 }
+
+func TestConformConcurrentLabelFilterMistakesExit2(t *testing.T) {
+	t.Parallel()
+	args := limitedTarget(t, 1000)
+	for _, filter := range []string{"rule:(", "rule:NO-SUCH-RULE"} {
+		r := execute(t, "", append(args, "--label-filter", filter)...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "--label-filter") {
+			t.Errorf("--label-filter %q: want exit 2 naming the flag\n%s", filter, r)
+		}
+	}
+}
