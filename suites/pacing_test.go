@@ -1,10 +1,12 @@
 package suites
 
 import (
+	"context"
 	"encoding/xml"
 	"errors"
 	"flag"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
+	"golang.org/x/time/rate"
 
 	"github.com/presencekit/presencekit/client"
 )
@@ -215,5 +218,26 @@ func TestThrottledErrorIsBlamedOnTheRuleAndRemembered(t *testing.T) {
 	}
 	if e.throttled("X", errors.New("other")) != nil {
 		t.Error("an ordinary error counted as throttling")
+	}
+}
+
+func TestWorkersShareTheParentsPacer(t *testing.T) {
+	// A burst of two, then one token an hour: two waits pass, the third
+	// would outlive its context and is refused at once.
+	url, stop, err := servePacer(rate.NewLimiter(rate.Every(time.Hour), 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	p := remotePacer{url: url, hc: &http.Client{}}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	for i := range 2 {
+		if err := p.Wait(ctx); err != nil {
+			t.Fatalf("wait %d: %v", i+1, err)
+		}
+	}
+	if err := p.Wait(ctx); err == nil {
+		t.Error("a third token was granted beyond the shared budget")
 	}
 }

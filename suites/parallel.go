@@ -331,7 +331,15 @@ func servePacer(l *rate.Limiter) (url string, stop func(), err error) {
 		return "", nil, fmt.Errorf("pacer: %w", err)
 	}
 	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := l.Wait(r.Context()); err != nil {
+		ctx := r.Context()
+		// The worker's deadline, so a wait that would outlive it is
+		// refused at once, as a local limiter does.
+		if n, err := strconv.ParseInt(r.URL.Query().Get("deadline"), 10, 64); err == nil {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, time.Unix(0, n))
+			defer cancel()
+		}
+		if err := l.Wait(ctx); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
@@ -349,7 +357,11 @@ type remotePacer struct {
 
 // Wait asks the parent for a token.
 func (p remotePacer) Wait(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url, nil)
+	u := p.url
+	if d, ok := ctx.Deadline(); ok {
+		u += "?deadline=" + strconv.FormatInt(d.UnixNano(), 10)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
 	}

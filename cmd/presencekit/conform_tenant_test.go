@@ -115,6 +115,17 @@ func TestConformRetriesThrottledRequests(t *testing.T) {
 	if got := junit.TestSuites[0].Properties.WithName(suites.PropRetries); got != strconv.Itoa(retries) {
 		t.Errorf("junit.xml property %s = %q, want %d as in the summary", suites.PropRetries, got, retries)
 	}
+	// The workers' reports merge into one: every spec once.
+	m := regexp.MustCompile(`(?m)^(\d+) passed, 0 failed, (\d+) skipped`).FindStringSubmatch(r.stdout)
+	passed, _ := strconv.Atoi(m[1])
+	skipped, _ := strconv.Atoi(m[2])
+	names := map[string]bool{}
+	for _, c := range junit.TestSuites[0].TestCases {
+		names[c.Name] = true
+	}
+	if len(junit.TestSuites[0].TestCases) != passed+skipped || len(names) != passed+skipped {
+		t.Errorf("junit.xml has %d test cases (%d names), the summary %d specs", len(junit.TestSuites[0].TestCases), len(names), passed+skipped)
+	}
 }
 
 // TestConformSkipsSpecsThatStayThrottled gives no retry against a tight
