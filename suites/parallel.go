@@ -205,15 +205,26 @@ func runParallel(ctx context.Context, e *Env, console io.Writer, spawn Spawn) (*
 	if err := runWorkers(ctx, spawn, jobs, &reports, console); err != nil {
 		return nil, err
 	}
-	if len(serial) > 0 {
+	if len(serial) > 0 && ctx.Err() == nil {
 		if err := runWorkers(ctx, spawn, []workerJob{job(len(groups)+1, "serial specs", serial)}, &reports, console); err != nil {
 			return nil, err
 		}
 	}
 	merged := mergeReports(preview, reports, filtered, started)
 	res := NewResult(merged, e.Cfg)
-	return res, writeReports(e.Cfg, merged, res)
+	if err := writeReports(e.Cfg, merged, res); err != nil {
+		return res, err
+	}
+	if ctx.Err() != nil {
+		// Interrupted: the reports hold what ran; the serial specs did not.
+		return res, fmt.Errorf("%w: %w", ErrInterrupted, ctx.Err())
+	}
+	return res, nil
 }
+
+// ErrInterrupted means the run was cut short; its result and reports hold
+// the specs that ran.
+var ErrInterrupted = errors.New("interrupted")
 
 // runWorkers runs one worker per job at once and collects their reports.
 func runWorkers(ctx context.Context, spawn Spawn, jobs []workerJob, reports *[]types.Report, console io.Writer) error {

@@ -106,11 +106,10 @@ func RunSpecs(t g.GinkgoTestingT, e *Env, base types.SuiteConfig, rep types.Repo
 func Run(ctx context.Context, e *Env, console io.Writer, noColor bool, spawn Spawn) (*Result, error) {
 	if e.Cfg.Concurrency > 1 && spawn != nil {
 		res, err := runParallel(ctx, e, console, spawn)
-		if err != nil {
-			return nil, err
+		if res != nil {
+			res.Summary(console)
 		}
-		res.Summary(console)
-		return res, nil
+		return res, err
 	}
 	suiteCfg, repCfg := g.GinkgoConfiguration()
 	repCfg.Succinct = true

@@ -130,6 +130,9 @@ func conform(cmd *cobra.Command, cfg suites.Config) error {
 	if errors.Is(err, suites.ErrConfig) {
 		return &exitError{code: exitUsage, err: err}
 	}
+	if errors.Is(err, suites.ErrInterrupted) {
+		return &exitError{code: exitInterrupted, err: fmt.Errorf("%w: reports written for the specs that ran", err)}
+	}
 	if err != nil {
 		return failed(err)
 	}
