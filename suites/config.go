@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/presencekit/presencekit/client"
@@ -25,6 +26,18 @@ const (
 	DefaultTimeout          = 10 * time.Second
 	DefaultClockSkew        = 5 * time.Second
 	DefaultMaxSubscriptions = 3000
+	// DefaultRate paces a run against a --target (requests/s over the
+	// whole run): under the vendors' documented limits (Easemob 100/s,
+	// Agora and Shengwang 50/s per app key), so a shared tenant stays
+	// usable. The embedded mock is not paced.
+	DefaultRate = 20
+	// DefaultConcurrency is how many spec groups run side by side against
+	// a --target. The embedded mock answers in microseconds: one group.
+	DefaultConcurrency = 4
+	// DefaultRetryMaxWait and DefaultRetryMaxTries bound the retries of a
+	// throttled request (client.RetryPolicy).
+	DefaultRetryMaxWait  = 30 * time.Second
+	DefaultRetryMaxTries = 5
 	// EnvPrefix starts every environment variable the suite reads.
 	EnvPrefix = "PRESENCE_"
 )
@@ -56,13 +69,34 @@ type Config struct {
 	ClockSkew    time.Duration `yaml:"clock_skew" env:"CLOCK_SKEW" flag:"clock-skew" help:"tolerated difference between the server's clock and ours"`
 	StrictTypes  string        `yaml:"strict_types" env:"STRICT_TYPES" flag:"strict-types" help:"demand one number form: 'string' or 'integer' (empty: accept both, docs/contract.md#d5)"`
 	MaxSubs      int           `yaml:"max_subscriptions" env:"MAX_SUBSCRIPTIONS" flag:"max-subscriptions" help:"per-subscriber subscription cap of SUB-CAP (docs/contract.md#d4)"`
+	Rate         float64       `yaml:"rate" env:"RATE" flag:"rate" help:"requests per second over the whole run, retries and cleanup included (0: unpaced; default 20 with --target, 0 for the embedded mock)"`
+	Concurrency  int           `yaml:"concurrency" env:"CONCURRENCY" flag:"concurrency" help:"spec groups run side by side, on disjoint users (default 4 with --target, 1 for the embedded mock)"`
+	RetryMaxWait time.Duration `yaml:"retry_max_wait" env:"RETRY_MAX_WAIT" flag:"retry-max-wait" help:"longest wait before retrying a throttled request (429 or --rate-limit-codes), whatever Retry-After says"`
+	RetryTries   int           `yaml:"retry_max_tries" env:"RETRY_MAX_TRIES" flag:"retry-max-tries" help:"sends of one request at most, the first included; a request still throttled skips its spec"`
+	RateCodes    []string      `yaml:"rate_limit_codes" env:"RATE_LIMIT_CODES" flag:"rate-limit-codes" help:"comma-separated error codes that mean throttled whatever the status (a 429 always does)"`
 	ConfigFile   string        `yaml:"-" env:"CONFIG" flag:"config" help:"YAML file with any of these settings (keys as in docs/conformance.md)"`
 }
 
 // Defaults returns the Config the suite starts from.
 func Defaults() Config {
 	return Config{Org: DefaultOrg, App: DefaultApp, Level: DefaultLevel, ReportDir: DefaultReportDir,
-		Timeout: DefaultTimeout, ClockSkew: DefaultClockSkew, GroupOnline: -1, MaxSubs: DefaultMaxSubscriptions}
+		Timeout: DefaultTimeout, ClockSkew: DefaultClockSkew, GroupOnline: -1, MaxSubs: DefaultMaxSubscriptions,
+		Rate: DefaultRate, Concurrency: DefaultConcurrency, RetryMaxWait: DefaultRetryMaxWait,
+		RetryTries: DefaultRetryMaxTries, RateCodes: []string{client.CodeReachLimit}}
+}
+
+// forEmbeddedMock turns the --target defaults of pacing into the embedded
+// mock's, for the settings no layer gave explicitly.
+func (c *Config) forEmbeddedMock(explicit func(flag string) bool) {
+	if c.Target != "" {
+		return
+	}
+	if !explicit("rate") {
+		c.Rate = 0
+	}
+	if !explicit("concurrency") {
+		c.Concurrency = 1
+	}
 }
 
 // Binder registers Config's flags on a flag.FlagSet and, after parsing,
@@ -91,9 +125,11 @@ func (b *Binder) Resolve(getenv func(string) string) (Config, error) {
 // (cobra's pflag), which knows which flags were given.
 func (b *Binder) ResolveChanged(getenv func(string) string, changed func(name string) bool) (Config, error) {
 	var cfg Config
-	if _, err := b.b.Resolve(&cfg, getenv, changed); err != nil {
+	given, err := b.b.Resolve(&cfg, getenv, changed)
+	if err != nil {
 		return cfg, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
+	cfg.forEmbeddedMock(func(name string) bool { _, ok := given[name]; return ok })
 	return cfg, cfg.Check()
 }
 
@@ -114,6 +150,21 @@ func (c *Config) Check() error {
 	}
 	if c.Timeout <= 0 || c.ClockSkew < 0 || c.MaxSubs < 1 {
 		return fmt.Errorf("%w: --timeout, --clock-skew and --max-subscriptions must be positive", ErrConfig)
+	}
+	return c.checkPacing()
+}
+
+// checkPacing refuses pacing and retry settings that cannot work.
+func (c *Config) checkPacing() error {
+	switch {
+	case c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0):
+		return fmt.Errorf("%w: --rate %v: want requests per second, 0 or more (0: unpaced)", ErrConfig, c.Rate)
+	case c.Concurrency < 1:
+		return fmt.Errorf("%w: --concurrency %d: want 1 or more", ErrConfig, c.Concurrency)
+	case c.RetryMaxWait <= 0:
+		return fmt.Errorf("%w: --retry-max-wait %s: want a positive duration", ErrConfig, c.RetryMaxWait)
+	case c.RetryTries < 1:
+		return fmt.Errorf("%w: --retry-max-tries %d: want 1 or more (1: never retry)", ErrConfig, c.RetryTries)
 	}
 	return nil
 }

@@ -43,15 +43,5 @@ func reportToConsole(e *Env) {
 	})
 }
 
-// failHandler is Gomega's fail handler: Ginkgo's Fail with the message
-// masked, so no matcher's text carries a secret into a report.
-func (e *Env) failHandler(message string, callerSkip ...int) {
-	skip := 0
-	if len(callerSkip) > 0 {
-		skip = callerSkip[0]
-	}
-	g.Fail(e.Redactor.String(message), skip+1)
-}
-
 // selected reports how many specs Ginkgo will run after the label filter.
 func selected(r types.Report) int { return r.PreRunStats.SpecsThatWillRun }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,13 +42,19 @@ type Env struct {
 	mu   sync.Mutex
 	subs map[string]map[string]bool // subscriber -> targets, for cleanup
 	last *client.Response           // last exchange, for failure reports
+	// specStart is the client's Stats when the current spec began;
+	// lastThrottle the last request of it still throttled (throttle.go).
+	specStart    client.Stats
+	lastThrottle string
 }
 
-// NewEnv connects to the target: it builds the client, checks the label
-// filter, runs the start-up probe (an authenticated read: a *ProbeError
-// when the target is unreachable, refuses the credentials or has no such
-// org/app) and finds out whether the target offers the mock's virtual clock.
-func NewEnv(ctx context.Context, cfg Config, doc *spec.Doc) (*Env, error) {
+// NewEnv connects to the target: it builds the client (pacing and retrying
+// as cfg says; extra options come last, so a worker of a --concurrency run
+// shares its parent's pacer), runs the start-up probe (an authenticated
+// read: a *ProbeError when the target is unreachable, refuses the
+// credentials or has no such org/app) and finds out whether the target
+// offers the mock's virtual clock.
+func NewEnv(ctx context.Context, cfg Config, doc *spec.Doc, extra ...client.Option) (*Env, error) {
 	if cfg.Target == "" {
 		return nil, fmt.Errorf("%w: no --target", ErrConfig)
 	}
@@ -65,6 +72,7 @@ func NewEnv(ctx context.Context, cfg Config, doc *spec.Doc) (*Env, error) {
 	default:
 		return nil, fmt.Errorf("%w: give --token or --client-id and --client-secret", ErrConfig)
 	}
+	opts = append(append(opts, pacingOptions(cfg)...), extra...)
 	c, err := client.New(cfg.Target, cfg.Org, cfg.App, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrConfig, red.Error(err))
@@ -207,6 +215,8 @@ func (e *Env) Track(subscriber string, targets []string) {
 
 // Cleanup removes every subscription subscriber made through the suite, in
 // batches the contract allows: a real tenant is left as it was found.
+// Batches go through the client, so they are paced and retried like any
+// request.
 func (e *Env) Cleanup(ctx context.Context, subscriber string) error {
 	e.mu.Lock()
 	set := e.subs[subscriber]
@@ -216,15 +226,22 @@ func (e *Env) Cleanup(ctx context.Context, subscriber string) error {
 	for t := range set {
 		targets = append(targets, t)
 	}
+	sort.Strings(targets)
 	batch := max(e.Limits.UnsubscribeMaxUsers, 1)
+	var batches [][]string
 	for len(targets) > 0 {
 		n := min(batch, len(targets))
-		if _, _, err := e.Client.Unsubscribe(ctx, subscriber, targets[:n], client.UnsubscribeObject); err != nil {
-			return fmt.Errorf("cleanup of %s: %w", subscriber, err)
-		}
+		batches = append(batches, targets[:n])
 		targets = targets[n:]
 	}
-	return nil
+	// In flight together (fanOut): a subscriber with thousands of
+	// subscriptions (SUB-CAP) is not removed one round trip at a time.
+	return fanOut(len(batches), func(i int) error {
+		if _, _, err := e.Client.Unsubscribe(ctx, subscriber, batches[i], client.UnsubscribeObject); err != nil {
+			return fmt.Errorf("cleanup of %s: %w", subscriber, err)
+		}
+		return nil
+	})
 }
 
 // record keeps the last exchange for the failure report.

@@ -98,6 +98,9 @@ func got(r *client.Response) string {
 // when no answer came at all.
 func (e *Env) Valid(ctx context.Context, rule string, r *client.Response, err error) error {
 	e.record(r)
+	if terr := e.throttled(rule, err); terr != nil {
+		return terr
+	}
 	if r == nil {
 		return fail(rule, "no answer: %v", err)
 	}
@@ -119,6 +122,10 @@ func (e *Env) Valid(ctx context.Context, rule string, r *client.Response, err er
 // Status checks the answer is valid and has the wanted status; a wrong
 // status is blamed on rule.
 func (e *Env) Status(ctx context.Context, rule string, r *client.Response, err error, want int) error {
+	if terr := e.throttled(rule, err); terr != nil {
+		e.record(r)
+		return terr
+	}
 	if r != nil && r.Status != want {
 		e.record(r)
 		return fail(rule, "%s %s: want %d, got %s", r.Request.Method, r.Request.URL.Path, want, got(r))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/presencekit/presencekit/client"
 	"github.com/presencekit/presencekit/spec"
 )
 
@@ -38,6 +39,8 @@ type Result struct {
 	GateFailures int
 	// Selected is how many specs the label filter let run.
 	Selected int
+	// Throttle is what pacing's retries cost, summed over the specs.
+	Throttle client.Stats
 }
 
 // RuleResult is one row of the matrix.
@@ -108,6 +111,8 @@ func newResult(r types.Report, cfg Config, red interface{ String(string) string 
 				s.Exchange = red.String(e.StringRepresentation())
 			case "probe":
 				s.Observed = red.String(e.StringRepresentation())
+			case entryThrottle:
+				res.Throttle = res.Throttle.Add(throttleOf(e))
 			}
 		}
 		msg := red.String(sr.Failure.Message)
@@ -213,6 +218,7 @@ func (r *Result) Summary(w io.Writer) {
 	fmt.Fprintf(w, "\nrules: %d passed, %d failed, %d skipped, %d probes recorded, %d not checked (of %d)\n",
 		c[StatePassed], c[StateFailed], c[StateSkipped], c[StateRecorded], c[StateNA], len(r.Rules))
 	fmt.Fprintf(w, "%d passed, %d failed, %d skipped\n", r.Passed, r.Failed, r.Skipped)
+	fmt.Fprintln(w, r.Throttling())
 }
 
 // FailureLine is the spec's failure as the one line the console prints.

@@ -175,10 +175,17 @@ func describeSubscribe(e *Env) {
 			soonest := e.User("soonest")
 			_, err := subscribe(ctx, e, "SUB-CAP", sub, 600, []string{soonest})
 			Expect(err).To(Succeed())
+			// The batches fill the subscriber up to the cap, in any order:
+			// sent side by side (fanOut), still paced.
+			var batches [][]string
 			for made := 1; made < e.Cfg.MaxSubs; made += batch {
-				_, err := subscribe(ctx, e, "SUB-CAP", sub, 7200, e.Users("c", min(batch, e.Cfg.MaxSubs-made)))
-				Expect(err).To(Succeed())
+				batches = append(batches, e.Users("c", min(batch, e.Cfg.MaxSubs-made)))
+				cleanupAfter(e, sub, batches[len(batches)-1])
 			}
+			Expect(fanOut(len(batches), func(i int) error {
+				_, r, err := e.Client.Subscribe(ctx, sub, 7200, batches[i])
+				return e.OK(ctx, "SUB-CAP", r, err)
+			})).To(Succeed())
 			newest := e.User("newest")
 			_, err = subscribe(ctx, e, "SUB-CAP", sub, 7200, []string{newest})
 			Expect(err).To(Succeed())

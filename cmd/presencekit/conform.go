@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -39,6 +41,12 @@ unreachable target, refused credentials (--token, or --client-id and
 one line saying which; no rule is blamed. So does a --label-filter that
 does not parse or selects no spec.
 
+Against a --target it paces itself (--rate, 20 requests/s by default), runs
+--concurrency spec groups side by side (4 by default) on disjoint users,
+and retries a 429 or a --rate-limit-codes answer after Retry-After or a
+jittered backoff (--retry-max-wait, --retry-max-tries); a spec whose request
+stays throttled is skipped with the reason, never failed.
+
 Settings come from defaults, then --config FILE (YAML), then PRESENCE_*
 environment variables, then flags. Secrets (token, client secret, admin
 token, a password in --target) are masked in every output.
@@ -52,7 +60,8 @@ Exit codes:
   0  every gating rule passed (--level must: MUST rules; should: MUST and SHOULD)
   1  a gating rule failed
   2  bad usage or configuration, an unreachable target, refused credentials,
-     an unknown org/app, a label filter that selects nothing`,
+     an unknown org/app, a label filter that selects nothing
+  130 interrupted (with --concurrency > 1: reports written for the specs that ran)`,
 		Example: `  # the embedded mock: a newcomer's first run, and a check of the suite itself
   presencekit conform
 
@@ -60,6 +69,9 @@ Exit codes:
   presencekit conform --target https://a1.easemob.com --org 1102190223222824 --app demo \
       --client-id "$ID" --client-secret "$SECRET" --test-users alice,bob,carol \
       --group 1845212 --group-online 3
+
+  # a staging server that allows more than the default 20 requests/s
+  presencekit conform --target https://staging.example.com --token "$TOKEN" --rate 50 --concurrency 8
 
   # only the sublist rules, and only MUST rules fail the gate
   presencekit conform --label-filter 'op:listSubscriptions' --level must
@@ -83,8 +95,47 @@ Exit codes:
 	// Hidden rather than pflag's MarkDeprecated, whose notice goes to
 	// stdout, among the results.
 	_ = cmd.Flags().MarkHidden("users")
+	cmd.AddCommand(newConformWorkerCmd())
 	return cmd
 }
+
+// newConformWorkerCmd is the hidden command a --concurrency run re-executes
+// this binary with: it runs one group of specs, told on stdin.
+func newConformWorkerCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:    conformWorker,
+		Short:  "Run one group of a --concurrency conform run (internal)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			doc, err := spec.Load()
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			return failed(suites.RunWorker(cmd.Context(), cmd.InOrStdin(), doc))
+		},
+	}
+}
+
+// conformWorker is the worker command's name under conform.
+const conformWorker = "worker"
+
+// spawnWorker re-executes this program as a conform worker.
+func spawnWorker(ctx context.Context) *exec.Cmd {
+	self, err := os.Executable()
+	if err != nil {
+		self = os.Args[0]
+	}
+	cmd := exec.CommandContext(ctx, self, "conform", conformWorker)
+	// Interrupted: let the worker's specs run their cleanup (Ginkgo does
+	// on SIGINT), so the tenant is left as found; kill only if it hangs.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = workerGrace
+	return cmd
+}
+
+// workerGrace is how long an interrupted worker may take to clean up.
+const workerGrace = time.Minute
 
 // conform runs the suite; exit codes as in the command's help.
 func conform(cmd *cobra.Command, cfg suites.Config) error {
@@ -111,11 +162,14 @@ func conform(cmd *cobra.Command, cfg suites.Config) error {
 	if err != nil {
 		return conformSetupError(cmd, err)
 	}
-	res, err := suites.Run(ctx, e, out, !isTerminal(out))
+	res, err := suites.Run(ctx, e, out, !isTerminal(out), spawnWorker)
+	if errors.Is(err, suites.ErrConfig) {
+		return &exitError{code: exitUsage, err: err}
+	}
+	if errors.Is(err, suites.ErrInterrupted) {
+		return &exitError{code: exitInterrupted, err: fmt.Errorf("%w: reports written for the specs that ran", err)}
+	}
 	if err != nil {
-		if errors.Is(err, suites.ErrConfig) {
-			return &exitError{code: exitUsage, err: err}
-		}
 		return failed(err)
 	}
 	if cfg.ReportDir != "" {
