@@ -57,7 +57,7 @@ type Config struct {
 	Token        string        `yaml:"token" env:"TOKEN" flag:"token" help:"app token sent as 'Authorization: Bearer' (never printed)" secret:"true"`
 	ClientID     string        `yaml:"client_id" env:"CLIENT_ID" flag:"client-id" help:"client ID for POST /token (used when --token is empty, and by the TOKEN-* rules)"`
 	ClientSecret string        `yaml:"client_secret" env:"CLIENT_SECRET" flag:"client-secret" help:"client secret for POST /token (never printed)" secret:"true"`
-	AdminToken   string        `yaml:"admin_token" env:"ADMIN_TOKEN" flag:"admin-token" help:"token of a presencekit mock's /_mock/ admin API: enables the virtual clock and prepared groups (never printed)" secret:"true"`
+	AdminToken   string        `yaml:"admin_token" env:"ADMIN_TOKEN" flag:"admin-token" help:"token of a presencekit mock's /_mock/ admin API: moves its virtual clock and prepares groups (never printed)" secret:"true"`
 	UserPrefix   string        `yaml:"user_prefix" env:"USER_PREFIX" flag:"user-prefix" help:"prefix of every user name the suite touches (default: random per run)"`
 	Users        []string      `yaml:"test_users" env:"TEST_USERS" flag:"test-users" help:"comma-separated pre-registered test users the server knows; without it every generated name is taken as known"`
 	Group        string        `yaml:"group" env:"GROUP" flag:"group" help:"a group you prepared, for the group-count rules (without it and without --admin-token they are skipped)"`

@@ -36,7 +36,8 @@ type Env struct {
 
 	console io.Writer // where Run prints one line per failed spec; nil under go test
 	http    *http.Client
-	virtual bool
+	virtual bool // the target's clock is a presencekit mock's virtual one
+	movable bool // and the admin token to move it was given
 	seq     atomic.Int64
 
 	mu   sync.Mutex
@@ -87,22 +88,30 @@ func NewEnv(ctx context.Context, cfg Config, doc *spec.Doc, extra ...client.Opti
 			red.Add(tok)
 		}
 	}
-	if cfg.AdminToken != "" {
-		var answer struct {
-			Virtual bool `json:"virtual"`
-		}
-		if err := e.admin(ctx, http.MethodGet, "/clock", nil, &answer); err == nil {
-			e.virtual = answer.Virtual
-		}
+	// GET /_mock/clock needs no token: a presencekit mock is found by
+	// itself. Its clock moves only through the admin API, so without
+	// --admin-token the suite knows it cannot wait for it.
+	var answer struct {
+		Virtual bool `json:"virtual"`
+	}
+	if err := e.admin(ctx, http.MethodGet, "/clock", nil, &answer); err == nil && answer.Virtual {
+		e.virtual = true
+		e.movable = cfg.AdminToken != ""
 	}
 	return e, nil
 }
 
-// Virtual reports whether the target's clock can be moved (/_mock/clock).
-func (e *Env) Virtual() bool { return e.virtual }
+// Virtual reports whether the suite can move the target's clock: a
+// presencekit mock's virtual clock, and --admin-token to move it.
+func (e *Env) Virtual() bool { return e.movable }
+
+// ClockStopped reports whether the target's clock is virtual but the suite
+// cannot move it (no --admin-token): time-dependent specs cannot wait for
+// it and skip, saying so.
+func (e *Env) ClockStopped() bool { return e.virtual && !e.movable }
 
 // HasAdmin reports whether the target offers the mock's admin API.
-func (e *Env) HasAdmin() bool { return e.Cfg.AdminToken != "" && e.virtual }
+func (e *Env) HasAdmin() bool { return e.movable }
 
 // User returns a fresh user name under the run's prefix: specs never share
 // users, so they cannot disturb each other, even with ginkgo -p.
@@ -149,8 +158,8 @@ func (e *Env) Now(ctx context.Context) (time.Time, error) {
 
 // Advance moves the virtual clock forward.
 func (e *Env) Advance(ctx context.Context, d time.Duration) error {
-	if !e.virtual {
-		return errors.New("the target has no virtual clock")
+	if !e.movable {
+		return errors.New("the target has no virtual clock the suite can move (--admin-token)")
 	}
 	return e.admin(ctx, http.MethodPost, "/clock", map[string]string{"advance": d.String()}, nil)
 }
@@ -182,7 +191,9 @@ func (e *Env) admin(ctx context.Context, method, path string, in, out any) error
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+e.Cfg.AdminToken)
+	if e.Cfg.AdminToken != "" {
+		req.Header.Set("Authorization", "Bearer "+e.Cfg.AdminToken)
+	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := e.http.Do(req)
 	if err != nil {

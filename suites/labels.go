@@ -71,3 +71,7 @@ func plain(s string) string { return formatter.New(formatter.ColorModeNone).F(s)
 func selectsNothing(filter string) error {
 	return fmt.Errorf("%w: --label-filter %q selects no spec (labels are rule:<ID>, level:<LEVEL>, op:<operationId>; see presencekit spec rules)", ErrConfig, filter)
 }
+
+// clockStopped is the skip reason of a spec that must wait for time to pass
+// on a target whose clock is virtual but cannot be moved.
+const clockStopped = "the target's clock is a presencekit mock's virtual clock, which moves only through its admin API: give --admin-token"

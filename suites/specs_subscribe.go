@@ -115,6 +115,9 @@ func describeSubscribe(e *Env) {
 			expiresLabels = append(expiresLabels, LabelSlow) // it waits on the real clock
 		}
 		g.It("forgets a subscription once it expires", expiresLabels, g.Serial, func(ctx g.SpecContext) {
+			if e.ClockStopped() {
+				g.Skip(clockStopped)
+			}
 			sub := e.User("sub")
 			short, long := e.User("short"), e.User("long")
 			shortExpiry := max(e.Limits.ExpiryMin, 2)
