@@ -76,7 +76,7 @@ func runChild(ctx context.Context, mode, out string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := suites.Run(ctx, e, io.Discard, true); err != nil {
+	if _, err := suites.Run(ctx, e, io.Discard, true, nil); err != nil {
 		return err
 	}
 	if err := px.Flush(ctx); err != nil {
