@@ -43,6 +43,11 @@ func (d *Doc) ValidateRequestFor(ctx context.Context, rt *Route, req *http.Reque
 		}
 		req.Body = io.NopCloser(bytes.NewReader(body))
 	}
+	// fastval hook: the compiled validator (compiled_api.go) judges the
+	// request unless it is left to kin-openapi below.
+	if done, err := d.validateRequestCompiled(ctx, rt, req, body); done {
+		return err
+	}
 	in := &openapi3filter.RequestValidationInput{
 		Request:    req,
 		PathParams: rt.Params,
@@ -88,7 +93,12 @@ func (d *Doc) ValidateResponse(ctx context.Context, req *http.Request, status in
 
 // ValidateResponseFor is ValidateResponse for a request already routed, so
 // hot paths (the load generator, the proxy) route once.
-func (d *Doc) ValidateResponseFor(_ context.Context, rt *Route, status int, header http.Header, body []byte) error {
+func (d *Doc) ValidateResponseFor(ctx context.Context, rt *Route, status int, header http.Header, body []byte) error {
+	// fastval hook: the compiled validator (compiled_api.go) judges the
+	// answer unless it is left to kin-openapi below.
+	if done, err := d.validateResponseCompiled(ctx, rt, status, header, body); done {
+		return err
+	}
 	fail := func(field, reason string, err error) error {
 		return &ValidationError{Operation: rt.Operation, Direction: Response, Field: field, Reason: reason, Err: err}
 	}
