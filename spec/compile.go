@@ -63,7 +63,6 @@ type node struct {
 
 	props         []prop // sorted by name: kin-openapi visits keys in order
 	propIdx       map[string]int
-	nRequired     int
 	required      []string // in the schema's order, for the first missing one
 	addl          *node    // additionalProperties schema, if any
 	addlForbidden bool     // additionalProperties: false
@@ -263,6 +262,9 @@ func (c *compiler) compileObject(n *node, s *openapi3.Schema, mb bool) error {
 		}
 	}
 	sort.Strings(names)
+	if len(names) > 64 {
+		return unsup("more than 64 declared or required properties")
+	}
 	if len(names) > 0 {
 		n.propIdx = make(map[string]int, len(names))
 	}
@@ -285,11 +287,8 @@ func (c *compiler) compileObject(n *node, s *openapi3.Schema, mb bool) error {
 			continue
 		}
 		seen[r] = true
-		if n.nRequired == 64 {
-			return unsup("more than 64 required properties")
-		}
-		n.props[n.propIdx[r]].reqBit = 1 << n.nRequired
-		n.nRequired++
+		// The fast walk marks each property met by the bit of its index.
+		n.props[n.propIdx[r]].reqBit = 1 << n.propIdx[r]
 		n.required = append(n.required, r)
 	}
 	if has := s.AdditionalProperties.Has; has != nil && !*has {

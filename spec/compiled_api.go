@@ -105,17 +105,28 @@ func (d *Doc) responseCompiled(r *route, co *compiledOp, status int, ct string, 
 func judgeBody(op string, dir Direction, n *node, body []byte, floats bool) error {
 	v := vstate{t: tok{b: body, floats: floats}}
 	ok := v.fast(n, 0)
-	if ok && v.t.peek() != 0 {
-		ok = false
-	}
-	if ok && !v.soft && !v.unsure {
+	if ok && !v.soft && !v.unsure && v.t.peek() == 0 {
 		return nil
 	}
 	fail := func(field, reason string) error {
 		return &ValidationError{Operation: op, Direction: dir, Field: field, Reason: reason}
 	}
-	if e, _ := wellFormed(body, floats, v.t.scratch); e != tokOK {
-		return fail("body", e.String())
+	// json.Unmarshal (responses) refuses any malformed body before the
+	// schema is applied; kin-openapi decodes requests with a json.Decoder,
+	// which reads the first value only, so there the schema judges that
+	// value first and data after it is refused last (kin-openapi accepts
+	// it: see FuzzCompiledVsReference).
+	trailing := false
+	if floats {
+		if e, _ := wellFormed(body, true, v.t.scratch); e != tokOK {
+			return fail("body", e.String())
+		}
+	} else {
+		t := tok{b: body, scratch: v.t.scratch[:0]}
+		if !t.skip(0) {
+			return fail("body", t.err.String())
+		}
+		trailing = t.peek() != 0
 	}
 	x := vstate{t: tok{b: body, floats: floats, scratch: v.t.scratch[:0]}}
 	if ce := x.exact(n, 0, 0); ce != nil {
@@ -123,6 +134,9 @@ func judgeBody(op string, dir Direction, n *node, body []byte, floats bool) erro
 	}
 	if ce := x.exactBytes(n, 0, 0); ce != nil {
 		return fail(ce.field("body"), ce.reason)
+	}
+	if trailing {
+		return fail("body", tokTrailing.String())
 	}
 	return nil
 }
