@@ -1,7 +1,15 @@
 package spec_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 // TestEmbeddedSpecCompilesFully: every operation of openapi.yaml is judged
@@ -11,4 +19,199 @@ func TestEmbeddedSpecCompilesFully(t *testing.T) {
 	if fb := d.CompileFallbacks(); len(fb) != 0 {
 		t.Errorf("left to kin-openapi: %q", fb)
 	}
+}
+
+// TestTwoPathsAreDistinct pins that the default path is the compiled one and
+// the reference path is kin-openapi's: only the latter carries kin-openapi's
+// schema error.
+func TestTwoPathsAreDistinct(t *testing.T) {
+	d := mustLoad(t)
+	rt, err := d.Route("POST", "/o/a/users/u/presence")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"result":[{"uid":"","last_time":"1","ext":"","status":{}}]}`)
+	ctx := context.Background()
+	var se *openapi3.SchemaError
+	got := d.ValidateResponseFor(ctx, rt, 200, jsonHeader, body)
+	if got == nil || errors.As(got, &se) {
+		t.Errorf("default path: %v, want the compiled validator's error", got)
+	}
+	want := d.ValidateResponseReference(ctx, rt, 200, jsonHeader, body)
+	if !errors.As(want, &se) {
+		t.Errorf("reference path: %v, want kin-openapi's schema error", want)
+	}
+}
+
+// TestFallbackIsNeverASilentPass: a schema the compiler does not cover is
+// validated by kin-openapi, and lint names it.
+func TestFallbackIsNeverASilentPass(t *testing.T) {
+	data := edit(t, "      type: string\n      maxLength: 1024\n", "      type: string\n      format: date-time\n      maxLength: 1024\n")
+	d, err := spec.LoadData(data, "copy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb := d.CompileFallbacks()
+	if len(fb) != 1 || !strings.Contains(fb[0], "setPresenceStatus request") || !strings.Contains(fb[0], "date-time") {
+		t.Errorf("fallbacks = %q, want setPresenceStatus request for its date-time format", fb)
+	}
+	var hit bool
+	for _, f := range spec.Lint(context.Background(), d) {
+		hit = hit || (f.Check == spec.CheckCompile && strings.Contains(f.Message, "setPresenceStatus") && f.Line > 0)
+	}
+	if !hit {
+		t.Error("lint does not report the fallback")
+	}
+	for body, field := range map[string]string{
+		`{"ext":"yesterday"}`:                        "body.ext",
+		`{"ext":"` + strings.Repeat("在", 342) + `"}`: "body.ext",
+		`{}`: "body.ext",
+	} {
+		err := d.ValidateRequest(context.Background(), newReq("POST", base+"/users/u/presence/android/1", body))
+		var ve *spec.ValidationError
+		if !errors.As(err, &ve) || ve.Field != field {
+			t.Errorf("%.30s: %v, want an error on %s", body, err, field)
+		}
+	}
+	if err := d.ValidateRequest(context.Background(), newReq("POST", base+"/users/u/presence/android/1", `{"ext":"2022-02-10T00:00:00Z"}`)); err != nil {
+		t.Errorf("valid date-time ext: %v", err)
+	}
+}
+
+// nested wraps v in n arrays.
+func nested(n int, v string) string {
+	return strings.Repeat("[", n) + v + strings.Repeat("]", n)
+}
+
+// TestDepthBound: 64 levels are read, 65 are refused, wherever they are.
+func TestDepthBound(t *testing.T) {
+	d := mustLoad(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		body string
+		ok   bool
+	}{
+		{`{"usernames":["a"],"x":` + nested(63, "1") + `}`, true},
+		{`{"usernames":["a"],"x":` + nested(64, "1") + `}`, false},
+		{`{"usernames":["a"],"x":` + nested(64, `"]]]]"`) + `}`, false},
+		{nested(65, `"a"`), false},
+	} {
+		err := d.ValidateRequest(ctx, newReq("POST", base+"/users/u/presence/1000", tc.body))
+		var ve *spec.ValidationError
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("%d levels: %v", strings.Count(tc.body, "["), err)
+		case !tc.ok && (!errors.As(err, &ve) || ve.Field != "body"):
+			t.Errorf("%d levels: %v, want a body error", strings.Count(tc.body, "["), err)
+		}
+	}
+	resp := []byte(`{"result":"ok","x":` + nested(64, "1") + `}`)
+	if err := d.ValidateResponse(ctx, newReq("POST", base+"/users/u/presence/android/1", ""), 200, jsonHeader, resp); err == nil {
+		t.Error("a 65-level answer passed")
+	}
+}
+
+// TestTrailingDataRefused: kin-openapi reads a request body's first value
+// only; the compiled validator refuses what follows.
+func TestTrailingDataRefused(t *testing.T) {
+	d := mustLoad(t)
+	for _, body := range []string{`{"usernames":["a"]} x`, `{"usernames":["a"]}{}`, `{"usernames":["a"]}]`} {
+		err := d.ValidateRequest(context.Background(), newReq("POST", base+"/users/u/presence", body))
+		var ve *spec.ValidationError
+		if !errors.As(err, &ve) || ve.Field != "body" || !strings.Contains(ve.Reason, "after the value") {
+			t.Errorf("%q: %v, want a body error for the data after the value", body, err)
+		}
+	}
+}
+
+// TestDuplicateKeysLastWins: encoding/json keeps the last of duplicate
+// keys, and so kin-openapi judges that one; so does the compiled validator.
+func TestDuplicateKeysLastWins(t *testing.T) {
+	d := mustLoad(t)
+	ctx := context.Background()
+	for body, ok := range map[string]bool{
+		`{"ext":1,"ext":"a"}`: true,
+		`{"ext":"a","ext":1}`: false,
+		`{"ext":"a","ext":"` + strings.Repeat("x", 1025) + `"}`: false,
+		`{"ext":"` + strings.Repeat("x", 1025) + `","ext":"a"}`: true,
+	} {
+		err := d.ValidateRequest(ctx, newReq("POST", base+"/users/u/presence/android/1", body))
+		if (err == nil) != ok {
+			t.Errorf("%.40s: %v, want ok=%v", body, err, ok)
+		}
+	}
+	resp := []byte(`{"result":[{"uid":"a","last_time":"1","ext":"","status":{"x":1,"x":"1"}}]}`)
+	if err := d.ValidateResponse(ctx, newReq("POST", base+"/users/u/presence", ""), 200, jsonHeader, resp); err != nil {
+		t.Errorf("duplicate status key, last valid: %v", err)
+	}
+}
+
+// TestValidateResponseBytes: the proxy's entry point gives the same
+// answers as ValidateResponseFor.
+func TestValidateResponseBytes(t *testing.T) {
+	d := mustLoad(t)
+	for _, ex := range seedExamples {
+		rt, err := d.Route(ex.method, "/o/a"+strings.SplitN(ex.path, "?", 2)[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.ValidateResponseBytes(rt.Operation, ex.status, "application/json", []byte(ex.resp)); err != nil {
+			t.Errorf("%s: %v", ex.name, err)
+		}
+	}
+	for _, tc := range invalidResponses {
+		rt, err := d.Route(tc.method, "/o/a"+tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = d.ValidateResponseBytes(rt.Operation, tc.status, tc.header.Get("Content-Type"), []byte(tc.body))
+		var ve *spec.ValidationError
+		if !errors.As(err, &ve) || ve.Field != tc.field || ve.Direction != spec.Response {
+			t.Errorf("%s: %v, want response %s", tc.name, err, tc.field)
+		}
+	}
+	if err := d.ValidateResponseBytes("nope", 200, "application/json", []byte(`{}`)); !errors.Is(err, spec.ErrNoRoute) {
+		t.Errorf("unknown operation: %v, want ErrNoRoute", err)
+	}
+}
+
+// TestValidAnswerAllocates pins the allocation target of issue 15 (at
+// most 10 per validated answer) without a clock.
+func TestValidAnswerAllocates(t *testing.T) {
+	d := mustLoad(t)
+	body := []byte(`{"result":[` + strings.TrimSuffix(strings.Repeat(`{"uid":"u","last_time":"1644466063","ext":"x","status":{"android":"1","ios":"0"}},`, 10), ",") + `]}`)
+	allocs := testing.AllocsPerRun(50, func() {
+		if err := d.ValidateResponseBytes(spec.OpGetStatus, 200, "application/json", body); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 10 {
+		t.Errorf("%.0f allocations per valid answer, want at most 10", allocs)
+	}
+}
+
+// FuzzTokVsEncodingJSON holds the compiled validator's scanner to
+// encoding/json, whose values kin-openapi judges: same verdict on any
+// input (within the depth bound), same decoded strings.
+func FuzzTokVsEncodingJSON(f *testing.F) {
+	for _, s := range []string{`"a"`, `"\u00e9\ud800\udc00\ud800x"`, "\"\xff\xfe\"", `{"a":[1,2.5e3,-0,true,null]}`,
+		`1e400`, `[1,]`, `{"a" 1}`, `"\x01"`, `-`, `01`, ` {} `, `{}x`, nested(65, "")} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var v any
+		jsonErr := json.Unmarshal([]byte(s), &v)
+		got := spec.TokCheck([]byte(s))
+		switch {
+		case jsonErr != nil && got == "":
+			t.Fatalf("%q: scanner accepts, encoding/json: %v", s, jsonErr)
+		case jsonErr == nil && got != "" && bracketDepth([]byte(s)) <= 64:
+			t.Fatalf("%q: scanner refuses (%s), encoding/json accepts", s, got)
+		}
+		if str, ok := v.(string); ok && jsonErr == nil {
+			if dec := spec.TokString([]byte(strings.TrimSpace(s))); dec != str {
+				t.Fatalf("%q: scanner decodes %q, encoding/json %q", s, dec, str)
+			}
+		}
+	})
 }

@@ -105,7 +105,7 @@ func (d *Doc) responseCompiled(r *route, co *compiledOp, status int, ct string, 
 func judgeBody(op string, dir Direction, n *node, body []byte, floats bool) error {
 	v := vstate{t: tok{b: body, floats: floats}}
 	ok := v.fast(n, 0)
-	if ok && !v.soft && !v.unsure && v.t.peek() == 0 {
+	if ok && !v.soft && !v.unsure && !v.t.more() {
 		return nil
 	}
 	fail := func(field, reason string) error {
@@ -126,7 +126,7 @@ func judgeBody(op string, dir Direction, n *node, body []byte, floats bool) erro
 		if !t.skip(0) {
 			return fail("body", t.err.String())
 		}
-		trailing = t.peek() != 0
+		trailing = t.more()
 	}
 	x := vstate{t: tok{b: body, floats: floats, scratch: v.t.scratch[:0]}}
 	if ce := x.exact(n, 0, 0); ce != nil {

@@ -76,7 +76,14 @@ func (t *tok) ws() {
 	}
 }
 
-// peek returns the next non-space byte, or 0 at the end.
+// more says whether anything but whitespace is left.
+func (t *tok) more() bool {
+	t.ws()
+	return t.i < len(t.b)
+}
+
+// peek returns the next non-space byte, or 0 at the end (a NUL byte in
+// the body is no JSON either, but see more).
 func (t *tok) peek() byte {
 	t.ws()
 	if t.i >= len(t.b) {
@@ -352,7 +359,7 @@ func wellFormed(b []byte, floats bool, scratch []byte) (tokErr, []byte) {
 	if !t.skip(0) {
 		return t.err, t.scratch
 	}
-	if t.peek() != 0 {
+	if t.more() {
 		return tokTrailing, t.scratch
 	}
 	return tokOK, t.scratch
