@@ -215,3 +215,19 @@ func FuzzTokVsEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestErrorTextsBounded: a field quoting a huge key of the body is cut, so
+// an error text never grows with the input.
+func TestErrorTextsBounded(t *testing.T) {
+	d := mustLoad(t)
+	key := strings.Repeat("k", 5000)
+	body := []byte(`{"result":[{"uid":"a","last_time":"1","ext":"","status":{"` + key + `":1}}]}`)
+	err := d.ValidateResponse(context.Background(), newReq("POST", base+"/users/u/presence", ""), 200, jsonHeader, body)
+	var ve *spec.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("want a *spec.ValidationError, got %v", err)
+	}
+	if !strings.HasPrefix(ve.Field, "body.result[0].status.kkk") || len(ve.Field) > 600 {
+		t.Errorf("field of %d bytes: %.80q", len(ve.Field), ve.Field)
+	}
+}

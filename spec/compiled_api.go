@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // referenceKey marks a context whose validation must take kin-openapi's
@@ -109,7 +110,7 @@ func judgeBody(op string, dir Direction, n *node, body []byte, floats bool) erro
 		return nil
 	}
 	fail := func(field, reason string) error {
-		return &ValidationError{Operation: op, Direction: dir, Field: field, Reason: reason}
+		return &ValidationError{Operation: op, Direction: dir, Field: capCompiled(field), Reason: capCompiled(reason)}
 	}
 	// json.Unmarshal (responses) refuses any malformed body before the
 	// schema is applied; kin-openapi decodes requests with a json.Decoder,
@@ -268,4 +269,21 @@ func (p *cparam) check(raw string) string {
 		return notInEnum
 	}
 	return n.stringReason([]byte(raw))
+}
+
+// maxCompiledText bounds the field and reason of the compiled validator's
+// errors, which quote keys of the body: an error text must not grow with
+// the input it describes. capCompiled cuts as the proxy's capText does
+// (same bound, same form) so both paths give the same texts.
+const maxCompiledText = 512
+
+func capCompiled(s string) string {
+	if len(s) <= maxCompiledText {
+		return s
+	}
+	cut := maxCompiledText
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes more)", s[:cut], len(s)-cut)
 }
