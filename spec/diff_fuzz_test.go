@@ -212,6 +212,14 @@ func FuzzCompiledVsReference(f *testing.F) {
 			f.Add(uint16(r|8), 200, "1", "1", "", b)
 		}
 	}
+	// genJSON seeds (sel bit 0x200): shapes built from the contract's keys.
+	for r := range diffRoutes {
+		for _, g := range []string{"\x70\x05\x70\x01\x02\x10\x05\x20", "\x61\x05\xb2\x61\x00\x01\x02\x04\x05\x06",
+			"\x62\x05\xb1\x62\x00\x01\x02\x00\x03\x04\x05\x50", "\xff", "\x64\x09\x62\x08\x00\x0a\x03"} {
+			f.Add(uint16(r|0x200), 0, "1", "1", "", g)
+			f.Add(uint16(r|8|0x200), 200, "1", "1", "", g)
+		}
+	}
 	f.Add(uint16(4), 0, "u", "", "pageSize=&pageSize=5&pageNum=+1", "")
 	f.Add(uint16(1), 0, "9223372036854775808", "", "", `{"usernames":["a"]}`)
 	f.Add(uint16(5), 0, "g", "00", "", "")
