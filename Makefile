@@ -9,15 +9,30 @@ SPECTRAL ?= @stoplight/spectral-cli@6.16.3
 # The staticcheck version `make lint` runs (through the module proxy), pinned
 # for the same reason; its settings are in staticcheck.conf.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# actionlint checks the workflow files (and, through `uses: ./`, the inputs
+# of action.yml); `go run` fetches this pinned version when it is not
+# installed.
+ACTIONLINT ?= github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+GORELEASER ?= goreleaser
+
+# What `presencekit version` prints: stamped at link time, the same -X flags
+# as the Dockerfile and .goreleaser.yaml (cmd/presencekit/ship_test.go holds
+# the three together). DATE is the commit's time, so a rebuild of the same
+# commit is the same binary.
+VERSION ?= $(shell git describe --tags --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE    ?= $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
+LDFLAGS  = -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+IMAGE   ?= presencekit:dev
 
 .DEFAULT_GOAL := help
-.PHONY: help build test lint lint-spec conform fuzz bench clean
+.PHONY: help build test lint lint-spec conform fuzz bench clean image release-check
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-build: ## Build the CLI into bin/presencekit
-	$(GO) build -o $(BIN) ./cmd/presencekit
+build: ## Build the CLI into bin/presencekit (static, stamped with VERSION, COMMIT, DATE)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/presencekit
 
 test: ## Run every test with the race detector (the suite's self-check included), then lint the embedded spec
 	@mkdir -p reports
@@ -26,10 +41,11 @@ test: ## Run every test with the race detector (the suite's self-check included)
 	@cat reports/selfcheck.txt
 	$(GO) run ./cmd/presencekit spec lint
 
-lint: ## Check formatting (gofmt), run go vet and staticcheck
+lint: ## Check formatting (gofmt), run go vet, staticcheck, and actionlint on every workflow
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(ACTIONLINT) .github/workflows/*.yml docs/examples/*.yml
 
 conform: ## Run the conformance suite against the embedded mock (reports in reports/)
 	$(GO) run ./cmd/presencekit conform
@@ -52,5 +68,20 @@ fuzz: ## Run every fuzz target for FUZZTIME each (default 60s)
 bench: ## Run the Go benchmarks (spec, mock, loadgen) with allocation counts
 	$(GO) test -run XXX -bench . -benchmem ./spec/ ./mock/ ./loadgen/
 
+image: ## Build the container image IMAGE (needs docker with BuildKit)
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) --build-arg DATE=$(DATE) -t $(IMAGE) .
+
+# GoReleaser reads the commit only when the clone has a remote (it names the
+# release's repository); a clone without one gets the project's URL for this
+# run, so the snapshot is stamped all the same.
+GORELEASER_ENV = $(if $(shell git remote 2>/dev/null),,GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=remote.origin.url GIT_CONFIG_VALUE_0=https://github.com/presencekit/presencekit.git)
+
+release-check: ## Check .goreleaser.yaml, build a stamped snapshot for this machine (needs goreleaser v2), test stamping
+	$(GORELEASER) check
+	$(GORELEASER_ENV) $(GORELEASER) build --snapshot --single-target --clean
+	@v="$$(dist/presencekit_$$($(GO) env GOOS)_$$($(GO) env GOARCH)*/presencekit version)"; echo "$$v"; \
+		echo "$$v" | grep -q "^commit: $(COMMIT) " || { echo "the snapshot is not stamped with commit $(COMMIT)"; exit 1; }
+	PRESENCEKIT_BUILD_TESTS=1 $(GO) test -run 'TestReleaseLdflagsStampTheBinary|TestUnstampedBuildFallsBackToVCS' ./cmd/presencekit/
+
 clean: ## Remove build output
-	rm -rf bin
+	rm -rf bin dist

@@ -53,6 +53,10 @@ type Client struct {
 	// onWait, when set (by tests), is called each time a caller starts
 	// waiting for another caller's token fetch.
 	onWait func()
+
+	pacer Pacer        // nil: send at once
+	retry *RetryPolicy // nil: never retry a throttled answer
+	stats stats
 }
 
 // Option configures a Client in New. Options return an error instead of
@@ -175,8 +179,10 @@ func WithMaxResponseBytes(n int64) Option {
 type CallOption func(*callConfig)
 
 type callConfig struct {
-	noAuth bool
-	bearer string
+	noAuth   bool
+	bearer   string
+	noRetry  bool
+	noPacing bool
 }
 
 // WithoutAuth sends the request with no Authorization header and no retry.
@@ -205,10 +211,13 @@ type Response struct {
 // Do sends method to path, which is relative to /{org}/{app} and already
 // escaped as it should appear on the wire (e.g. "/users/u%2F1/presence").
 // It returns an error only when no complete response arrived (then the
-// Response is nil, or holds what came before the failure): any status, 2xx
-// or not, is a success here (use Response.Err for an *APIError).
+// Response is nil, or holds what came before the failure) or, with
+// WithRetry, when the answer was still throttled after the last try (a
+// *ThrottledError, returned with that answer): any other status, 2xx or
+// not, is a success here (use Response.Err for an *APIError).
 //
-// Do adds Accept: application/json, the User-Agent, Content-Type:
+// Every send first waits on the client's Pacer (WithLimiter). Do adds
+// Accept: application/json, the User-Agent, Content-Type:
 // application/json when body is not nil, and the bearer token. Entries in
 // header replace those defaults; a key with no values removes the default.
 // An Authorization entry in header is sent as given and never retried.
@@ -217,6 +226,15 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	for _, o := range opts {
 		o(&cc)
 	}
+	// Replaying is safe because the body is our own byte slice.
+	return c.retrying(ctx, cc, func() (*Response, error) {
+		return c.exchange(ctx, method, path, query, body, header, cc)
+	})
+}
+
+// exchange sends once with the current token and, when the server rejects
+// a managed token, once more with a fresh one.
+func (c *Client) exchange(ctx context.Context, method, path string, query url.Values, body []byte, header http.Header, cc callConfig) (*Response, error) {
 	_, fixedAuth := header[http.CanonicalHeaderKey("Authorization")]
 	managed := !cc.noAuth && cc.bearer == "" && !fixedAuth
 
@@ -229,22 +247,24 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	} else if cc.bearer != "" {
 		tok = cc.bearer
 	}
-	resp, err := c.send(ctx, method, path, query, body, header, tok)
+	resp, err := c.send(ctx, method, path, query, body, header, tok, cc)
 	if err != nil || resp.Status != http.StatusUnauthorized || !managed || c.creds == nil {
 		return resp, err
 	}
 	// The token was rejected (revoked, expired early, server restarted):
 	// fetch a new one unless another goroutine already has, and retry once.
-	// Replaying is safe because the body is our own byte slice.
 	fresh, err := c.currentToken(ctx, tok)
 	if err != nil {
 		return resp, err
 	}
-	return c.send(ctx, method, path, query, body, header, fresh)
+	return c.send(ctx, method, path, query, body, header, fresh, cc)
 }
 
-// send performs one exchange with token tok ("" for none).
-func (c *Client) send(ctx context.Context, method, path string, query url.Values, body []byte, header http.Header, tok string) (*Response, error) {
+// send waits on the pacer and performs one exchange with token tok ("" for none).
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, body []byte, header http.Header, tok string, cc callConfig) (*Response, error) {
+	if err := c.pace(ctx, cc); err != nil {
+		return nil, err
+	}
 	req, err := c.newRequest(ctx, method, path, query, body, header, tok)
 	if err != nil {
 		return nil, err

@@ -3,8 +3,10 @@ package loadgen
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
+	"github.com/presencekit/presencekit/client"
 	"github.com/presencekit/presencekit/spec"
 )
 
@@ -22,9 +24,13 @@ const (
 	// late. A millisecond is well above timer jitter on an idle machine and
 	// well below any latency worth reporting.
 	DefaultLateAfter = time.Millisecond
-	// DefaultDuration bounds a run when neither --duration nor --requests
-	// is given.
+	// DefaultDuration bounds a run when neither Duration nor Requests nor
+	// Stages is given.
 	DefaultDuration = 30 * time.Second
+	// DefaultMaxErrorRate is the share of failed requests above which a
+	// run (or its setup phase) has failed: a run where most requests fail
+	// measured the failure, not the server.
+	DefaultMaxErrorRate = 0.5
 	// ArrivalConstant and ArrivalPoisson are the open loop's arrival
 	// processes.
 	ArrivalConstant = "constant"
@@ -40,6 +46,10 @@ type Config struct {
 	Org, App string
 	// Token is sent as the bearer token; it never reaches Results.
 	Token string
+	// ClientID and ClientSecret, when set and Token is empty, get the token
+	// from the token endpoint; it is renewed before it expires and once
+	// when the server answers 401 (Results.TokenRenewals counts renewals).
+	ClientID, ClientSecret string
 
 	Workload Workload
 
@@ -77,10 +87,17 @@ type Config struct {
 	Client string
 	// Setup runs the setup phase (the subscription graph) first.
 	Setup bool
+	// MaxErrorRate is the share (0..1) of failed requests above which the
+	// run, or its setup phase, has failed (Run returns ErrRunFailed).
+	MaxErrorRate float64
 
 	// OnInterval, if set, is called from the collector after each interval
 	// (progress bars, plain lines). It must return quickly.
 	OnInterval func(Snapshot)
+
+	// now is the clock of the latency accounting and token renewal; nil
+	// means time.Now. Tests inject a fake one.
+	now func() time.Time
 }
 
 // DefaultConfig is the default run against target with the given limits.
@@ -89,6 +106,7 @@ func DefaultConfig(target string, limits spec.Limits) Config {
 		Target: target, Org: "org", App: "app", Workload: DefaultWorkload(limits),
 		Arrival: ArrivalConstant, Connections: DefaultConnections, Timeout: DefaultTimeout,
 		Interval: DefaultInterval, LateAfter: DefaultLateAfter, Client: DefaultClient, Setup: true,
+		MaxErrorRate: DefaultMaxErrorRate,
 	}
 }
 
@@ -110,20 +128,91 @@ type Snapshot struct {
 // ErrConfig is wrapped by configuration errors, so the CLI can exit 2.
 var ErrConfig = errors.New("invalid load configuration")
 
+// FieldError is a Config field whose value cannot work. Field is the Go
+// path of the field ("Rate", "Workload.Users"), so a caller can name its
+// own flag or key for it; errors.Is(err, ErrConfig) holds.
+type FieldError struct {
+	Field string
+	Value any
+	Want  string
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("%s %v: %s", e.Field, e.Value, e.Want)
+}
+
+// Is makes a FieldError an ErrConfig.
+func (e *FieldError) Is(target error) bool { return target == ErrConfig }
+
+func bad(field string, v any, want string) error {
+	return &FieldError{Field: field, Value: v, Want: want}
+}
+
+// finite reports whether f is a usable number (not NaN or infinite).
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// Check refuses a Config that cannot run, before anything starts: every
+// numeric field is in range (zero means "the default" where a default
+// exists), and exactly one of open loop (Rate, Stages or Pacer) and
+// closed loop (Concurrency) is chosen.
+func (c *Config) Check() error {
+	open := c.Rate > 0 || len(c.Stages) > 0 || c.Pacer != nil
+	switch {
+	case c.Rate < 0 || !finite(c.Rate):
+		return bad("Rate", c.Rate, "want requests per second > 0")
+	case c.Concurrency < 0:
+		return bad("Concurrency", c.Concurrency, "want workers > 0")
+	case open && c.Concurrency > 0:
+		return fmt.Errorf("%w: Rate/Stages (open loop) and Concurrency (closed loop) exclude each other", ErrConfig)
+	case !open && c.Concurrency == 0:
+		return fmt.Errorf("%w: no pacing: set Rate or Stages (open loop) or Concurrency (closed loop)", ErrConfig)
+	case c.Connections < 0:
+		return bad("Connections", c.Connections, "want connections > 0")
+	case c.Workers < 0:
+		return bad("Workers", c.Workers, "want workers > 0")
+	case c.Duration < 0:
+		return bad("Duration", c.Duration, "want a positive duration")
+	case c.Timeout < 0:
+		return bad("Timeout", c.Timeout, "want a positive duration")
+	case c.Interval < 0:
+		return bad("Interval", c.Interval, "want a positive duration")
+	case c.LateAfter < 0:
+		return bad("LateAfter", c.LateAfter, "want a positive duration")
+	case c.Arrival != "" && c.Arrival != ArrivalConstant && c.Arrival != ArrivalPoisson:
+		return bad("Arrival", c.Arrival, "want "+ArrivalConstant+" or "+ArrivalPoisson)
+	case !(c.Validate >= 0 && c.Validate <= 1):
+		return bad("Validate", c.Validate, "want a fraction in 0..1")
+	case c.Validate > 0 && c.Doc == nil:
+		return fmt.Errorf("%w: Validate needs Doc, the spec", ErrConfig)
+	case !(c.MaxErrorRate >= 0 && c.MaxErrorRate <= 1):
+		return bad("MaxErrorRate", c.MaxErrorRate, "want a fraction in 0..1")
+	case c.Org == "":
+		return bad("Org", `""`, "must not be empty")
+	case c.App == "":
+		return bad("App", `""`, "must not be empty")
+	case c.Token == "" && (c.ClientID == "") != (c.ClientSecret == ""):
+		return fmt.Errorf("%w: ClientID and ClientSecret go together", ErrConfig)
+	}
+	return c.Workload.check()
+}
+
 func (c *Config) normalize() error {
-	if c.Connections <= 0 {
+	if err := c.Check(); err != nil {
+		return err
+	}
+	if c.Connections == 0 {
 		c.Connections = max(c.Concurrency, DefaultConnections)
 	}
-	if c.Workers <= 0 {
+	if c.Workers == 0 {
 		c.Workers = c.Connections
 	}
-	if c.Timeout <= 0 {
+	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
 	}
-	if c.Interval <= 0 {
+	if c.Interval == 0 {
 		c.Interval = DefaultInterval
 	}
-	if c.LateAfter <= 0 {
+	if c.LateAfter == 0 {
 		c.LateAfter = DefaultLateAfter
 	}
 	if c.Arrival == "" {
@@ -132,27 +221,13 @@ func (c *Config) normalize() error {
 	if c.Client == "" {
 		c.Client = DefaultClient
 	}
-	open := c.Rate > 0 || len(c.Stages) > 0 || c.Pacer != nil
-	switch {
-	case open && c.Concurrency > 0:
-		return fmt.Errorf("%w: --rate/--stages (open loop) and --concurrency (closed loop) exclude each other", ErrConfig)
-	case !open && c.Concurrency <= 0:
-		return fmt.Errorf("%w: give --rate or --stages (open loop) or --concurrency (closed loop)", ErrConfig)
-	case c.Rate < 0:
-		return fmt.Errorf("%w: negative rate", ErrConfig)
-	case c.Arrival != ArrivalConstant && c.Arrival != ArrivalPoisson:
-		return fmt.Errorf("%w: arrival %q: want %s or %s", ErrConfig, c.Arrival, ArrivalConstant, ArrivalPoisson)
-	case c.Validate < 0 || c.Validate > 1:
-		return fmt.Errorf("%w: --validate %v: want a fraction in 0..1", ErrConfig, c.Validate)
-	case c.Validate > 0 && c.Doc == nil:
-		return fmt.Errorf("%w: --validate needs the spec", ErrConfig)
-	case c.Org == "" || c.App == "":
-		return fmt.Errorf("%w: org and app must not be empty", ErrConfig)
+	if c.now == nil {
+		c.now = time.Now
 	}
-	if c.Duration <= 0 && c.Requests == 0 && len(c.Stages) == 0 {
+	if c.Duration == 0 && c.Requests == 0 && len(c.Stages) == 0 {
 		c.Duration = DefaultDuration
 	}
-	if len(c.Stages) > 0 && c.Duration <= 0 && c.Requests == 0 {
+	if len(c.Stages) > 0 && c.Duration == 0 && c.Requests == 0 {
 		c.Duration = Stages{Start: c.Rate, Steps: c.Stages}.Total()
 	}
 	return nil
@@ -175,15 +250,19 @@ func (c *Config) pacer() Pacer {
 
 func (c *Config) info() RunInfo {
 	ri := RunInfo{
-		Target: c.Target, Org: c.Org, App: c.App, Auth: "none", Mode: "open",
+		Target: client.NewRedactor(c.Token, c.ClientSecret).URL(c.Target), Org: c.Org, App: c.App, Auth: "none", Mode: "open",
 		Rate: c.Rate, Arrival: c.Arrival, Concurrency: c.Concurrency,
 		Connections: c.Connections, Workers: c.Workers, Duration: c.Duration, Requests: c.Requests,
 		Timeout: c.Timeout, Users: c.Workload.Users, UserPrefix: c.Workload.UserPrefix,
 		Zipf: c.Workload.Zipf, Mix: c.Workload.Mix.String(), Batch: c.Workload.Batch.String(),
 		Seed: c.Workload.Seed, Shard: c.Workload.Shard.norm().String(), Validate: c.Validate, Client: c.Client,
+		MaxErrorRate: c.MaxErrorRate,
 	}
-	if c.Token != "" {
+	switch {
+	case c.Token != "":
 		ri.Auth = "token (redacted)"
+	case c.ClientID != "":
+		ri.Auth = "client credentials (token renewed as needed)"
 	}
 	if c.Concurrency > 0 {
 		ri.Mode, ri.Arrival, ri.Workers = "closed", "", c.Concurrency

@@ -12,11 +12,14 @@ import (
 )
 
 // startMock serves the in-process mock on a loopback port, counting the
-// requests it receives.
-func startMock(t *testing.T, faults mock.Faults) (url string, count *atomic.Uint64) {
+// requests it receives; edits change the mock's configuration.
+func startMock(t *testing.T, faults mock.Faults, edits ...func(*mock.Config)) (url string, count *atomic.Uint64) {
 	t.Helper()
 	cfg := mock.DefaultConfig(testDoc(t).Limits())
 	cfg.Faults = faults
+	for _, e := range edits {
+		e(&cfg)
+	}
 	srv, err := mock.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -64,8 +67,9 @@ func TestE2ECountsMatchServer(t *testing.T) {
 			if setup != 200 || s.All.Count != 1500 || res.Sent != 1500 {
 				t.Fatalf("setup %d (want 200), measured %d, sent %d (want 1500)", setup, s.All.Count, res.Sent)
 			}
-			if got := served.Load(); got != setup+s.All.Count {
-				t.Fatalf("server counted %d requests, the load generator reported %d", got, setup+s.All.Count)
+			// One more: the preflight read before the run.
+			if got := served.Load(); got != 1+setup+s.All.Count {
+				t.Fatalf("server counted %d requests, the load generator reported 1 preflight + %d", got, setup+s.All.Count)
 			}
 			if s.All.Errors != 0 {
 				t.Fatalf("errors against the mock: %v", s.All.ErrorKinds)
@@ -80,29 +84,34 @@ func TestE2ECountsMatchServer(t *testing.T) {
 	}
 }
 
+// One real run with injected latency: what it sends and what the server
+// counts agree, and the latency accounting keeps its order (corrected is
+// never below service time; neither is below the injected delay, which
+// the server always waits). The arithmetic of the accounting is checked
+// on a fake clock in TestLatencyAccounting; no assert here depends on how
+// busy the machine is.
 func TestE2EInjectedLatency(t *testing.T) {
-	p50 := func(f mock.Faults) (corr, svc time.Duration) {
-		url, _ := startMock(t, f)
-		cfg := e2eConfig(t, url)
-		cfg.Setup = false
-		cfg.Concurrency = 4
-		cfg.Requests, cfg.Duration = 200, time.Minute
-		res, err := Run(context.Background(), cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, _ := Summarize(res)
-		return s.All.Corrected.P50, s.All.Service.P50
+	url, served := startMock(t, mock.Faults{Latency: 20 * time.Millisecond})
+	cfg := e2eConfig(t, url)
+	cfg.Setup = false
+	cfg.Concurrency = 4
+	cfg.Requests, cfg.Duration = 200, time.Minute
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// The server's own time (slower under -race) is measured apart, so the
-	// check is on what the generator adds to the injected latency.
-	baseCorr, baseSvc := p50(mock.Faults{})
-	corr, svc := p50(mock.Faults{Latency: 20 * time.Millisecond})
-	for _, d := range []time.Duration{corr - baseCorr, svc - baseSvc} {
-		if d < 18*time.Millisecond || d > 22*time.Millisecond {
-			t.Fatalf("injected 20ms: p50 %v (corrected) %v (service) over a %v baseline, want 20ms±2ms",
-				corr, svc, baseSvc)
-		}
+	s, err := Summarize(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.All.Count != 200 || res.Sent != 200 || served.Load() != 201 || s.All.Errors != 0 {
+		t.Fatalf("measured %d, sent %d, served %d (want 200, 200, 201 with the preflight), errors %v",
+			s.All.Count, res.Sent, served.Load(), s.All.ErrorKinds)
+	}
+	// 19.9 ms: the histogram's 0.1% resolution.
+	if low := time.Duration(s.All.service.Min()) * time.Microsecond; low < 19900*time.Microsecond || s.All.Corrected.P50 < s.All.Service.P50 {
+		t.Fatalf("service min %v (injected 20ms), corrected p50 %v < service p50 %v",
+			low, s.All.Corrected.P50, s.All.Service.P50)
 	}
 }
 
@@ -119,11 +128,10 @@ func TestE2EStallShowsInCorrectedLatency(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, _ := Summarize(res)
-	if s.All.Corrected.P99 < 150*time.Millisecond {
-		t.Fatalf("corrected p99 %v: the stall is hidden", s.All.Corrected.P99)
-	}
-	if s.All.Service.P50 > 50*time.Millisecond {
-		t.Fatalf("service p50 %v: stalls should touch only a few requests' service time", s.All.Service.P50)
+	// Lower bounds only: the stall guarantees them, a busy machine cannot
+	// break them. (The stall repeats every second within the 2 s run.)
+	if s.All.Corrected.Max < 150*time.Millisecond {
+		t.Fatalf("corrected max %v: the stall is hidden", s.All.Corrected.Max)
 	}
 	if s.All.Late == 0 {
 		t.Fatal("no late sends counted behind a stall")

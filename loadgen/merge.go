@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -117,15 +118,25 @@ func mergeOps(parts ...map[string]*OpInterval) (map[string]*OpInterval, error) {
 	return out, nil
 }
 
+// ErrMismatch is wrapped by Merge's error when its inputs are not shards
+// of one run: their schema, interval, unit, shard count or configuration
+// differ. Merging them would sum unlike things.
+var ErrMismatch = errors.New("not shards of one run")
+
 // Merge combines the results of runs that ran side by side (the shards of
 // a distributed run): intervals with the same index are summed histogram
 // by histogram, so the merged percentiles are exact. The runs must share
-// the schema and the interval length, and no shard may appear twice.
+// the schema, the interval length, the shard count and every setting but
+// the shard (ErrMismatch names the first that differs), and no shard may
+// appear twice.
 func Merge(rs ...*Results) (*Results, error) {
 	if len(rs) == 0 {
 		return nil, errors.New("merge: no results")
 	}
 	first := rs[0]
+	if err := sameRun(rs); err != nil {
+		return nil, err
+	}
 	out := &Results{Schema: SchemaVersion, Started: first.Started, Interval: first.Interval,
 		Unit: first.Unit, Config: first.Config}
 	seen := map[string]bool{}
@@ -156,6 +167,8 @@ func Merge(rs ...*Results) (*Results, error) {
 		out.Sent += r.Sent
 		out.Dropped += r.Dropped
 		out.Interrupted = out.Interrupted || r.Interrupted
+		out.TokenRenewals += r.TokenRenewals
+		out.TokenRenewalFailures += r.TokenRenewalFailures
 		if r.Setup != nil {
 			setups = append(setups, r.Setup.Ops)
 			setupElapsed = max(setupElapsed, r.Setup.Elapsed)
@@ -208,4 +221,51 @@ func Merge(rs ...*Results) (*Results, error) {
 		out.Intervals = append(out.Intervals, iv)
 	}
 	return out, nil
+}
+
+// sameRun returns an ErrMismatch naming the first field in which an input
+// differs from the first one. The shard itself may differ (that is the
+// point); its count may not.
+func sameRun(rs []*Results) error {
+	first := rs[0]
+	want := reflect.ValueOf(first.Config)
+	n0 := shardCount(first)
+	for i, r := range rs[1:] {
+		in := i + 2
+		switch {
+		case r.Schema != first.Schema:
+			return fmt.Errorf("merge: input %d: %w: schema %q differs from %q (input 1)", in, ErrMismatch, r.Schema, first.Schema)
+		case r.Interval != first.Interval:
+			return fmt.Errorf("merge: input %d: %w: interval %v differs from %v (input 1): intervals would not line up", in, ErrMismatch, r.Interval, first.Interval)
+		case r.Unit != first.Unit:
+			return fmt.Errorf("merge: input %d: %w: unit %q differs from %q (input 1)", in, ErrMismatch, r.Unit, first.Unit)
+		}
+		if n := shardCount(r); n != n0 {
+			return fmt.Errorf("merge: input %d: %w: shard count %d differs from %d (input 1)", in, ErrMismatch, n, n0)
+		}
+		got := reflect.ValueOf(r.Config)
+		for f := 0; f < want.NumField(); f++ {
+			field := want.Type().Field(f)
+			if field.Name == "Shard" {
+				continue
+			}
+			if !reflect.DeepEqual(got.Field(f).Interface(), want.Field(f).Interface()) {
+				name, _, _ := strings.Cut(field.Tag.Get("json"), ",")
+				return fmt.Errorf("merge: input %d: %w: %s %v differs from %v (input 1)",
+					in, ErrMismatch, name, got.Field(f).Interface(), want.Field(f).Interface())
+			}
+		}
+	}
+	return nil
+}
+
+// shardCount is the n of the inputs' "i/n" shards (0 if unreadable, so
+// two unreadable inputs still compare equal and a mix does not).
+func shardCount(r *Results) int {
+	for _, s := range r.Shards {
+		if sh, err := ParseShard(s); err == nil {
+			return sh.Count
+		}
+	}
+	return 0
 }

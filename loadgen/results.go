@@ -101,6 +101,11 @@ type Results struct {
 	Intervals []Interval `json:"intervals"`
 	// Validation is the --validate sample per operationId.
 	Validation map[string]*Validation `json:"validation,omitempty"`
+	// TokenRenewals counts the client-credential tokens fetched after the
+	// first one (before expiry or after a 401); TokenRenewalFailures the
+	// fetches that failed.
+	TokenRenewals        uint64 `json:"token_renewals,omitempty"`
+	TokenRenewalFailures uint64 `json:"token_renewal_failures,omitempty"`
 }
 
 // RunInfo is the configuration recorded with results. It has no field for
@@ -129,6 +134,8 @@ type RunInfo struct {
 	Shard       string        `json:"shard"`
 	Validate    float64       `json:"validate,omitempty"`
 	Client      string        `json:"client"`
+	// MaxErrorRate is the failed share above which the run failed.
+	MaxErrorRate float64 `json:"max_error_rate,omitempty"`
 }
 
 // Phase is a stretch of traffic summed over its whole length (the setup).

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bytes"
+	"errors"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/presencekit/presencekit/client"
 )
 
 // fakeResults builds results from known latencies, recorded through the
@@ -113,6 +116,38 @@ func TestMergeEqualsSingleHistogram(t *testing.T) {
 	}
 }
 
+// Regression (issue 9 item 6): report merge summed the shards of
+// different runs. Every setting but the shard must agree, and the error
+// names the one that does not.
+func TestMergeRefusesDifferentRuns(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(*Results)
+	}{
+		{"seed", func(r *Results) { r.Config.Seed = 7 }},
+		{"org", func(r *Results) { r.Config.Org = "other" }},
+		{"rate", func(r *Results) { r.Config.Rate = 99 }},
+		{"mix", func(r *Results) { r.Config.Mix = "get=1" }},
+		{"shard count", func(r *Results) { r.Shards = []string{"1/3"}; r.Config.Shard = "1/3" }},
+		{"interval", func(r *Results) { r.Interval = 2 * time.Second }},
+	}
+	for _, c := range cases {
+		a, _ := fakeResults(t, 1, "0/2", 1, lognormal)
+		b, _ := fakeResults(t, 2, "1/2", 1, lognormal)
+		c.edit(b)
+		_, err := Merge(a, b)
+		if !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), c.name) || !strings.Contains(err.Error(), "input 2") {
+			t.Errorf("%s differs: got %v, want ErrMismatch naming it", c.name, err)
+		}
+	}
+	a, _ := fakeResults(t, 1, "0/2", 1, lognormal)
+	b, _ := fakeResults(t, 2, "1/2", 1, lognormal)
+	b.Config.Shard = "1/2"
+	if _, err := Merge(a, b); err != nil {
+		t.Errorf("shards of one run: %v", err)
+	}
+}
+
 func TestThresholds(t *testing.T) {
 	res, _ := fakeResults(t, 1, "0/1", 2, func(*rand.Rand) int64 { return 30000 }) // 30ms
 	s, err := Summarize(res)
@@ -206,5 +241,27 @@ func TestHDRLogReadable(t *testing.T) {
 	}
 	if n != 2*2*int(NumOps) || total != 1000 {
 		t.Fatalf("%d histograms with %d values, want %d and 1000", n, total, 4*NumOps)
+	}
+}
+
+// Every text of the results is masked; the histograms are not touched.
+func TestResultsRedact(t *testing.T) {
+	r, _ := fakeResults(t, 1, "0/1", 2, lognormal)
+	const marker = "sekr1t-marker"
+	r.Config.Target = "http://user:" + marker + "@host"
+	r.Config.UserPrefix = marker
+	r.Validation = map[string]*Validation{"getPresenceStatus": {Checked: 1, Violations: 1, Example: "token " + marker}}
+	r.Intervals[0].Ops["getPresenceStatus"].Errors["4xx:"+marker] = 1
+	hist := string(r.Intervals[1].Ops["getPresenceStatus"].Corrected)
+	r.Redact(client.NewRedactor(marker))
+	var buf bytes.Buffer
+	if err := NewJSONEncoder(&buf)(r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), marker) {
+		t.Fatalf("results.json holds the secret:\n%s", buf.String())
+	}
+	if string(r.Intervals[1].Ops["getPresenceStatus"].Corrected) != hist || r.Intervals[0].Ops["getPresenceStatus"].Errors["4xx:REDACTED"] != 1 {
+		t.Fatal("a histogram changed, or an error kind was lost")
 	}
 }

@@ -21,32 +21,48 @@ import (
 // corrected latency is at least the service time).
 const minSleep = 50 * time.Microsecond
 
-// Run runs the setup phase (if configured) and the measured phase, and
-// returns their results. A cancelled ctx (SIGINT) stops sending, waits for
-// requests in flight (each bounded by Timeout) and returns the results so
-// far with Interrupted set and no error: the caller writes every output.
+// Run checks the configuration, sends one preflight request, runs the
+// setup phase (if configured) and the measured phase, and returns their
+// results.
+//
+// Errors: ErrConfig (a field that cannot work), ErrPreflight (the target
+// is unreachable, refuses the credentials, or does not know the org/app:
+// nothing was measured), ErrRunFailed (the run completed, or the setup
+// phase failed, with more than MaxErrorRate of its requests failing: the
+// results are returned too, so every output can still be written).
+// A cancelled ctx (SIGINT) stops sending, waits for requests in flight
+// (each bounded by Timeout) and returns the results so far with
+// Interrupted set and no error.
 func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if err := cfg.normalize(); err != nil {
 		return nil, err
 	}
 	t, basePath, err := parseTarget(cfg.Target)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, err
 	}
 	cfg.Workload.PathPrefix = PathPrefixFor(basePath, cfg.Org, cfg.App)
 	if err := cfg.Workload.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, err
 	}
 	t.conns, t.timeout = cfg.Connections, cfg.Timeout
-	if cfg.Token != "" {
-		t.auth = "Bearer " + cfg.Token
-	}
 	pool, err := newSenderPool(cfg.Client, t)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, bad("Client", cfg.Client, err.Error())
 	}
 	defer pool.close()
-	r := &run{cfg: cfg, pool: pool}
+	r := &run{cfg: cfg, pool: pool, tokens: staticTokens(cfg.Token)}
+	if cfg.Token == "" && cfg.ClientID != "" {
+		if r.tokens, err = credentialTokens(&cfg); err != nil {
+			return nil, err
+		}
+		if err := r.tokens.renew(ctx, "", false); err != nil {
+			return nil, fmt.Errorf("%w: token: %w", ErrPreflight, err)
+		}
+	}
+	if err := r.preflight(ctx); err != nil {
+		return nil, err
+	}
 	if cfg.Validate > 0 {
 		if r.routes, err = routes(cfg.Doc, &cfg.Workload); err != nil {
 			return nil, err
@@ -54,6 +70,9 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	}
 	res := &Results{Schema: SchemaVersion, Interval: cfg.Interval, Unit: "us", Config: cfg.info(),
 		Shards: []string{cfg.Workload.Shard.norm().String()}}
+	defer func() {
+		res.TokenRenewals, res.TokenRenewalFailures = r.tokens.renewals(), r.tokens.failed.Load()
+	}()
 	if cfg.Setup && cfg.Workload.SetupSize() > 0 {
 		if res.Setup, err = r.setup(ctx); err != nil {
 			return nil, err
@@ -62,11 +81,27 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			res.Interrupted = true
 			return res, nil
 		}
+		if err := failedShare("setup phase", res.Setup.Ops, cfg.MaxErrorRate); err != nil {
+			return res, err
+		}
 	}
 	if err := r.measure(ctx, res); err != nil {
 		return nil, err
 	}
 	res.Interrupted = ctx.Err() != nil
+	if !res.Interrupted {
+		ops := make([]map[string]*OpInterval, 0, len(res.Intervals))
+		for _, iv := range res.Intervals {
+			ops = append(ops, iv.Ops)
+		}
+		all, err := mergeOps(ops...)
+		if err != nil {
+			return nil, err
+		}
+		if err := failedShare("measured phase", all, cfg.MaxErrorRate); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
 }
 
@@ -91,6 +126,7 @@ func routes(doc *spec.Doc, w *Workload) ([NumOps]*spec.Route, error) {
 type run struct {
 	cfg    Config
 	pool   senderPool
+	tokens *tokens
 	routes [NumOps]*spec.Route
 }
 
@@ -114,12 +150,24 @@ func (r *run) newWorker(i int, rec *recorder) *worker {
 // do sends one request intended to leave at intended and records it.
 // begin is when sending starts; zero means now (the closed loop passes the
 // reading it just took, sparing a clock read per request).
+//
+// A client-credentials token is renewed here when its time has come, and
+// after a 401 the request is sent once more with a renewed token: what a
+// real client does, so its latency includes the renewal.
 func (w *worker) do(ctx context.Context, req *Request, intended, begin time.Time) {
+	now, tk := w.r.cfg.now, w.r.tokens
 	if begin.IsZero() {
-		begin = time.Now()
+		begin = now()
 	}
-	err := w.s.send(req, w.r.cfg.Timeout, &w.ex)
-	end := time.Now()
+	if tk.renewable() {
+		tk.beforeExpiry(ctx, begin)
+	}
+	auth := tk.current()
+	err := w.s.send(req, auth, w.r.cfg.Timeout, &w.ex)
+	if err == nil && w.ex.status == http.StatusUnauthorized && tk.renewable() && tk.refused(ctx, auth) == nil {
+		err = w.s.send(req, tk.current(), w.r.cfg.Timeout, &w.ex)
+	}
+	end := now()
 	service := end.Sub(begin)
 	corrected := max(end.Sub(intended), service)
 	var kind string
@@ -156,7 +204,7 @@ func (r *run) closedLoop(ctx context.Context, recs []*recorder, limit uint64, de
 					return
 				}
 				build(b, seq, &req)
-				now := time.Now()
+				now := r.cfg.now()
 				if !deadline.IsZero() && !now.Before(deadline) {
 					return
 				}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/presencekit/presencekit/client"
 )
 
 // HTTP clients of the hot path. The benchmark BenchmarkSenders in this
@@ -42,7 +44,8 @@ type exchange struct {
 // Each worker has its own sender (request and response buffers); the pool
 // behind them is shared.
 type sender interface {
-	send(r *Request, timeout time.Duration, ex *exchange) error
+	// send sends r with auth as its Authorization header ("" for none).
+	send(r *Request, auth string, timeout time.Duration, ex *exchange) error
 }
 
 // senderPool makes the per-worker senders of one connection pool.
@@ -53,18 +56,15 @@ type senderPool interface {
 
 type target struct {
 	scheme, host string // host is host:port
-	auth         string // "Bearer …" or ""
 	conns        int
 	timeout      time.Duration
 }
 
 func parseTarget(raw string) (target, string, error) {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return target{}, "", fmt.Errorf("target: %w", err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return target{}, "", fmt.Errorf("target %q: want http:// or https:// and a host", raw)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		// The value is shown masked: a target URL may carry a password.
+		return target{}, "", bad("Target", strconv.Quote(client.NewRedactor().URL(raw)), "want http:// or https:// and a host")
 	}
 	host := u.Host
 	if u.Port() == "" {
@@ -121,15 +121,15 @@ type fastSender struct {
 	resp fasthttp.Response
 }
 
-func (s *fastSender) send(r *Request, timeout time.Duration, ex *exchange) error {
+func (s *fastSender) send(r *Request, auth string, timeout time.Duration, ex *exchange) error {
 	s.req.Reset()
 	s.resp.Reset()
 	s.req.Header.SetMethod(r.Method)
 	s.req.SetRequestURIBytes(r.URI)
 	s.req.Header.SetHost(s.t.host)
 	s.req.Header.Set("Accept", "application/json")
-	if s.t.auth != "" {
-		s.req.Header.Set("Authorization", s.t.auth)
+	if auth != "" {
+		s.req.Header.Set("Authorization", auth)
 	}
 	if r.JSON {
 		s.req.Header.SetContentType("application/json")
@@ -164,7 +164,7 @@ type netSender struct {
 	buf  bytes.Buffer
 }
 
-func (s *netSender) send(r *Request, timeout time.Duration, ex *exchange) error {
+func (s *netSender) send(r *Request, auth string, timeout time.Duration, ex *exchange) error {
 	ex.status, ex.body, ex.contentType = 0, nil, ""
 	var body io.Reader
 	if r.Body != nil {
@@ -178,8 +178,8 @@ func (s *netSender) send(r *Request, timeout time.Duration, ex *exchange) error 
 	}
 	req.Header["Accept"] = []string{"application/json"}
 	req.Header["User-Agent"] = []string{userAgent}
-	if s.t.auth != "" {
-		req.Header["Authorization"] = []string{s.t.auth}
+	if auth != "" {
+		req.Header["Authorization"] = []string{auth}
 	}
 	if r.JSON {
 		req.Header["Content-Type"] = []string{"application/json"}

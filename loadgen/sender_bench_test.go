@@ -25,7 +25,7 @@ func BenchmarkSenders(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tg.conns, tg.timeout, tg.auth = 8, 5*time.Second, "Bearer x"
+	tg.conns, tg.timeout = 8, 5*time.Second
 	for _, kind := range []string{ClientFastHTTP, ClientNetHTTP} {
 		b.Run(kind, func(b *testing.B) {
 			pool, err := newSenderPool(kind, tg)
@@ -38,7 +38,7 @@ func BenchmarkSenders(b *testing.B) {
 				s := pool.newSender()
 				var ex exchange
 				for pb.Next() {
-					if err := s.send(&req, 5*time.Second, &ex); err != nil || ex.status != 200 {
+					if err := s.send(&req, "Bearer x", 5*time.Second, &ex); err != nil || ex.status != 200 {
 						b.Errorf("send: %v, status %d", err, ex.status)
 						return
 					}

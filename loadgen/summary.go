@@ -69,6 +69,11 @@ type Summary struct {
 	Setup                    []OpSummary
 	Validation               map[string]*Validation
 	ValidationChecked, Viols uint64
+	// Auth is how the run authenticated; TokenRenewals and
+	// TokenRenewalFailures count client-credential token fetches after
+	// the first.
+	Auth                                string
+	TokenRenewals, TokenRenewalFailures uint64
 }
 
 // TargetFraction is Sent/Expected: the rate achieved as a fraction of the
@@ -83,7 +88,8 @@ func (s *Summary) TargetFraction() (f float64, ok bool) {
 // Summarize totals results by merging every interval's histograms.
 func Summarize(r *Results) (*Summary, error) {
 	s := &Summary{Elapsed: r.Elapsed, Expected: r.Expected, Sent: r.Sent, Dropped: r.Dropped,
-		Interrupted: r.Interrupted, Mode: r.Config.Mode, Shards: r.Shards, Validation: r.Validation}
+		Interrupted: r.Interrupted, Mode: r.Config.Mode, Shards: r.Shards, Validation: r.Validation,
+		Auth: r.Config.Auth, TokenRenewals: r.TokenRenewals, TokenRenewalFailures: r.TokenRenewalFailures}
 	parts := make([]map[string]*OpInterval, 0, len(r.Intervals))
 	for _, iv := range r.Intervals {
 		parts = append(parts, iv.Ops)
@@ -170,6 +176,9 @@ func (s *Summary) WriteText(w io.Writer) error {
 		ew.printf("\ntarget: %d hits scheduled, %d sent (%.1f%%), %d dropped\n", s.Expected, s.Sent, 100*f, s.Dropped)
 	}
 	ew.printf("late sends (after their intended time): %d\n", s.All.Late)
+	if strings.HasPrefix(s.Auth, "client credentials") || s.TokenRenewals+s.TokenRenewalFailures > 0 {
+		ew.printf("token renewals: %d (%d failed)\n", s.TokenRenewals, s.TokenRenewalFailures)
+	}
 	if len(s.All.ErrorKinds) > 0 {
 		ew.printf("errors by kind:")
 		for _, k := range slices.Sorted(maps.Keys(s.All.ErrorKinds)) {

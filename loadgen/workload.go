@@ -84,42 +84,51 @@ func PathPrefixFor(basePath, org, app string) string {
 	return strings.TrimRight(basePath, "/") + "/" + url.PathEscape(org) + "/" + url.PathEscape(app)
 }
 
-// Validate checks the model against itself and the contract.
+// Validate checks the model against itself and the contract, and builds
+// its sampling tables.
 func (w *Workload) Validate() error {
+	if err := w.check(); err != nil {
+		return err
+	}
+	if w.PathPrefix == "" || w.PathPrefix[0] != '/' {
+		return fmt.Errorf("%w: workload: path prefix %q must start with /", ErrConfig, w.PathPrefix)
+	}
+	w.zipf = newZipfTable(w.Users, w.Zipf)
+	return nil
+}
+
+// check is Validate without the tables, for Config.Check before a run.
+func (w *Workload) check() error {
 	l := w.Limits
 	switch {
 	case w.Users < 2:
-		return fmt.Errorf("workload: %d users: need at least 2 (nobody subscribes to themself)", w.Users)
-	case w.Zipf <= 1:
-		return fmt.Errorf("workload: zipf exponent %v: must be greater than 1", w.Zipf)
+		return bad("Workload.Users", w.Users, "want at least 2 (nobody subscribes to themself)")
+	case !(w.Zipf > 1) || math.IsInf(w.Zipf, 0):
+		return bad("Workload.Zipf", w.Zipf, "want an exponent greater than 1")
 	case w.Batch.Min < 1 || w.Batch.Max < w.Batch.Min:
-		return fmt.Errorf("workload: batch %s: want 1 <= min <= max", w.Batch)
-	case l.SubscribeMaxUsers < 1 || l.GetMaxUsers < 1 || l.UnsubscribeMaxUsers < 1:
-		return fmt.Errorf("workload: the spec's user-list limits are missing (%+v)", l)
-	case l.PageSizeMax < 1 || l.ExpiryMax < 1 || len(l.QueryTypes) == 0:
-		return fmt.Errorf("workload: the spec's page, expiry or query_type limits are missing")
+		return bad("Workload.Batch", w.Batch, "want 1 <= min <= max")
 	case w.Groups < 1:
-		return fmt.Errorf("workload: %d groups: need at least 1", w.Groups)
+		return bad("Workload.Groups", w.Groups, "want at least 1")
 	case w.SetupSubs < 0:
-		return fmt.Errorf("workload: negative setup subscriptions")
+		return bad("Workload.SetupSubs", w.SetupSubs, "want 0 (no setup) or more")
+	case l.SubscribeMaxUsers < 1 || l.GetMaxUsers < 1 || l.UnsubscribeMaxUsers < 1:
+		return fmt.Errorf("%w: workload: the spec's user-list limits are missing (%+v)", ErrConfig, l)
+	case l.PageSizeMax < 1 || l.ExpiryMax < 1 || len(l.QueryTypes) == 0:
+		return fmt.Errorf("%w: workload: the spec's page, expiry or query_type limits are missing", ErrConfig)
 	}
 	total := 0
 	for _, v := range w.Mix {
 		if v < 0 {
-			return fmt.Errorf("workload: negative weight in mix %s", w.Mix)
+			return bad("Workload.Mix", w.Mix, "want weights >= 0")
 		}
 		total += v
 	}
 	if total == 0 {
-		return fmt.Errorf("workload: the mix has no positive weight")
+		return bad("Workload.Mix", w.Mix, "want at least one positive weight")
 	}
 	if s := w.Shard.norm(); s.Index < 0 || s.Index >= s.Count || s.Size(w.Users) == 0 {
-		return fmt.Errorf("workload: shard %s of %d users acts for nobody", s, w.Users)
+		return bad("Workload.Shard", s, fmt.Sprintf("acts for nobody of %d users", w.Users))
 	}
-	if w.PathPrefix == "" || w.PathPrefix[0] != '/' {
-		return fmt.Errorf("workload: path prefix %q must start with /", w.PathPrefix)
-	}
-	w.zipf = newZipfTable(w.Users, w.Zipf)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -107,7 +108,13 @@ func (s *Server) adminJSON(w http.ResponseWriter, v any) int {
 }
 
 // serveAdmin serves /_mock/…; path is what follows /_mock.
+// GET /_mock/clock needs no token and answers even with the admin API off:
+// it is read-only, and it lets a client (conform --target) find out by
+// itself whether the clock is virtual.
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request, path string) int {
+	if r.Method == http.MethodGet && path == "/clock" {
+		return s.adminJSON(w, s.clockAnswer())
+	}
 	if s.cfg.AdminToken == "" {
 		return s.adminFail(w, 404, codeNotFound, "the admin API is disabled (no admin token)")
 	}
@@ -117,7 +124,10 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request, path string)
 	}
 	body, err := readAdminBody(r, s.cfg.MaxBodyBytes)
 	if err != nil {
-		return s.adminFail(w, 413, codeTooLarge, err.Error())
+		if _, big := errors.AsType[*http.MaxBytesError](err); big {
+			return s.adminFail(w, 413, codeTooLarge, err.Error())
+		}
+		return s.adminFail(w, 400, codeJSONParse, err.Error())
 	}
 	decode := func(v any) bool {
 		if len(bytes.TrimSpace(body)) == 0 {
@@ -126,14 +136,12 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request, path string)
 		return json.Unmarshal(body, v) == nil
 	}
 	route := r.Method + " " + path
+	st := s.st.load()
 	switch {
 	case route == "POST /reset":
 		s.st.reset()
-		s.grp.update(func(m map[string][]*user) { clear(m) })
 		s.log.Info("admin reset")
 		return s.adminJSON(w, map[string]string{"result": "ok"})
-	case route == "GET /clock":
-		return s.adminJSON(w, s.clockAnswer())
 	case route == "POST /clock":
 		var req clockRequest
 		if !decode(&req) {
@@ -157,7 +165,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request, path string)
 		s.log.Info("admin clock", "now", s.clk.now())
 		return s.adminJSON(w, s.clockAnswer())
 	case route == "GET /groups":
-		return s.adminJSON(w, s.groupDump())
+		return s.adminJSON(w, groupDump(st))
 	case strings.HasPrefix(path, "/groups/") && len(path) > len("/groups/"):
 		name := path[len("/groups/"):]
 		switch r.Method {
@@ -169,40 +177,40 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request, path string)
 			members := make([]*user, 0, len(req.Members))
 			for _, m := range req.Members {
 				if m != "" {
-					members = append(members, s.st.getString(m))
+					members = append(members, st.getString(m))
 				}
 			}
-			s.grp.update(func(m map[string][]*user) { m[name] = members })
+			st.grp.update(func(m map[string][]*user) { m[name] = members })
 			return s.adminJSON(w, map[string]any{"group": name, "members": len(members)})
 		case http.MethodDelete:
-			s.grp.update(func(m map[string][]*user) { delete(m, name) })
+			st.grp.update(func(m map[string][]*user) { delete(m, name) })
 			return s.adminJSON(w, map[string]string{"result": "ok"})
 		}
 	case route == "GET /connections":
-		return s.adminJSON(w, map[string][]string{"connected": s.connected()})
+		return s.adminJSON(w, map[string][]string{"connected": connected(st)})
 	case route == "POST /connections":
 		var req connRequest
 		if !decode(&req) {
 			return s.adminFail(w, 400, codeJSONParse, "want {\"connect\":[…],\"disconnect\":[…]}")
 		}
 		if req.DisconnectAll {
-			for _, n := range s.connected() {
-				s.st.getString(n).connected.Store(false)
+			for _, n := range connected(st) {
+				st.getString(n).connected.Store(false)
 			}
 		}
 		for _, n := range req.Disconnect {
-			if u := s.st.lookupString(n); u != nil {
+			if u := st.lookupString(n); u != nil {
 				u.connected.Store(false)
 			}
 		}
 		for _, n := range req.Connect {
 			if n != "" {
-				s.st.getString(n).connected.Store(true)
+				st.getString(n).connected.Store(true)
 			}
 		}
-		return s.adminJSON(w, map[string][]string{"connected": s.connected()})
+		return s.adminJSON(w, map[string][]string{"connected": connected(st)})
 	case route == "GET /state":
-		return s.adminJSON(w, s.dump(r.URL.Query().Get("user")))
+		return s.adminJSON(w, s.dump(st, r.URL.Query().Get("user")))
 	case route == "GET /breaks":
 		return s.adminJSON(w, map[string]any{"active": s.cfg.Breaks, "available": BreakModes()})
 	}
@@ -226,9 +234,9 @@ func (s *Server) clockAnswer() clockAnswer {
 	return clockAnswer{Now: t.Unix(), NowTime: t.UTC().Format(time.RFC3339), Virtual: s.clk.virtual}
 }
 
-func (s *Server) groupDump() map[string][]string {
+func groupDump(st *store) map[string][]string {
 	out := map[string][]string{}
-	for name, members := range *s.grp.m.Load() {
+	for name, members := range *st.grp.m.Load() {
 		names := make([]string, len(members))
 		for i, u := range members {
 			names[i] = u.name
@@ -239,10 +247,10 @@ func (s *Server) groupDump() map[string][]string {
 }
 
 // connected lists connected users, sorted.
-func (s *Server) connected() []string {
+func connected(st *store) []string {
 	var out []string
-	for i := range s.st.shards {
-		sh := &s.st.shards[i]
+	for i := range st.shards {
+		sh := &st.shards[i]
 		sh.mu.RLock()
 		for _, u := range sh.users {
 			if u.connected.Load() {
@@ -256,13 +264,13 @@ func (s *Server) connected() []string {
 }
 
 // dump is the state of one user (only) or of everything.
-func (s *Server) dump(only string) stateDump {
-	d := stateDump{Clock: s.clockAnswer(), Breaks: s.cfg.Breaks, Subscriptions: s.st.subscriptions(),
-		Groups: s.groupDump(), Users: []userDump{}}
-	for i := range s.st.shards {
-		sh := &s.st.shards[i]
+func (s *Server) dump(st *store, only string) stateDump {
+	d := stateDump{Clock: s.clockAnswer(), Breaks: s.cfg.Breaks, Subscriptions: st.subscriptions(),
+		Groups: groupDump(st), Users: []userDump{}}
+	for i := range st.shards {
+		sh := &st.shards[i]
 		sh.mu.RLock()
-		dir := *s.st.dir.Load()
+		dir := *st.dir.Load()
 		for _, u := range sh.users {
 			if only != "" && u.name != only {
 				continue

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,11 +18,20 @@ import (
 // map, no lock) and those issued by the token endpoint (a sync.Map, whose
 // reads take no lock). Issued tokens expire on the wall clock, not the
 // presence clock: jumping the virtual clock 30 days must not log suites out.
+//
+// The issued tokens are bounded: expired ones are forgotten when presented
+// and by the reclaimer's sweep, and at most Config.MaxTokens live at once —
+// issuing one more revokes the oldest issued (a client that renews its
+// token before expiry loses only tokens it no longer uses).
 type auth struct {
 	cfg    *Config
 	brk    *breakSet
 	static map[string]struct{}
 	issued sync.Map // token → expiry (time.Time)
+	live   atomic.Int64
+
+	mu    sync.Mutex // guards order
+	order []string   // issued tokens, oldest first; may hold forgotten ones
 }
 
 func newAuth(cfg *Config, brk *breakSet) *auth {
@@ -31,6 +41,46 @@ func newAuth(cfg *Config, brk *breakSet) *auth {
 	}
 	return a
 }
+
+// issue stores a new token valid until exp, revoking the oldest ones
+// beyond the cap.
+func (a *auth) issue(tok string, exp time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for a.live.Load() >= int64(a.cfg.MaxTokens) && len(a.order) > 0 {
+		a.forget(a.order[0])
+		a.order[0] = ""
+		a.order = a.order[1:]
+	}
+	if len(a.order) >= 2*a.cfg.MaxTokens {
+		a.compactLocked()
+	}
+	a.order = append(a.order, tok)
+	a.issued.Store(tok, exp)
+	a.live.Add(1)
+}
+
+// forget drops tok if it is still issued.
+func (a *auth) forget(tok string) {
+	if _, ok := a.issued.LoadAndDelete(tok); ok {
+		a.live.Add(-1)
+	}
+}
+
+// compactLocked drops forgotten tokens from order into a new array, so
+// the old one's memory is freed; a.mu is held.
+func (a *auth) compactLocked() {
+	order := make([]string, 0, a.live.Load()+1)
+	for _, t := range a.order {
+		if _, ok := a.issued.Load(t); ok {
+			order = append(order, t)
+		}
+	}
+	a.order = order
+}
+
+// issuedCount returns how many issued tokens are kept.
+func (a *auth) issuedCount() int64 { return a.live.Load() }
 
 // bearer extracts the token of an "Authorization: Bearer x" header.
 func bearer(h string) (string, bool) {
@@ -72,7 +122,7 @@ func (a *auth) check(header string) *apiError {
 		if a.cfg.Now().Before(v.(time.Time)) {
 			return nil
 		}
-		a.issued.Delete(tok)
+		a.forget(tok)
 	}
 	return errUnauthorized
 }
@@ -82,10 +132,15 @@ func (a *auth) sweep() {
 	now := a.cfg.Now()
 	a.issued.Range(func(k, v any) bool {
 		if !now.Before(v.(time.Time)) {
-			a.issued.Delete(k)
+			a.forget(k.(string))
 		}
 		return true
 	})
+	a.mu.Lock()
+	if len(a.order) > int(a.live.Load()) {
+		a.compactLocked()
+	}
+	a.mu.Unlock()
 }
 
 // tokenRequest is the token endpoint's body. ttl may be a number or a
@@ -127,7 +182,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, rs *reqState
 	}
 	tok := newToken()
 	if !s.brk.tokenGrant {
-		a.issued.Store(tok, a.cfg.Now().Add(ttl))
+		a.issue(tok, a.cfg.Now().Add(ttl))
 	}
 	b := append(rs.out[:0], `{"access_token":`...)
 	b = appendJSONString(b, tok)

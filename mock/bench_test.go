@@ -94,16 +94,17 @@ func BenchmarkBytesPerSubscription(b *testing.B) {
 		runtime.ReadMemStats(&before)
 		b.StartTimer()
 		s := newTest(b)
+		st := s.st.load()
 		targets := make([]*user, 20000)
 		for i := range targets {
-			targets[i] = s.st.getString(fmt.Sprintf("user-%06d", i))
+			targets[i] = st.getString(fmt.Sprintf("user-%06d", i))
 		}
 		batch := make([]*user, 100)
 		for i := 0; i < 10000; i++ {
 			for j := range batch {
 				batch[j] = targets[(i*7919+j*131)%len(targets)]
 			}
-			s.addSubs(fmt.Sprintf("subscriber-%06d", i), batch, uint32(t0.Unix())+3600, t0.Unix())
+			s.addSubs(st, fmt.Sprintf("subscriber-%06d", i), batch, uint32(t0.Unix())+3600, t0.Unix())
 		}
 		b.StopTimer()
 		runtime.GC()

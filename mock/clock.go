@@ -68,7 +68,8 @@ func (c *clock) advance(d time.Duration) (time.Time, error) {
 	}
 }
 
-// set puts the virtual clock at unix second sec.
+// set puts the virtual clock at unix second sec, never earlier than it
+// reads: expired subscriptions must stay expired.
 func (c *clock) set(sec int64) (time.Time, error) {
 	if !c.virtual {
 		return time.Time{}, errRealClock
@@ -77,6 +78,13 @@ func (c *clock) set(sec int64) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("set %d: out of range 0..%d", sec, uint32(math.MaxUint32-1))
 	}
 	n := sec * int64(time.Second)
-	c.nanos.Store(n)
-	return time.Unix(0, n), nil
+	for {
+		old := c.nanos.Load()
+		if n < old {
+			return time.Time{}, fmt.Errorf("set %d: before the clock's reading %d: the clock only moves forward", sec, old/int64(time.Second))
+		}
+		if c.nanos.CompareAndSwap(old, n) {
+			return time.Unix(0, n), nil
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/presencekit/presencekit/internal/httpserve"
 	"github.com/presencekit/presencekit/spec"
 )
 
@@ -26,32 +27,36 @@ const (
 	DefaultClientID = "presencekit-client"
 	// DefaultClientSecret pairs with DefaultClientID.
 	DefaultClientSecret = "presencekit-secret"
-	// DefaultAdminToken guards the /_mock/ admin API in DefaultConfig.
+	// DefaultAdminToken guards the /_mock/ admin API of DefaultConfig, the
+	// embedded mock's configuration; the mock command has no default.
 	DefaultAdminToken = "presencekit-admin"
 	// DefaultTokenTTL is the lifetime of an issued token when the request
 	// names no positive ttl.
 	DefaultTokenTTL = 24 * time.Hour
 	// DefaultMaxTokenTTL caps the ttl a client may ask for.
 	DefaultMaxTokenTTL = 365 * 24 * time.Hour
+	// DefaultMaxTokens caps the issued tokens kept at once.
+	DefaultMaxTokens = 10_000
 	// DefaultMaxSubscriptions is the per-subscriber cap (docs/contract.md#d4).
 	DefaultMaxSubscriptions = 3000
 	// DefaultMaxBodyBytes is the request body limit; larger bodies get 413.
-	DefaultMaxBodyBytes = 64 << 10
+	DefaultMaxBodyBytes = spec.MaxRequestBodyBytes
 	// DefaultReclaimInterval is how often expired subscriptions are swept.
 	DefaultReclaimInterval = time.Second
 	// DefaultShards is the number of store shards (a power of two).
 	DefaultShards = 64
 	// DefaultReadHeaderTimeout, DefaultReadTimeout, DefaultWriteTimeout and
-	// DefaultIdleTimeout are the http.Server timeouts of ListenAndServe.
-	DefaultReadHeaderTimeout = 5 * time.Second
+	// DefaultIdleTimeout are the http.Server timeouts of ListenAndServe,
+	// shared with the proxy (internal/httpserve).
+	DefaultReadHeaderTimeout = httpserve.DefaultReadHeaderTimeout
 	// DefaultReadTimeout bounds reading a whole request.
-	DefaultReadTimeout = 30 * time.Second
+	DefaultReadTimeout = httpserve.DefaultReadTimeout
 	// DefaultWriteTimeout bounds writing a response (stalls included).
-	DefaultWriteTimeout = 2 * time.Minute
+	DefaultWriteTimeout = httpserve.DefaultWriteTimeout
 	// DefaultIdleTimeout bounds idle keep-alive connections.
-	DefaultIdleTimeout = 2 * time.Minute
+	DefaultIdleTimeout = httpserve.DefaultIdleTimeout
 	// DefaultShutdownTimeout bounds graceful shutdown in ListenAndServe.
-	DefaultShutdownTimeout = 10 * time.Second
+	DefaultShutdownTimeout = httpserve.DefaultShutdownTimeout
 )
 
 // Config configures a Server. Zero durations and sizes take the Default*
@@ -71,7 +76,11 @@ type Config struct {
 	// TokenTTL is the default lifetime of issued tokens; MaxTokenTTL caps
 	// what a client may request.
 	TokenTTL, MaxTokenTTL time.Duration
-	// AdminToken guards /_mock/; empty disables the admin API (404).
+	// MaxTokens caps the issued tokens kept at once; issuing one more
+	// revokes the oldest issued. Expired tokens are reclaimed.
+	MaxTokens int
+	// AdminToken guards /_mock/; empty disables the admin API (404),
+	// except GET /_mock/clock, which is read-only and always answers.
 	AdminToken string
 
 	// VirtualClock freezes the presence clock at ClockStart (or the wall
@@ -103,9 +112,13 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultConfig returns a Config with the default credentials, cap and
-// body limit, serving any org/app on the real clock. The caller sets
-// Limits (from spec.Load().Limits()).
+// DefaultConfig returns the configuration of an embedded mock (the one
+// conform and load start without --target, and tests): the default
+// credentials, cap and body limit, any org/app, the real clock, and the
+// admin API on with DefaultAdminToken so the embedding program can drive
+// it. A Config built by hand leaves AdminToken empty, and so does
+// presencekit mock without --admin-token: the admin API is then off. The
+// caller sets Limits (from spec.Load().Limits()).
 func DefaultConfig(limits spec.Limits) Config {
 	return Config{
 		Limits:       limits,
@@ -126,11 +139,18 @@ func (c *Config) normalize() error {
 	if c.MaxTokenTTL <= 0 {
 		c.MaxTokenTTL = DefaultMaxTokenTTL
 	}
-	if c.MaxSubscriptions <= 0 {
+	if c.MaxSubscriptions < 0 || c.MaxBodyBytes < 0 || c.MaxTokens < 0 {
+		return fmt.Errorf("%w: negative limit (max subscriptions %d, max body %d, max tokens %d)",
+			ErrConfig, c.MaxSubscriptions, c.MaxBodyBytes, c.MaxTokens)
+	}
+	if c.MaxSubscriptions == 0 {
 		c.MaxSubscriptions = DefaultMaxSubscriptions
 	}
-	if c.MaxBodyBytes <= 0 {
+	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxTokens == 0 {
+		c.MaxTokens = DefaultMaxTokens
 	}
 	if c.ReclaimInterval == 0 {
 		c.ReclaimInterval = DefaultReclaimInterval

@@ -3,11 +3,14 @@ package mock
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Faults are injected into presence operations (not /_mock/, /healthz or
@@ -112,17 +115,23 @@ type faultState struct {
 	sleep func(ctx context.Context, d time.Duration) error
 	rand  func() float64
 
-	mu      sync.Mutex
-	buckets map[[2]string]*bucket
+	mu       sync.Mutex
+	limiters map[appKey]*rate.Limiter
 }
 
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
+// appKey is the org/app pair a rate limit applies to, as the vendor's is
+// per app key.
+type appKey struct{ org, app string }
+
+// maxLimiters bounds the rate limiters kept when any org/app is served (a
+// client inventing app names must not grow the map without end). Idle
+// limiters — full buckets, indistinguishable from new ones — are dropped
+// by the reclaimer and when the map is full; if it is still full, one
+// arbitrary limiter is restarted to make room.
+const maxLimiters = 10_000
 
 func newFaultState(f Faults, now func() time.Time) *faultState {
-	return &faultState{f: f, now: now, start: now(), sleep: sleepCtx, rand: rand.Float64, buckets: map[[2]string]*bucket{}}
+	return &faultState{f: f, now: now, start: now(), sleep: sleepCtx, rand: rand.Float64, limiters: map[appKey]*rate.Limiter{}}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -165,30 +174,66 @@ func (fs *faultState) before(ctx context.Context) *apiError {
 	return nil
 }
 
-// limit applies the per org/app token bucket.
-func (fs *faultState) limit(org, app string) *apiError {
-	if fs.f.RateLimit <= 0 {
-		return nil
+// burst is the limiter's bucket size: Faults.Burst, or one second's worth.
+func (fs *faultState) burst() int {
+	if fs.f.Burst > 0 {
+		return fs.f.Burst
 	}
-	burst := float64(fs.f.Burst)
-	if burst <= 0 {
-		burst = max(fs.f.RateLimit, 1)
+	return int(max(fs.f.RateLimit, 1))
+}
+
+// limit applies the per org/app rate limit (a token bucket of
+// golang.org/x/time/rate). Over it, it returns 429 reach_limit and how
+// long until a request would be allowed again.
+func (fs *faultState) limit(org, app string) (*apiError, time.Duration) {
+	if fs.f.RateLimit <= 0 {
+		return nil, 0
 	}
 	now := fs.now()
 	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	b := fs.buckets[[2]string{org, app}]
-	if b == nil {
-		b = &bucket{tokens: burst, last: now}
-		fs.buckets[[2]string{strings.Clone(org), strings.Clone(app)}] = b
+	l := fs.limiters[appKey{org, app}]
+	if l == nil {
+		if len(fs.limiters) >= maxLimiters {
+			fs.sweepLocked(now)
+			for k := range fs.limiters {
+				if len(fs.limiters) < maxLimiters {
+					break
+				}
+				delete(fs.limiters, k)
+			}
+		}
+		l = rate.NewLimiter(rate.Limit(fs.f.RateLimit), fs.burst())
+		fs.limiters[appKey{strings.Clone(org), strings.Clone(app)}] = l
 	}
-	if el := now.Sub(b.last).Seconds(); el > 0 {
-		b.tokens = min(burst, b.tokens+el*fs.f.RateLimit)
+	fs.mu.Unlock()
+	if l.AllowN(now, 1) {
+		return nil, 0
 	}
-	b.last = now
-	if b.tokens < 1 {
-		return errReachLimit
+	missing := 1 - l.TokensAt(now)
+	return errReachLimit, time.Duration(missing / fs.f.RateLimit * float64(time.Second))
+}
+
+// sweep drops idle rate limiters; the reclaimer calls it.
+func (fs *faultState) sweep() {
+	if fs.f.RateLimit <= 0 {
+		return
 	}
-	b.tokens--
-	return nil
+	now := fs.now()
+	fs.mu.Lock()
+	fs.sweepLocked(now)
+	fs.mu.Unlock()
+}
+
+func (fs *faultState) sweepLocked(now time.Time) {
+	for k, l := range fs.limiters {
+		if l.TokensAt(now) >= float64(l.Burst()) {
+			delete(fs.limiters, k)
+		}
+	}
+}
+
+// retryAfter is the Retry-After header value for a wait: whole seconds,
+// rounded up, at least 1.
+func retryAfter(wait time.Duration) string {
+	return strconv.FormatInt(max(int64(math.Ceil(wait.Seconds())), 1), 10)
 }

@@ -33,8 +33,8 @@ func (s *Server) setStatus(rs *reqState, username, resource, status string) (int
 		return 0, errIllegal(descExtTooBig)
 	}
 	now := s.clk.unix()
-	u := s.st.getString(username)
-	sh := s.st.shardOfString(username)
+	u := rs.st.getString(username)
+	sh := rs.st.shardOfString(username)
 	sh.mu.Lock()
 	u.setStatus([]byte(resource), []byte(status), s.brk.setStatusPerResource)
 	if (status == "0" || status == "1") && !s.brk.setLastTime {
@@ -94,9 +94,9 @@ func (s *Server) subscribe(rs *reqState, username, expiry string) (int, *apiErro
 	now := s.clk.unix()
 	abs := clampU32(now + exp)
 	for _, n := range names {
-		rs.users = append(rs.users, s.st.get(n))
+		rs.users = append(rs.users, rs.st.get(n))
 	}
-	s.addSubs(username, rs.users, abs, now)
+	s.addSubs(rs.st, username, rs.users, abs, now)
 
 	shown := int64(abs)
 	if s.brk.subExpiryAbsolute {
@@ -114,16 +114,16 @@ func (s *Server) subscribe(rs *reqState, username, expiry string) (int, *apiErro
 		if k > 0 {
 			b = append(b, ',')
 		}
-		b = s.appendEntry(b, names[i], rs.users[i], shown, true)
+		b = s.appendEntry(b, rs.st, names[i], rs.users[i], shown, true)
 	}
 	rs.out = append(b, "]}"...)
 	return 200, nil
 }
 
 // addSubs stores subscriber → targets with absolute expiry abs.
-func (s *Server) addSubs(username string, targets []*user, abs uint32, now int64) {
-	subr := s.st.getString(username)
-	sh := s.st.shardOfString(username)
+func (s *Server) addSubs(st *store, username string, targets []*user, abs uint32, now int64) {
+	subr := st.getString(username)
+	sh := st.shardOfString(username)
 	maxN := s.cfg.MaxSubscriptions
 	if s.brk.subCap {
 		maxN = 0
@@ -131,7 +131,7 @@ func (s *Server) addSubs(username string, targets []*user, abs uint32, now int64
 	sh.mu.Lock()
 	// Loaded under the lock: it then holds every id in the set and the
 	// targets (published before this call).
-	dir := *s.st.dir.Load()
+	dir := *st.dir.Load()
 	if !s.brk.subExpires && subr.subs.needsCompact(clampU32(now)) {
 		sh.nsubs.Add(-int64(subr.subs.compact(clampU32(now))))
 	}
@@ -149,13 +149,13 @@ func (s *Server) addSubs(username string, targets []*user, abs uint32, now int64
 
 // appendEntry appends one presence entry; u may be nil (never seen: last
 // time "0", ext "", no status).
-func (s *Server) appendEntry(b []byte, name []byte, u *user, expiry int64, withExpiry bool) []byte {
+func (s *Server) appendEntry(b []byte, st *store, name []byte, u *user, expiry int64, withExpiry bool) []byte {
 	b = append(b, `{"uid":`...)
 	b = appendJSONString(b, name)
 	var last int64
 	ext := ""
 	if u != nil {
-		sh := s.st.shardOfString(u.name)
+		sh := st.shardOfString(u.name)
 		sh.mu.RLock()
 		defer sh.mu.RUnlock()
 		last, ext = u.lastTime, u.ext
@@ -204,17 +204,17 @@ func (s *Server) getStatus(rs *reqState, username string) (int, *apiError) {
 		if k > 0 {
 			b = append(b, ',')
 		}
-		b = s.appendEntry(b, names[i], s.st.lookup(names[i]), 0, false)
+		b = s.appendEntry(b, rs.st, names[i], rs.st.lookup(names[i]), 0, false)
 	}
 	rs.out = append(b, "]}"...)
 	if s.brk.getNoSideEffect {
 		now := s.clk.unix()
 		for _, nm := range names {
 			if string(nm) != username {
-				rs.users = append(rs.users, s.st.get(nm))
+				rs.users = append(rs.users, rs.st.get(nm))
 			}
 		}
-		s.addSubs(username, rs.users, clampU32(now+86400), now)
+		s.addSubs(rs.st, username, rs.users, clampU32(now+86400), now)
 	}
 	return 200, nil
 }
@@ -229,10 +229,10 @@ func (s *Server) unsubscribe(rs *reqState, username string) (int, *apiError) {
 		return 0, e
 	}
 	if !s.brk.unsubRemoves {
-		if subr := s.st.lookupString(username); subr != nil {
-			sh := s.st.shardOfString(username)
+		if subr := rs.st.lookupString(username); subr != nil {
+			sh := rs.st.shardOfString(username)
 			sh.mu.Lock()
-			dir := *s.st.dir.Load()
+			dir := *rs.st.dir.Load()
 			var removed int
 			for _, n := range names {
 				removed += subr.subs.remove(dir, string(n))
@@ -259,7 +259,7 @@ func (s *Server) groupOnline(rs *reqState, group, queryType string) (int, *apiEr
 			return 0, errIllegal(descQueryType)
 		}
 	}
-	n := s.grp.online(group, s.brk.groupCount)
+	n := rs.st.grp.online(group, s.brk.groupCount)
 	b := append(rs.out[:0], `{"result":`...)
 	b = strconv.AppendInt(b, int64(n), 10)
 	rs.out = append(b, '}')

@@ -266,7 +266,7 @@ func TestEscapedNames(t *testing.T) {
 	if _, p := sublist(t, s, "a%2Fb", "?pageSize=5"); p.Total != "3" {
 		t.Fatalf("%+v", p)
 	}
-	if got := s.dump("a/b"); len(got.Users) != 1 || len(got.Users[0].Subscriptions) != 3 {
+	if got := s.dump(s.st.load(), "a/b"); len(got.Users) != 1 || len(got.Users[0].Subscriptions) != 3 {
 		t.Fatalf("dump %+v", got)
 	}
 }

@@ -4,13 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 // The request bodies of the hot path are tiny and fixed in shape, so they
 // are scanned by hand: names come back as byte slices into the body (or into
 // a per-request arena when they hold escapes), and map lookups with
 // string(b) do not allocate. The scanner accepts exactly RFC 8259 JSON;
-// FuzzScanner cross-checks it with encoding/json.
+// FuzzParseNames and FuzzParseExt (fuzz_test.go) cross-check it with
+// encoding/json.
 
 // errSyntax marks malformed JSON (400 json_parse).
 var errSyntax = errors.New("malformed JSON")
@@ -19,7 +22,8 @@ var errSyntax = errors.New("malformed JSON")
 // the vendor's Jackson refuses to map it).
 var errShape = errors.New("unexpected JSON type")
 
-const maxDepth = 64
+// maxDepth is the spec's bound, so the proxy refuses what the mock refuses.
+const maxDepth = spec.MaxJSONDepth
 
 type scanner struct {
 	b     []byte

@@ -2,52 +2,37 @@ package mock
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"time"
+
+	"github.com/presencekit/presencekit/internal/httpserve"
 )
 
 // Listen opens a TCP listener on addr; port 0 picks a free port, which the
 // listener's Addr reports.
 func Listen(addr string) (net.Listener, error) {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := httpserve.Listen(context.Background(), addr)
 	if err != nil {
-		return nil, fmt.Errorf("mock: listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("mock: %w", err)
 	}
 	return ln, nil
 }
 
 // Serve serves the mock on ln until ctx is done, then shuts down
 // gracefully (in-flight requests get DefaultShutdownTimeout) and returns
-// nil. Any other serving error is returned.
+// nil. Any other serving error is returned. The timeouts and header limit
+// are httpserve's, the same as the proxy's.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: DefaultReadHeaderTimeout,
-		ReadTimeout:       DefaultReadTimeout,
-		WriteTimeout:      DefaultWriteTimeout,
-		IdleTimeout:       DefaultIdleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	return s.ServeWith(ctx, ln, httpserve.Options{})
+}
+
+// ServeWith is Serve with other timeouts or header limit than the
+// defaults (zero fields keep them), e.g. short ones in tests.
+func (s *Server) ServeWith(ctx context.Context, ln net.Listener, o httpserve.Options) error {
 	s.log.Info("mock listening", "addr", ln.Addr().String(), "virtual_clock", s.cfg.VirtualClock, "breaks", s.cfg.Breaks)
-	select {
-	case err := <-errc:
-		return fmt.Errorf("mock: serve: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultShutdownTimeout)
-	defer cancel()
-	err := hs.Shutdown(sctx)
-	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
-	}
-	if err != nil {
-		return fmt.Errorf("mock: shutdown: %w", err)
+	if err := httpserve.Serve(ctx, ln, s, o); err != nil {
+		return fmt.Errorf("mock: %w", err)
 	}
 	s.log.Info("mock stopped")
 	return nil

@@ -6,12 +6,16 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/presencekit/presencekit/spec"
 )
 
-// metrics are the mock's Prometheus series, in a registry of its own.
+// metrics are the mock's Prometheus series, in a registry of its own (no
+// global registry: two mocks in one process must not collide), with the
+// standard Go runtime (goroutines, heap) and process (RSS, CPU, open
+// files) collectors.
 type metrics struct {
 	reg      *prometheus.Registry
 	handler  http.Handler
@@ -44,8 +48,9 @@ func newMetrics(s *Server) *metrics {
 	users := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: "presencekit_mock", Name: "users_created_total",
 		Help: "Users the store has seen since it started.",
-	}, func() float64 { return float64(s.st.nextID.Load()) })
-	m.reg.MustRegister(m.requests, m.latency, subs, users)
+	}, func() float64 { return float64(s.st.usersCreated()) })
+	m.reg.MustRegister(m.requests, m.latency, subs, users,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	ops := []string{spec.OpToken, spec.OpSetStatus, spec.OpSubscribe, spec.OpGetStatus,
 		spec.OpGroupOnline, spec.OpUnsubscribe, spec.OpSublist, opAdmin, opUnknown}
 	for _, op := range ops {

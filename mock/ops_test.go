@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +52,41 @@ func TestTokenLifecycle(t *testing.T) {
 	}
 }
 
+// TestTokenStoreBounded: issued tokens are capped (the oldest revoked
+// first) and expired ones reclaimed; 100k tokens used to stay a year.
+func TestTokenStoreBounded(t *testing.T) {
+	const capN, issued = 20, 50
+	wall := &fakeWall{t: t0}
+	s := newTest(t, func(c *Config) { c.Now = wall.Now; c.MaxTokens = capN })
+	var toks []string
+	for range issued {
+		r, tok := token(t, s, `{"grant_type":"client_credentials","client_id":"cid","client_secret":"secret","ttl":60}`)
+		if r.Status != 200 {
+			t.Fatalf("token: %d %s", r.Status, r.Body)
+		}
+		toks = append(toks, tok)
+	}
+	if n := s.auth.issuedCount(); n != capN {
+		t.Fatalf("%d issued tokens kept, want the cap %d", n, capN)
+	}
+	use := func(tok string) int {
+		return call(t, s, "POST", base+"/users/a/presence", names("b"), "Authorization", "Bearer "+tok).Status
+	}
+	if st := use(toks[issued-capN-1]); st != 401 {
+		t.Errorf("a token beyond the cap (oldest first) still accepted: %d", st)
+	}
+	for _, tok := range toks[issued-capN:] {
+		if st := use(tok); st != 200 {
+			t.Fatalf("one of the %d newest tokens refused: %d", capN, st)
+		}
+	}
+	wall.Add(61 * time.Second)
+	s.reclaim()
+	if n, o := s.auth.issuedCount(), len(s.auth.order); n != 0 || o != 0 {
+		t.Fatalf("after expiry and a sweep: %d tokens, %d in the issue order", n, o)
+	}
+}
+
 func TestAdminAPI(t *testing.T) {
 	s := newTest(t)
 	if r := call(t, s, "POST", "/_mock/reset", ""); r.Status != 401 {
@@ -66,12 +103,16 @@ func TestAdminAPI(t *testing.T) {
 	if r := admin(t, s, "POST", "/_mock/clock", `{"advance":"-1h"}`); r.Status != 400 {
 		t.Fatalf("backwards: %d", r.Status)
 	}
+	if r := admin(t, s, "POST", "/_mock/clock", `{"set":1700000000}`); r.Status != 400 || r.Code(t) != codeIllegalArgument ||
+		s.Now().Unix() != 1_800_000_000 {
+		t.Fatalf("set backwards: %d %s, clock %d", r.Status, r.Body, s.Now().Unix())
+	}
 	st := admin(t, s, "GET", "/_mock/state", "")
 	if !strings.Contains(st.Body, `"name":"me"`) {
 		t.Fatalf("state: %s", st.Body)
 	}
 	admin(t, s, "POST", "/_mock/reset", "")
-	if s.Subscriptions() != 0 || len(s.dump("").Users) != 0 {
+	if s.Subscriptions() != 0 || len(s.dump(s.st.load(), "").Users) != 0 {
 		t.Fatalf("reset left state")
 	}
 	if r := admin(t, s, "GET", "/_mock/nothing", ""); r.Status != 404 {
@@ -84,6 +125,27 @@ func TestAdminAPI(t *testing.T) {
 	off := newTest(t, func(c *Config) { c.AdminToken = "" })
 	if r := admin(t, off, "GET", "/_mock/state", ""); r.Status != 404 {
 		t.Fatalf("disabled admin: %d", r.Status)
+	}
+}
+
+// TestClockReadableWithoutToken: GET /_mock/clock is read-only and open,
+// with or without an admin token configured, so a conformance run against
+// a mock finds its virtual clock by itself; moving it still needs the
+// token.
+func TestClockReadableWithoutToken(t *testing.T) {
+	for _, adminTok := range []string{"admin", ""} {
+		s := newTest(t, func(c *Config) { c.AdminToken = adminTok })
+		r := call(t, s, "GET", "/_mock/clock", "", "Authorization", "")
+		var v clockAnswer
+		if r.Status != 200 || json.Unmarshal([]byte(r.Body), &v) != nil || !v.Virtual || v.Now != t0.Unix() {
+			t.Errorf("admin token %q: GET /_mock/clock without a token: %d %s", adminTok, r.Status, r.Body)
+		}
+		if r := call(t, s, "POST", "/_mock/clock", `{"advance":"1h"}`, "Authorization", ""); r.Status == 200 {
+			t.Errorf("admin token %q: the clock moved without a token", adminTok)
+		}
+		if r := call(t, s, "GET", "/_mock/state", "", "Authorization", ""); r.Status == 200 {
+			t.Errorf("admin token %q: state read without a token", adminTok)
+		}
 	}
 }
 
@@ -100,7 +162,14 @@ func TestHealthAndMetrics(t *testing.T) {
 		`presencekit_mock_requests_total{code="400",operation="getPresenceStatus"} 1`,
 		`presencekit_mock_subscriptions 0`,
 		`presencekit_mock_request_duration_seconds_count{operation="getPresenceStatus"} 2`,
+		// the standard Go and process collectors, on the mock's own registry
+		"\ngo_goroutines ",
+		"\ngo_memstats_heap_alloc_bytes ",
+		"\nprocess_resident_memory_bytes ", // read from /proc: Linux only
 	} {
+		if strings.HasPrefix(want, "\nprocess_") && runtime.GOOS != "linux" {
+			continue
+		}
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("metrics lack %q", want)
 		}
@@ -120,9 +189,17 @@ func TestFaults(t *testing.T) {
 	t.Run("rate limit", func(t *testing.T) {
 		wall := &fakeWall{t: t0}
 		s := newTest(t, func(c *Config) { c.Now = wall.Now; c.Faults.RateLimit = 2 })
-		codes := []int{get(t, s, "a", "b").Status, get(t, s, "a", "b").Status, get(t, s, "a", "b").Status}
-		if codes[0] != 200 || codes[1] != 200 || codes[2] != 429 {
+		codes := []int{get(t, s, "a", "b").Status, get(t, s, "a", "b").Status}
+		if codes[0] != 200 || codes[1] != 200 {
 			t.Fatalf("codes %v", codes)
+		}
+		// The vendor's envelope for a throttled request, and when to retry:
+		// at 2/s the next token is 0.5 s away, rounded up to 1 s.
+		r := get(t, s, "a", "b")
+		env := r.JSON(t)
+		if r.Status != 429 || env["error"] != "reach_limit" || env["error_description"] != "This request has reached api limit" ||
+			r.Header.Get("Retry-After") != "1" {
+			t.Fatalf("throttled: %d Retry-After %q %s", r.Status, r.Header.Get("Retry-After"), r.Body)
 		}
 		if r := call(t, s, "POST", "/other/app/users/a/presence", names("b")); r.Status != 200 {
 			t.Fatalf("another app key shares the bucket: %d", r.Status)
@@ -133,6 +210,23 @@ func TestFaults(t *testing.T) {
 		}
 		if r := get(t, s, "a", "b"); r.Status != 429 || r.Code(t) != codeReachLimit {
 			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("rate limiters bounded", func(t *testing.T) {
+		wall := &fakeWall{t: t0}
+		s := newTest(t, func(c *Config) { c.Now = wall.Now; c.Faults.RateLimit = 1000 })
+		for i := range 50 {
+			if r := call(t, s, "POST", "/org/app"+strconv.Itoa(i)+"/users/a/presence", names("b")); r.Status != 200 {
+				t.Fatalf("%d %s", r.Status, r.Body)
+			}
+		}
+		if n := len(s.flt.limiters); n != 50 {
+			t.Fatalf("%d limiters, want one per app key (50)", n)
+		}
+		wall.Add(time.Second) // every bucket is full again: idle
+		s.reclaim()
+		if n := len(s.flt.limiters); n != 0 {
+			t.Fatalf("%d idle limiters kept after the sweep", n)
 		}
 	})
 	t.Run("latency and stall", func(t *testing.T) {
@@ -162,6 +256,9 @@ func TestParseFaults(t *testing.T) {
 	if b, j, err := ParseLatency("5ms±2ms"); err != nil || b != 5*time.Millisecond || j != 2*time.Millisecond {
 		t.Errorf("latency %v %v %v", b, j, err)
 	}
+	if b, j, err := ParseLatency("5ms+-2ms"); err != nil || b != 5*time.Millisecond || j != 2*time.Millisecond {
+		t.Errorf("latency ASCII form %v %v %v", b, j, err)
+	}
 	if b, j, err := ParseLatency("5ms"); err != nil || b != 5*time.Millisecond || j != 0 {
 		t.Errorf("latency %v %v %v", b, j, err)
 	}
@@ -185,11 +282,14 @@ func TestParseFaults(t *testing.T) {
 
 func TestNewRejectsBadConfig(t *testing.T) {
 	for name, mod := range map[string]func(*Config){
-		"no auth":      func(c *Config) { c.Tokens, c.ClientID = nil, "" },
-		"unknown rule": withBreak("NOPE"),
-		"probe rule":   withBreak("ERR-METHOD"),
-		"error rate":   func(c *Config) { c.Faults.ErrorRate = 2 },
-		"limits":       func(c *Config) { c.Limits.PageSizeMax = 0 },
+		"no auth":                    func(c *Config) { c.Tokens, c.ClientID = nil, "" },
+		"unknown rule":               withBreak("NOPE"),
+		"probe rule":                 withBreak("ERR-METHOD"),
+		"error rate":                 func(c *Config) { c.Faults.ErrorRate = 2 },
+		"limits":                     func(c *Config) { c.Limits.PageSizeMax = 0 },
+		"negative max body":          func(c *Config) { c.MaxBodyBytes = -1 },
+		"negative max subscriptions": func(c *Config) { c.MaxSubscriptions = -5 },
+		"negative max tokens":        func(c *Config) { c.MaxTokens = -1 },
 	} {
 		cfg := Config{Limits: testDoc(t).Limits(), Tokens: []string{"x"}}
 		mod(&cfg)

@@ -20,9 +20,8 @@ type Server struct {
 	lim   spec.Limits
 	brk   breakSet
 	clk   *clock
-	st    *store
+	st    *storeRef
 	auth  *auth
-	grp   *groups
 	flt   *faultState
 	met   *metrics
 	log   *slog.Logger
@@ -42,6 +41,8 @@ type reqState struct {
 	names [][]byte
 	users []*user
 	out   []byte
+	// st is the store the request works on, loaded once (see storeRef).
+	st *store
 	// opForMetrics is the operation label of the request being served.
 	opForMetrics string
 }
@@ -61,13 +62,12 @@ func New(cfg Config) (*Server, error) {
 		lim:  cfg.Limits,
 		brk:  brk,
 		clk:  newClock(cfg.VirtualClock, cfg.ClockStart, cfg.Now),
-		st:   newStore(cfg.Shards),
+		st:   newStoreRef(cfg.Shards),
 		log:  cfg.Logger,
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
 	}
 	s.auth = newAuth(&s.cfg, &s.brk)
-	s.grp = newGroups()
 	s.flt = newFaultState(cfg.Faults, cfg.Now)
 	s.met = newMetrics(s)
 	s.appID = newAppID()
@@ -102,13 +102,15 @@ func (s *Server) reclaimLoop() {
 	}
 }
 
-// reclaim runs one sweep: expired subscriptions and expired tokens.
+// reclaim runs one sweep: expired subscriptions and tokens, idle rate
+// limiters.
 func (s *Server) reclaim() int {
 	s.auth.sweep()
+	s.flt.sweep()
 	if s.brk.subExpires {
 		return 0
 	}
-	return s.st.reclaim(clampU32(s.clk.unix()))
+	return s.st.load().reclaim(clampU32(s.clk.unix()))
 }
 
 // Handler returns the HTTP handler serving the API, /_mock/, /healthz and
@@ -243,7 +245,7 @@ func (s *Server) recycle(rs *reqState) {
 	if cap(rs.body) > keep || cap(rs.out) > keep || cap(rs.arena) > keep {
 		return
 	}
-	rs.body, rs.arena, rs.names, rs.out = rs.body[:0], rs.arena[:0], rs.names[:0], rs.out[:0]
+	rs.body, rs.arena, rs.names, rs.out, rs.st = rs.body[:0], rs.arena[:0], rs.names[:0], rs.out[:0], nil
 	clear(rs.users)
 	rs.users = rs.users[:0]
 	s.pool.Put(rs)
@@ -257,6 +259,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string, r
 		op, allow, e = match(r.Method, segs)
 	}
 	rs.opForMetrics = op
+	rs.st = s.st.load()
 	if e != nil {
 		if allow != "" {
 			w.Header().Set("Allow", allow)
@@ -277,7 +280,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string, r
 	if e := s.auth.check(r.Header.Get("Authorization")); e != nil {
 		return s.writeError(w, rs, e)
 	}
-	if e := s.flt.limit(g[0], g[1]); e != nil {
+	if e, wait := s.flt.limit(g[0], g[1]); e != nil {
+		w.Header().Set("Retry-After", retryAfter(wait))
 		return s.writeError(w, rs, e)
 	}
 	if op != spec.OpSublist && op != spec.OpGroupOnline {
@@ -319,9 +323,6 @@ func (s *Server) writeError(w http.ResponseWriter, rs *reqState, e *apiError) in
 	rs.out = s.appendError(rs.out[:0], e, s.clk.now().UnixMilli())
 	return s.writeJSON(w, e.status, rs.out)
 }
-
-// errBodyTooLarge is what readBody's reader reports past the limit.
-var errBodyTooLarge = errors.New("body too large")
 
 // readBody checks the content type and reads the body into rs.body.
 func (s *Server) readBody(r *http.Request, rs *reqState) *apiError {

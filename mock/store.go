@@ -47,6 +47,9 @@ const chunkBits = 12
 type chunk [1 << chunkBits]*user
 
 type store struct {
+	// grp holds the groups, whose members are this store's users.
+	grp *groups
+
 	seed   maphash.Seed
 	shards []shard
 	mask   uint64
@@ -57,7 +60,7 @@ type store struct {
 }
 
 func newStore(nshards int) *store {
-	st := &store{seed: maphash.MakeSeed(), shards: make([]shard, nshards), mask: uint64(nshards - 1)}
+	st := &store{grp: newGroups(), seed: maphash.MakeSeed(), shards: make([]shard, nshards), mask: uint64(nshards - 1)}
 	for i := range st.shards {
 		st.shards[i].users = make(map[string]*user)
 		st.shards[i].minExp = math.MaxUint32
@@ -73,12 +76,6 @@ func (st *store) shardOf(name []byte) *shard {
 
 func (st *store) shardOfString(name string) *shard {
 	return &st.shards[maphash.String(st.seed, name)&st.mask]
-}
-
-// byID resolves an id handed out by this store.
-func (st *store) byID(id uint32) *user {
-	d := *st.dir.Load()
-	return d[id>>chunkBits][id&(1<<chunkBits-1)]
 }
 
 // lookup finds a user without creating it. The caller holds no lock.
@@ -202,20 +199,42 @@ func (sh *shard) noteExp(exp uint32) {
 	}
 }
 
-// reset forgets every user and subscription. Ids are not reused, so a
-// directory entry outlives its user until the store is dropped.
-func (st *store) reset() {
-	for i := range st.shards {
-		sh := &st.shards[i]
-		sh.mu.Lock()
-		for _, u := range sh.users {
-			u.connected.Store(false)
-		}
-		sh.users = make(map[string]*user)
-		sh.minExp = math.MaxUint32
-		sh.nsubs.Store(0)
-		sh.mu.Unlock()
-	}
+// storeRef holds the current store. Reset swaps in an empty one rather than
+// emptying the old one in place: the id → *user directory and every
+// subscription name users by id, so an in-place reset could not drop the
+// directory while a request in flight still holds ids. Each request loads
+// the store once and works on it to the end; the old store (users,
+// subscriptions, groups) becomes garbage when the last such request ends.
+type storeRef struct {
+	p      atomic.Pointer[store]
+	shards int
+	// retired counts the users created by stores that reset dropped.
+	retired atomic.Int64
+}
+
+func newStoreRef(nshards int) *storeRef {
+	r := &storeRef{shards: nshards}
+	r.p.Store(newStore(nshards))
+	return r
+}
+
+// load returns the current store; a request calls it once.
+func (r *storeRef) load() *store { return r.p.Load() }
+
+// reset replaces the store with an empty one: every user, status,
+// subscription, group and connection is forgotten and its memory freed.
+func (r *storeRef) reset() {
+	old := r.p.Swap(newStore(r.shards))
+	r.retired.Add(int64(old.nextID.Load()))
+}
+
+// subscriptions returns how many subscriptions the current store holds.
+func (r *storeRef) subscriptions() int64 { return r.load().subscriptions() }
+
+// usersCreated counts the users seen since the server started, across
+// resets.
+func (r *storeRef) usersCreated() int64 {
+	return r.retired.Load() + int64(r.load().nextID.Load())
 }
 
 // setStatus records res=st for u; the shard's write lock is held.

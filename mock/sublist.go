@@ -80,11 +80,11 @@ func (s *Server) sublist(rs *reqState, username, rawQuery string) (int, *apiErro
 
 	now := s.clk.unix()
 	now32 := clampU32(now)
-	subr := s.st.lookupString(username)
+	subr := rs.st.lookupString(username)
 	var sh *shard
 	var items []sub
 	if subr != nil {
-		sh = s.st.shardOfString(username)
+		sh = rs.st.shardOfString(username)
 		sh.mu.RLock()
 		if !s.brk.subExpires && subr.subs.needsCompact(now32) {
 			sh.mu.RUnlock()
@@ -121,7 +121,7 @@ func (s *Server) sublist(rs *reqState, username, rawQuery string) (int, *apiErro
 	b = appendQuotedInt(b, shownTotal)
 	b = append(b, `,"sublist":[`...)
 	if start < end {
-		dir := *s.st.dir.Load()
+		dir := *rs.st.dir.Load()
 		for i, it := range items[start:end] {
 			if i > 0 {
 				b = append(b, ',')

@@ -1,9 +1,6 @@
 package mock
 
-import (
-	"math"
-	"strings"
-)
+import "math"
 
 // sub is one subscription: 8 bytes.
 type sub struct {
@@ -125,17 +122,4 @@ func (s *subSet) compact(now uint32) int {
 		s.items = nil
 	}
 	return n
-}
-
-// checkSorted reports the first ordering violation, for tests.
-func (s *subSet) checkSorted(dir []*chunk) string {
-	for i := 1; i < len(s.items); i++ {
-		a, b := s.items[i-1].id, s.items[i].id
-		na := dir[a>>chunkBits][a&(1<<chunkBits-1)].name
-		nb := dir[b>>chunkBits][b&(1<<chunkBits-1)].name
-		if strings.Compare(na, nb) > 0 {
-			return na + " > " + nb
-		}
-	}
-	return ""
 }

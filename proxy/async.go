@@ -304,20 +304,32 @@ func (p *Proxy) submit(j *job) {
 // hdr is the validator's own scratch header.
 func (p *Proxy) judgeJob(j *job, hdr http.Header) {
 	path := j.url.EscapedPath()
+	req := &http.Request{Method: j.method, URL: j.url, Header: j.header, Body: http.NoBody}
 	rt, err := p.doc.Route(j.method, path)
 	if err != nil {
 		p.stats.unrouted.Add(1)
+		if u := p.unjudgedPath(req, err); u != nil {
+			p.record(u.v, j.at)
+		}
 		return
 	}
-	ex := &exchange{route: rt, method: j.method, path: path, hasAuth: j.header.Get("Authorization") != ""}
+	if err := rt.CheckQuery(j.url.RawQuery); err != nil {
+		p.stats.unrouted.Add(1)
+		p.record(p.unjudgedQuery(req, rt, err).v, j.at)
+		return
+	}
+	ex := &exchange{route: rt, method: j.method, path: clip(path), hasAuth: j.header.Get("Authorization") != ""}
 	if j.reqComplete {
-		req := &http.Request{Method: j.method, URL: j.url, Header: j.header, Body: http.NoBody}
 		if j.reqBody != nil {
 			req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(j.reqBody)), int64(len(j.reqBody))
 		}
 		p.judgeRequest(context.Background(), ex, req, j.reqBody)
 	} else {
 		p.stats.uncheckedReq.Add(1)
+		p.judgeParams(context.Background(), ex, req)
+		if ex.reqViolation == nil {
+			p.record(p.unjudgedBody(ex, nil).v, j.at)
+		}
 	}
 	if ex.reqViolation != nil {
 		p.record(*ex.reqViolation, j.at)

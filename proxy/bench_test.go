@@ -105,3 +105,46 @@ func BenchmarkProxyCriticalPath(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// worstBodies are the requests that cost most per byte (see
+// spec.MaxJSONDepth): 10,000-deep nesting, a 100 KB name, 1 MB of spaces.
+var worstBodies = []struct{ name, method, path, body string }{
+	{"deep nesting", http.MethodDelete, "/org/app/users/me/presence", strings.Repeat("[", 10000) + strings.Repeat("]", 10000)},
+	{"100 KB name", http.MethodPost, "/org/app/users/me/presence", `{"usernames":["` + strings.Repeat("n", 100<<10) + `"]}`},
+	{"1 MB of spaces", http.MethodPost, "/org/app/users/me/presence", strings.Repeat(" ", 1<<20) + getBody},
+}
+
+// BenchmarkProxyWorst measures one worst request through the proxy in
+// each mode, judged (in report mode the op includes Flush). In enforce
+// mode each is refused before the target; in report mode it is forwarded
+// and its refusal recorded.
+func BenchmarkProxyWorst(b *testing.B) {
+	doc := loadDoc(b)
+	for _, w := range worstBodies {
+		for _, mode := range []proxy.Mode{proxy.ModeEnforce, proxy.ModeReport} {
+			b.Run(w.name+"/"+string(mode), func(b *testing.B) {
+				px, err := proxy.New("http://target.invalid", doc, proxy.WithMode(mode), proxy.WithTransport(canned{`{"error":"json_parse","exception":"x","timestamp":1,"duration":0,"error_description":"x"}`}))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer px.Close()
+				b.ReportAllocs()
+				for b.Loop() {
+					req := httptest.NewRequest(w.method, w.path, strings.NewReader(w.body))
+					req.Header.Set("Content-Type", "application/json")
+					rec := httptest.NewRecorder()
+					px.ServeHTTP(rec, req)
+					if mode == proxy.ModeEnforce && rec.Code/100 != 4 {
+						b.Fatalf("status %d: %s", rec.Code, rec.Body)
+					}
+					if err := px.Flush(b.Context()); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if px.Stats().RequestViolations == 0 {
+					b.Fatal("not recorded")
+				}
+			})
+		}
+	}
+}

@@ -16,7 +16,12 @@ const (
 	codeResponse      = "bad_gateway"
 	exceptionResponse = "presencekit.proxy.ResponseViolation"
 	codeUpstream      = "bad_gateway"
-	exceptionUpstream = "presencekit.proxy.TargetUnreachable"
+	// The codes of the mock (and the vendor) for the same refusals.
+	codeJSONParse      = "json_parse"
+	codeTooLarge       = "request_entity_too_large"
+	codeHeaderTooLarge = "request_header_fields_too_large"
+	exceptionUnjudged  = "presencekit.proxy.Unjudged"
+	exceptionUpstream  = "presencekit.proxy.TargetUnreachable"
 	// HeaderViolation names the rule on every answer the proxy made up, so
 	// a client can tell the proxy's 400/502 from the target's.
 	HeaderViolation = "X-Presencekit-Violation"
@@ -29,6 +34,18 @@ type envelope struct {
 	Timestamp   int64  `json:"timestamp"`
 	Duration    int64  `json:"duration"`
 	Description string `json:"error_description"`
+}
+
+// refusalFor is enforce mode's answer to a request violating rule: the
+// status and code the contract gives that fault.
+func refusalFor(rule string) (status int, code string) {
+	switch rule {
+	case "ERR-JSON-PARSE":
+		return http.StatusBadRequest, codeJSONParse
+	case "ERR-BODY-LIMIT":
+		return http.StatusRequestEntityTooLarge, codeTooLarge
+	}
+	return http.StatusBadRequest, codeRequest
 }
 
 // envelopeBody encodes the envelope for v; the timestamp is the target's

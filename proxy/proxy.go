@@ -11,7 +11,13 @@
 // small pool of validator goroutines (see WithValidators and Flush). In
 // ModeEnforce a violating request is answered 400 and never reaches the
 // target, and a violating answer is replaced by a 502, both in the vendor's
-// error envelope, so there every exchange is judged before it is answered.
+// error envelope, so there every exchange is judged before it is answered;
+// a request it cannot judge (a path servers may decode differently, a body
+// over the buffer) is refused too, unless WithFailOpen.
+//
+// Requests are routed on their decoded path, as servers route them (see
+// spec.Route), and the work spent on one is bounded before anything is
+// decoded (spec.MaxJSONDepth, spec.MaxRequestBodyBytes, the header limit).
 package proxy
 
 import (
@@ -29,6 +35,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/presencekit/presencekit/internal/httpserve"
 	"github.com/presencekit/presencekit/spec"
 )
 
@@ -49,8 +56,9 @@ const (
 const (
 	// DefaultMaxBody is the largest body buffered for validation. The
 	// contract's largest request (100 user names) is a few KiB and its
-	// largest answer (a sublist page of 500) tens of KiB; bigger bodies pass
-	// through unchecked rather than letting a client make the proxy hoard.
+	// largest answer (a sublist page of 500) tens of KiB. A bigger request
+	// body is not held: its URL is judged, and enforce mode refuses it
+	// (413) unless WithFailOpen; a bigger answer streams through unchecked.
 	DefaultMaxBody = 1 << 20
 	// DefaultClockSkew is the tolerated difference between the target's
 	// clock and the proxy's, for expiries and error timestamps.
@@ -76,6 +84,9 @@ type config struct {
 	recent    int
 	workers   int
 	queue     int
+	failOpen  bool
+	maxHeader int
+	timeouts  Timeouts
 }
 
 // WithMode sets report or enforce mode (default ModeReport).
@@ -90,13 +101,40 @@ func WithMode(m Mode) Option {
 }
 
 // WithMaxBody sets the largest body buffered for validation (default
-// DefaultMaxBody); larger bodies are forwarded unchecked and counted.
+// DefaultMaxBody). A larger request body cannot be judged: enforce mode
+// refuses it unless WithFailOpen, report mode forwards and records it; a
+// larger answer is forwarded unchecked and counted.
 func WithMaxBody(n int64) Option {
 	return func(c *config) error {
 		if n < 0 {
 			return fmt.Errorf("proxy: max body %d: must not be negative", n)
 		}
 		c.maxBody = n
+		return nil
+	}
+}
+
+// WithFailOpen makes enforce mode forward, unjudged but recorded, the
+// requests it cannot judge (a body over the buffer or unreadable, a path
+// servers may decode differently), which it otherwise refuses: 413 or 400
+// in the envelope. Report mode always forwards them and records them.
+func WithFailOpen() Option {
+	return func(c *config) error {
+		c.failOpen = true
+		return nil
+	}
+}
+
+// WithMaxHeaderBytes sets the largest request line and header block the
+// proxy accepts (default httpserve.DefaultMaxHeaderBytes, the mock's).
+// Larger is the client's fault: answered 431 by the proxy, never
+// forwarded, so a target's own 431 is not mistaken for a violation.
+func WithMaxHeaderBytes(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("proxy: max header bytes %d: must be positive", n)
+		}
+		c.maxHeader = n
 		return nil
 	}
 }
@@ -161,7 +199,7 @@ type Proxy struct {
 // counters are the proxy's totals, updated without locks.
 type counters struct {
 	requests, unrouted, uncheckedReq, uncheckedResp, upstreamErrors, blocked atomic.Int64
-	reqViolations, respViolations, uncheckedBusy                             atomic.Int64
+	reqViolations, respViolations, uncheckedBusy, headerTooLarge             atomic.Int64
 }
 
 // New builds a proxy to target (scheme and host, optionally a path prefix)
@@ -178,7 +216,7 @@ func New(target string, doc *spec.Doc, opts ...Option) (*Proxy, error) {
 		return nil, errors.New("proxy: no spec")
 	}
 	cfg := config{mode: ModeReport, maxBody: DefaultMaxBody, skew: DefaultClockSkew, wall: time.Now, recent: DefaultRecent,
-		workers: DefaultValidators(), queue: DefaultQueue}
+		workers: DefaultValidators(), queue: DefaultQueue, maxHeader: httpserve.DefaultMaxHeaderBytes}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -278,11 +316,25 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.stats.requests.Add(1)
+	if n := headerBytes(r); n > p.cfg.maxHeader {
+		p.stats.headerTooLarge.Add(1)
+		p.writeEnvelope(w, http.StatusRequestHeaderFieldsTooLarge, codeHeaderTooLarge, exceptionRequest, Violation{
+			Reason: fmt.Sprintf("request line and headers of %d bytes, more than the %d accepted", n, p.cfg.maxHeader)})
+		return
+	}
 	if p.pool != nil {
 		p.forward(w, r)
 		return
 	}
-	ex := p.checkRequest(r)
+	ex, refusal := p.checkRequest(r)
+	if refusal != nil {
+		p.record(refusal.v, p.cfg.wall())
+		if !p.cfg.failOpen {
+			p.stats.blocked.Add(1)
+			p.writeEnvelope(w, refusal.status, refusal.code, exceptionUnjudged, refusal.v)
+			return
+		}
+	}
 	if ex == nil {
 		p.stats.unrouted.Add(1)
 		p.rp.ServeHTTP(w, r)
@@ -292,11 +344,25 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.record(*ex.reqViolation, p.cfg.wall())
 		if p.cfg.mode == ModeEnforce {
 			p.stats.blocked.Add(1)
-			p.writeEnvelope(w, http.StatusBadRequest, codeRequest, exceptionRequest, *ex.reqViolation)
+			status, code := refusalFor(ex.reqViolation.Rule)
+			p.writeEnvelope(w, status, code, exceptionRequest, *ex.reqViolation)
 			return
 		}
 	}
 	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+}
+
+// headerBytes is the size of the request line and header block as the
+// client sent them (give or take the spacing), what a server's header
+// limit counts.
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len("Host: \r\n") + len(r.Host) + 2
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
 }
 
 // bufferPool recycles the reverse proxy's copy buffers: without it every

@@ -245,8 +245,9 @@ func jsonf(format string, n int64) string {
 	return strings.Replace(format, "%d", strconv.FormatInt(n, 10), 1)
 }
 
-// TestOversizedBodies pins that bodies over the buffer pass through intact
-// and are counted as unchecked, not judged.
+// TestOversizedBodies pins that with WithFailOpen bodies over the buffer
+// pass through intact and are counted as unchecked and recorded as
+// unjudged, not judged.
 func TestOversizedBodies(t *testing.T) {
 	doc := loadDoc(t)
 	big := `{"usernames":["` + strings.Repeat("a", 500) + `"]}`
@@ -259,7 +260,7 @@ func TestOversizedBodies(t *testing.T) {
 		_, _ = io.WriteString(w, bigAnswer) // wrong, but too big to be judged
 	}))
 	defer target.Close()
-	front, px := startProxy(t, target.URL, doc, proxy.WithMaxBody(256), proxy.WithMode(proxy.ModeEnforce))
+	front, px := startProxy(t, target.URL, doc, proxy.WithMaxBody(256), proxy.WithMode(proxy.ModeEnforce), proxy.WithFailOpen())
 	for _, chunked := range []bool{false, true} {
 		var body io.Reader = strings.NewReader(big)
 		if chunked {
@@ -282,8 +283,13 @@ func TestOversizedBodies(t *testing.T) {
 		}
 	}
 	st := px.Snapshot().Stats
-	if st.UncheckedRequests != 2 || st.UncheckedResponses != 2 || st.RequestViolations+st.ResponseViolations != 0 {
-		t.Errorf("stats %+v: want 2 unchecked requests and answers, no violation", st)
+	if st.UncheckedRequests != 2 || st.UncheckedResponses != 2 || st.RequestViolations != 2 || st.ResponseViolations != 0 {
+		t.Errorf("stats %+v: want 2 unchecked requests and answers, 2 unjudged requests recorded", st)
+	}
+	for _, g := range px.Snapshot().Groups {
+		if g.Rule != proxy.RuleUnjudged {
+			t.Errorf("recorded %s, want only %s", g.Rule, proxy.RuleUnjudged)
+		}
 	}
 }
 

@@ -28,16 +28,23 @@ const otherFields = "(other fields)"
 type Stats struct {
 	Requests int64 `json:"requests"`
 	// Unrouted requests match no operation of the spec (another API, the
-	// mock's /_mock/ admin, a wrong method): forwarded, not judged.
+	// mock's /_mock/ admin, a wrong method): forwarded, not judged. Paths
+	// servers may route differently are counted here too, and recorded
+	// (and refused in enforce mode) as RuleUnjudged.
 	Unrouted int64 `json:"unrouted"`
 	// UncheckedRequests and UncheckedResponses had bodies over the buffer
-	// limit (or an encoding the proxy cannot read): forwarded, not judged.
+	// limit (or an encoding the proxy cannot read): not judged. Such a
+	// request's URL is judged all the same; it is refused in enforce mode
+	// unless WithFailOpen, and recorded as RuleUnjudged.
 	UncheckedRequests  int64 `json:"unchecked_requests"`
 	UncheckedResponses int64 `json:"unchecked_responses"`
 	// UncheckedBusy are exchanges forwarded but never judged because the
 	// validators' queue was full (ModeReport; see WithValidators), or
 	// still waiting when Close's drain timed out.
 	UncheckedBusy int64 `json:"unchecked_busy"`
+	// HeaderTooLarge are requests whose request line and headers exceeded
+	// the limit (WithMaxHeaderBytes): answered 431, never forwarded.
+	HeaderTooLarge int64 `json:"header_too_large"`
 	// UpstreamErrors are requests the target did not answer (502 sent).
 	UpstreamErrors int64 `json:"upstream_errors"`
 	// Blocked counts answers enforce mode made up (400 or 502).
@@ -166,7 +173,7 @@ func (p *Proxy) Stats() Stats {
 	c := &p.stats
 	return Stats{Requests: c.requests.Load(), Unrouted: c.unrouted.Load(),
 		UncheckedRequests: c.uncheckedReq.Load(), UncheckedResponses: c.uncheckedResp.Load(), UncheckedBusy: c.uncheckedBusy.Load(),
-		UpstreamErrors: c.upstreamErrors.Load(), Blocked: c.blocked.Load(),
+		HeaderTooLarge: c.headerTooLarge.Load(), UpstreamErrors: c.upstreamErrors.Load(), Blocked: c.blocked.Load(),
 		RequestViolations: c.reqViolations.Load(), ResponseViolations: c.respViolations.Load()}
 }
 

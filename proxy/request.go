@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -39,50 +40,139 @@ type exchange struct {
 	sizeGiven bool // pageSize was in the query
 }
 
-// checkRequest routes and validates r, leaving its body readable again. It
-// returns nil for a request no operation of the spec matches (the mock's
-// admin API, /healthz, a wrong method): those are forwarded unjudged.
-func (p *Proxy) checkRequest(r *http.Request) *exchange {
+// checkRequest routes and validates r, leaving its body readable again.
+// It returns a nil exchange for a request no operation matches however a
+// server decodes its path (the mock's admin API, /healthz, a wrong
+// method): those are forwarded unjudged. refusal is set for a request the
+// proxy cannot judge: a path servers may decode differently, or a body it
+// could not read whole; enforce mode refuses it unless WithFailOpen.
+func (p *Proxy) checkRequest(r *http.Request) (ex *exchange, refusal *unjudged) {
 	rt, err := p.doc.Route(r.Method, r.URL.EscapedPath())
 	if err != nil {
-		return nil
+		return nil, p.unjudgedPath(r, err)
 	}
-	ex := newExchange(rt, r)
+	if err := rt.CheckQuery(r.URL.RawQuery); err != nil {
+		return nil, p.unjudgedQuery(r, rt, err)
+	}
+	ex = newExchange(rt, r)
 	body, complete, err := p.bufferRequest(r)
 	if err != nil || !complete {
 		p.stats.uncheckedReq.Add(1)
-		return ex
+		p.judgeParams(r.Context(), ex, r)
+		if ex.reqViolation != nil {
+			return ex, nil // refused for what the URL asks, body unread
+		}
+		return ex, p.unjudgedBody(ex, err)
 	}
 	p.judgeRequest(r.Context(), ex, r, body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	if body == nil {
 		r.Body = http.NoBody
 	}
-	return ex
+	return ex, nil
+}
+
+// unjudged is a request the proxy cannot judge and what enforce mode
+// answers it.
+type unjudged struct {
+	v      Violation
+	status int
+	code   string
+}
+
+// unjudgedPath is the refusal for a path servers may route differently
+// (see spec.ErrAmbiguousPath), nil for a plainly unrouted one.
+func (p *Proxy) unjudgedPath(r *http.Request, err error) *unjudged {
+	if !errors.Is(err, spec.ErrAmbiguousPath) && !errors.Is(err, spec.ErrUndecodablePath) {
+		return nil
+	}
+	reason := spec.ErrAmbiguousPath.Error()
+	if errors.Is(err, spec.ErrUndecodablePath) {
+		reason = spec.ErrUndecodablePath.Error()
+	}
+	return &unjudged{status: http.StatusBadRequest, code: codeRequest, v: Violation{Rule: RuleUnjudged,
+		Direction: spec.Request, Field: "path", Reason: reason, Method: r.Method, Path: clip(r.URL.EscapedPath())}}
+}
+
+// unjudgedQuery is the refusal for a query servers may read differently
+// (see spec.ErrAmbiguousQuery).
+func (p *Proxy) unjudgedQuery(r *http.Request, rt *spec.Route, err error) *unjudged {
+	return &unjudged{status: http.StatusBadRequest, code: codeRequest, v: Violation{Rule: RuleUnjudged, Operation: rt.Operation,
+		Direction: spec.Request, Field: "query", Reason: err.Error(), Method: r.Method, Path: clip(r.URL.EscapedPath())}}
+}
+
+// unjudgedBody is the refusal for a routed request whose body the proxy
+// could not hold (over the buffer) or read.
+func (p *Proxy) unjudgedBody(ex *exchange, err error) *unjudged {
+	u := &unjudged{status: http.StatusRequestEntityTooLarge, code: codeTooLarge, v: Violation{Rule: RuleUnjudged,
+		Operation: ex.route.Operation, Direction: spec.Request, Field: "body", Method: ex.method, Path: ex.path,
+		Reason: fmt.Sprintf("body over the proxy's %d-byte buffer (--max-body): not judged", p.cfg.maxBody)}}
+	if err != nil {
+		u.status, u.code, u.v.Reason = http.StatusBadRequest, codeRequest, "body could not be read: not judged"
+	}
+	return u
+}
+
+// clip bounds a path quoted in a violation.
+func clip(s string) string {
+	const maxPath = 512
+	if len(s) <= maxPath {
+		return s
+	}
+	return s[:maxPath] + "…"
 }
 
 func newExchange(rt *spec.Route, r *http.Request) *exchange {
-	return &exchange{route: rt, method: r.Method, path: r.URL.EscapedPath(), hasAuth: r.Header.Get("Authorization") != ""}
+	return &exchange{route: rt, method: r.Method, path: clip(r.URL.EscapedPath()), hasAuth: r.Header.Get("Authorization") != ""}
 }
 
 // judgeRequest validates a request whose whole body is body, already
 // routed to ex.route, and sets ex.reqViolation if it breaks the contract.
-// It leaves r.Body consumed.
+// It leaves r.Body consumed. The spec's bounds (depth, size) are checked
+// before the proxy decodes anything itself.
 func (p *Proxy) judgeRequest(ctx context.Context, ex *exchange, r *http.Request, body []byte) {
 	rt := ex.route
 	ex.checked, ex.body = true, body
-	ex.parse(rt, body, r, p.lim)
 	verr := p.doc.ValidateRequestFor(ctx, rt, r)
+	switch {
+	case errors.Is(verr, spec.ErrTooDeep):
+		ex.badJSON = true
+		p.requestViolation(ex, r, verr, "ERR-JSON-PARSE")
+		return
+	case errors.Is(verr, spec.ErrBodyTooLarge):
+		p.requestViolation(ex, r, verr, "ERR-BODY-LIMIT")
+		return
+	}
+	ex.parse(rt, body, r, p.lim, true)
+	p.requestViolation(ex, r, verr, "")
+}
+
+// judgeParams judges what the URL of a request asks (path and query), for
+// a request whose body the proxy does not hold.
+func (p *Proxy) judgeParams(ctx context.Context, ex *exchange, r *http.Request) {
+	ex.parse(ex.route, nil, r, p.lim, false)
+	verr := p.doc.ValidateParamsFor(ctx, ex.route, r)
+	if verr == nil && ex.limitRule != "" {
+		verr = &spec.ValidationError{Operation: ex.route.Operation, Direction: spec.Request, Field: "path",
+			Reason: "outside the limit of " + ex.limitRule}
+	}
+	p.requestViolation(ex, r, verr, "")
+}
+
+// requestViolation sets ex.reqViolation for verr (nil: none), naming rule,
+// or else the rule the request's shape points to.
+func (p *Proxy) requestViolation(ex *exchange, r *http.Request, verr error, rule string) {
 	if verr == nil {
 		return
 	}
-	v := Violation{Operation: rt.Operation, Direction: spec.Request, Field: "request", Reason: verr.Error(),
-		Method: r.Method, Path: ex.path}
+	v := Violation{Operation: ex.route.Operation, Direction: spec.Request, Field: "request", Reason: verr.Error(),
+		Method: r.Method, Path: ex.path, Rule: rule}
 	var ve *spec.ValidationError
 	if errors.As(verr, &ve) {
 		v.Field, v.Reason = ve.Field, ve.Reason
 	}
 	switch {
+	case v.Rule != "":
 	case ex.limitRule != "":
 		v.Rule = ex.limitRule
 	case ex.badJSON:
@@ -97,7 +187,7 @@ func (p *Proxy) judgeRequest(ctx context.Context, ex *exchange, r *http.Request,
 
 // bufferRequest reads the body if it fits in the buffer. When it does not,
 // the body is put back as it was (the read part, then the rest) and
-// complete is false: the request goes through unchecked.
+// complete is false: the body cannot be judged.
 func (p *Proxy) bufferRequest(r *http.Request) (body []byte, complete bool, err error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, true, nil
@@ -130,7 +220,9 @@ type readCloser struct {
 // parse reads the values the presence checks need and decides which limit
 // rule, if any, the request is outside. The limits are the spec's own, so
 // the proxy follows an edited openapi.yaml like the suite and the mock.
-func (ex *exchange) parse(rt *spec.Route, body []byte, r *http.Request, lim spec.Limits) {
+// bodyKnown is false when the proxy does not hold the body: then only the
+// path and query are judged.
+func (ex *exchange) parse(rt *spec.Route, body []byte, r *http.Request, lim spec.Limits, bodyKnown bool) {
 	var doc any
 	if len(bytes.TrimSpace(body)) > 0 && json.Unmarshal(body, &doc) != nil {
 		ex.badJSON = true
@@ -160,7 +252,7 @@ func (ex *exchange) parse(rt *spec.Route, body []byte, r *http.Request, lim spec
 	}
 	count := func(nonEmpty, tooMany string, max int) {
 		switch {
-		case ex.badJSON || !countable:
+		case !bodyKnown || ex.badJSON || !countable:
 		case len(ex.names) < max1(lim.MinUsers):
 			ex.limitRule = nonEmpty
 		case len(ex.names) > max:

@@ -20,6 +20,11 @@ const (
 	// is not in the catalogue: the catalogue judges servers, and a bad
 	// request is the client's doing.
 	RuleSchemaRequest = "SCHEMA-REQUEST"
+	// RuleUnjudged marks a request the proxy could not judge: a path
+	// servers may decode differently (spec.ErrAmbiguousPath), a body over
+	// the buffer or unreadable. Enforce mode refuses it unless
+	// WithFailOpen; report mode forwards it and records it under this rule.
+	RuleUnjudged = "PROXY-UNJUDGED"
 )
 
 // Violation is one thing the proxy saw that the contract forbids. It names

@@ -101,13 +101,16 @@ func TestDepthBound(t *testing.T) {
 		switch {
 		case tc.ok && err != nil:
 			t.Errorf("%d levels: %v", strings.Count(tc.body, "["), err)
-		case !tc.ok && (!errors.As(err, &ve) || ve.Field != "body"):
-			t.Errorf("%d levels: %v, want a body error", strings.Count(tc.body, "["), err)
+		case !tc.ok && (!errors.As(err, &ve) || ve.Field != "body" || !errors.Is(err, spec.ErrTooDeep)):
+			t.Errorf("%d levels: %v, want a body error wrapping ErrTooDeep", strings.Count(tc.body, "["), err)
 		}
 	}
 	resp := []byte(`{"result":"ok","x":` + nested(64, "1") + `}`)
-	if err := d.ValidateResponse(ctx, newReq("POST", base+"/users/u/presence/android/1", ""), 200, jsonHeader, resp); err == nil {
-		t.Error("a 65-level answer passed")
+	if err := d.ValidateResponse(ctx, newReq("POST", base+"/users/u/presence/android/1", ""), 200, jsonHeader, resp); !errors.Is(err, spec.ErrTooDeep) {
+		t.Errorf("a 65-level answer: %v, want ErrTooDeep", err)
+	}
+	if err := d.ValidateResponseBytes(spec.OpSetStatus, 200, "application/json", resp); !errors.Is(err, spec.ErrTooDeep) {
+		t.Errorf("a 65-level answer (ValidateResponseBytes): %v, want ErrTooDeep", err)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // referenceKey marks a context whose validation must take kin-openapi's
@@ -110,7 +109,16 @@ func judgeBody(op string, dir Direction, n *node, body []byte, floats bool) erro
 		return nil
 	}
 	fail := func(field, reason string) error {
-		return &ValidationError{Operation: op, Direction: dir, Field: capCompiled(field), Reason: capCompiled(reason)}
+		return &ValidationError{Operation: op, Direction: dir, Field: capText(field), Reason: capText(reason)}
+	}
+	// A body beyond the depth bound wraps ErrTooDeep, as the checks in
+	// validate.go do, so callers answer it alike.
+	failTok := func(e tokErr) error {
+		ve := &ValidationError{Operation: op, Direction: dir, Field: "body", Reason: e.String()}
+		if e == tokTooDeep {
+			ve.Err = ErrTooDeep
+		}
+		return ve
 	}
 	// json.Unmarshal (responses) refuses any malformed body before the
 	// schema is applied; kin-openapi decodes requests with a json.Decoder,
@@ -120,12 +128,12 @@ func judgeBody(op string, dir Direction, n *node, body []byte, floats bool) erro
 	trailing := false
 	if floats {
 		if e, _ := wellFormed(body, true, v.t.scratch); e != tokOK {
-			return fail("body", e.String())
+			return failTok(e)
 		}
 	} else {
 		t := tok{b: body, scratch: v.t.scratch[:0]}
 		if !t.skip(0) {
-			return fail("body", t.err.String())
+			return failTok(t.err)
 		}
 		trailing = t.more()
 	}
@@ -269,21 +277,4 @@ func (p *cparam) check(raw string) string {
 		return notInEnum
 	}
 	return n.stringReason([]byte(raw))
-}
-
-// maxCompiledText bounds the field and reason of the compiled validator's
-// errors, which quote keys of the body: an error text must not grow with
-// the input it describes. capCompiled cuts as the proxy's capText does
-// (same bound, same form) so both paths give the same texts.
-const maxCompiledText = 512
-
-func capCompiled(s string) string {
-	if len(s) <= maxCompiledText {
-		return s
-	}
-	cut := maxCompiledText
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%s… (%d bytes more)", s[:cut], len(s)-cut)
 }

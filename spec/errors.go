@@ -59,7 +59,9 @@ func fieldPath(prefix string, ptr []string) string {
 }
 
 // fromSchemaError picks field and reason out of a kin-openapi schema error;
-// a MultiError (oneOf alternatives) yields its first element.
+// a MultiError (oneOf alternatives) yields its first element. It reads the
+// error's fields and never its Error(), whose text embeds the offending
+// value and grows with it.
 func fromSchemaError(prefix string, err error) (field, reason string, ok bool) {
 	var me openapi3.MultiError
 	if errors.As(err, &me) && len(me) > 0 {
@@ -73,36 +75,46 @@ func fromSchemaError(prefix string, err error) (field, reason string, ok bool) {
 	if reason == "" {
 		reason = "doesn't match the schema's " + se.SchemaField
 	}
-	return fieldPath(prefix, se.JSONPointer()), reason, true
+	return capText(fieldPath(prefix, se.JSONPointer())), capText(reason), true
 }
 
-// fromRequestError maps openapi3filter's request errors to a ValidationError.
+// errText describes an error of the decoding layer in a bounded text:
+// a ParseError by its reason and cause, never by its Error(), which can
+// quote the whole value.
+func errText(err error) string {
+	var pe *openapi3filter.ParseError
+	if errors.As(err, &pe) {
+		if pe.Cause != nil && !errors.As(pe.Cause, new(*openapi3filter.ParseError)) {
+			return capText(strings.TrimPrefix(pe.Reason+": "+capText(pe.Cause.Error()), ": "))
+		}
+		return capText(pe.Reason)
+	}
+	return capText(err.Error())
+}
+
+// fromRequestError maps openapi3filter's request errors to a
+// ValidationError whose texts are bounded (see capText).
 func fromRequestError(op string, err error) *ValidationError {
-	ve := &ValidationError{Operation: op, Direction: Request, Field: "request", Reason: err.Error(), Err: err}
+	ve := &ValidationError{Operation: op, Direction: Request, Field: "request", Err: err}
 	var re *openapi3filter.RequestError
 	if !errors.As(err, &re) {
+		ve.Reason = errText(err)
 		return ve
 	}
 	switch {
 	case re.Parameter != nil:
-		ve.Field = re.Parameter.In + "." + re.Parameter.Name
-		ve.Reason = re.Reason
-		if f, r, ok := fromSchemaError(ve.Field, re.Err); ok {
-			ve.Field, ve.Reason = f, r
-		} else if re.Err != nil {
-			ve.Reason = strings.TrimPrefix(strings.TrimSpace(re.Reason+": "+re.Err.Error()), ": ")
-		}
+		ve.Field = capText(re.Parameter.In + "." + re.Parameter.Name)
 	case re.RequestBody != nil:
 		ve.Field = "body"
-		ve.Reason = re.Reason
-		if f, r, ok := fromSchemaError("body", re.Err); ok {
-			ve.Field, ve.Reason = f, r
-		} else if re.Err != nil {
-			ve.Reason = strings.TrimPrefix(strings.TrimSpace(re.Reason+": "+re.Err.Error()), ": ")
-		}
+	}
+	ve.Reason = capText(re.Reason)
+	if f, r, ok := fromSchemaError(ve.Field, re.Err); ok && (re.Parameter != nil || re.RequestBody != nil) {
+		ve.Field, ve.Reason = f, r
+	} else if re.Err != nil {
+		ve.Reason = capText(strings.TrimPrefix(strings.TrimSpace(ve.Reason+": "+errText(re.Err)), ": "))
 	}
 	if ve.Reason == "" {
-		ve.Reason = err.Error()
+		ve.Reason = "does not match the spec"
 	}
 	return ve
 }

@@ -15,10 +15,9 @@ import (
 // hand-written request scanner (mock/jsonscan.go), which spec cannot import.
 
 // maxTokDepth is the deepest nesting of arrays and objects the scanner
-// reads; it equals the bound the proxy and the mock enforce on bodies
-// (MaxJSONDepth on the proxy's branch), so a deep body costs one bounded
-// scan and is refused alike everywhere.
-const maxTokDepth = 64
+// reads: the bound the proxy and the mock enforce on bodies, so a deep body
+// costs one bounded scan and is refused alike everywhere.
+const maxTokDepth = MaxJSONDepth
 
 // tokErr says why the scanner stopped.
 type tokErr uint8

@@ -17,6 +17,23 @@ var ErrNoRoute = errors.New("no operation matches the path")
 // ErrMethodNotAllowed means a path matches but not with this method.
 var ErrMethodNotAllowed = errors.New("method not allowed for the path")
 
+// ErrAmbiguousPath means servers may route the path differently: it holds
+// a NUL, a dot segment or an empty one ("//", a trailing "/"), or it routes to an operation only once decoded
+// another common way (an escaped "/" or "\" taken as a separator, empty
+// and dot segments dropped, ";params" stripped, literal words compared
+// without case) and to none or another one as the presencekit mock routes
+// it. A proxy must not guess: it refuses such a path.
+var ErrAmbiguousPath = errors.New("path is ambiguous: servers may decode it differently")
+
+// ErrAmbiguousQuery means servers may read the query differently: a
+// parameter the operation declares is given twice (some take the first
+// value, some the last), under another case, or the query holds a ";"
+// (some servers split on it).
+var ErrAmbiguousQuery = errors.New("query is ambiguous: servers may read it differently")
+
+// ErrUndecodablePath means a path segment holds a malformed %-escape.
+var ErrUndecodablePath = errors.New("path has a malformed escape")
+
 // Route is a request matched to an operation of the spec.
 type Route struct {
 	// Operation is the operationId.
@@ -87,18 +104,64 @@ func isParam(seg string) bool {
 // add any prefix before it, so the template is matched against the end of
 // the path and the two segments before it are taken as org and app: routing
 // works for any host, port, org and app, not only the servers entry.
-// escapedPath is URL.EscapedPath(), so an escaped "/" inside a username
-// stays one segment.
+//
+// escapedPath is URL.EscapedPath(). It is split at its "/" and each
+// segment is then unescaped, as the presencekit mock (and most servers)
+// route: "%70resence" is the literal "presence", and an escaped "/" inside
+// a username stays part of that one segment. A path servers could route
+// differently is refused with ErrAmbiguousPath, a malformed escape with
+// ErrUndecodablePath.
 func (d *Doc) Route(method, escapedPath string) (*Route, error) {
-	segs := strings.Split(strings.Trim(escapedPath, "/"), "/")
-	pathMatched := false
+	fail := func(err error) error {
+		return fmt.Errorf("%s %s: %w", method, capText(escapedPath), err)
+	}
+	if !strings.HasPrefix(escapedPath, "/") {
+		return nil, fail(ErrNoRoute)
+	}
+	raw := strings.Split(escapedPath[1:], "/")
+	segs := make([]string, len(raw))
+	for i, r := range raw {
+		seg := r
+		if strings.IndexByte(r, '%') >= 0 {
+			u, err := url.PathUnescape(r)
+			if err != nil {
+				return nil, fail(ErrUndecodablePath)
+			}
+			seg = u
+		}
+		if seg == "." || seg == ".." || strings.IndexByte(seg, 0) >= 0 || (r == "" && len(raw) > 1) {
+			return nil, fail(ErrAmbiguousPath)
+		}
+		segs[i] = seg
+	}
+	rt, pathMatched := d.match(method, segs, false)
+	if rt != nil {
+		rt.Base = "/" + strings.Join(raw[:len(raw)-len(rt.r.segs)-2], "/")
+	}
+	if needsLenient(escapedPath) {
+		if alt, _ := d.match(method, lenientSegments(escapedPath), true); alt != nil && (rt == nil || alt.Operation != rt.Operation) {
+			return nil, fail(ErrAmbiguousPath)
+		}
+	}
+	switch {
+	case rt != nil:
+		return rt, nil
+	case pathMatched:
+		return nil, fail(ErrMethodNotAllowed)
+	}
+	return nil, fail(ErrNoRoute)
+}
+
+// match finds the operation whose template ends segs (unescaped), with a
+// non-empty org and app before it; fold compares literal words without
+// case. pathMatched says a template matched with another method.
+func (d *Doc) match(method string, segs []string, fold bool) (rt *Route, pathMatched bool) {
 	for _, r := range d.routes {
 		n := len(r.segs)
 		if len(segs) < n+2 {
 			continue
 		}
-		tail := segs[len(segs)-n:]
-		params, ok := r.match(tail)
+		params, ok := r.match(segs[len(segs)-n:], fold)
 		if !ok {
 			continue
 		}
@@ -107,41 +170,129 @@ func (d *Doc) Route(method, escapedPath string) (*Route, error) {
 			continue
 		}
 		head := segs[:len(segs)-n]
-		org, errOrg := url.PathUnescape(head[len(head)-2])
-		app, errApp := url.PathUnescape(head[len(head)-1])
-		if errOrg != nil || errApp != nil || org == "" || app == "" {
+		org, app := head[len(head)-2], head[len(head)-1]
+		if org == "" || app == "" {
 			continue
 		}
 		return &Route{Operation: r.id, Method: r.method, Path: r.path,
-			Base: "/" + strings.Join(head[:len(head)-2], "/"),
-			Org:  org, App: app, Params: params, r: r}, nil
+			Org: org, App: app, Params: params, r: r}, false
 	}
-	if pathMatched {
-		return nil, fmt.Errorf("%s %s: %w", method, escapedPath, ErrMethodNotAllowed)
-	}
-	return nil, fmt.Errorf("%s %s: %w", method, escapedPath, ErrNoRoute)
+	return nil, pathMatched
 }
 
-func (r *route) match(segs []string) (map[string]string, bool) {
+func (r *route) match(segs []string, fold bool) (map[string]string, bool) {
 	var params map[string]string
 	for i, t := range r.segs {
 		s := segs[i]
 		if isParam(t) {
-			v, err := url.PathUnescape(s)
-			if err != nil || v == "" {
+			if s == "" {
 				return nil, false
 			}
 			if params == nil {
 				params = make(map[string]string, 4)
 			}
-			params[t[1:len(t)-1]] = v
+			params[t[1:len(t)-1]] = s
 			continue
 		}
-		if s != t {
+		if s != t && (!fold || !strings.EqualFold(s, t)) {
 			return nil, false
 		}
 	}
 	return params, true
+}
+
+// needsLenient says whether a path could decode differently elsewhere:
+// it has an escape, a ";", a "\", an empty or dot segment, or an upper-case
+// letter. Plain paths, the common case, skip the second routing.
+func needsLenient(p string) bool {
+	if strings.Contains(p, "//") || strings.HasSuffix(p, "/") || strings.Contains(p, "/.") {
+		return true
+	}
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '%' || c == ';' || c == '\\' || ('A' <= c && c <= 'Z'):
+			return true
+		}
+	}
+	return false
+}
+
+// lenientSegments is the path as the most liberal servers read it: fully
+// unescaped before splitting, "\\" as "/", ";params" stripped, empty and
+// "." segments dropped and ".." resolved.
+func lenientSegments(p string) []string {
+	if u, err := url.PathUnescape(p); err == nil {
+		p = u
+	}
+	p = strings.ReplaceAll(p, "\\", "/")
+	var out []string
+	for _, s := range strings.Split(p, "/") {
+		if i := strings.IndexByte(s, ';'); i >= 0 {
+			s = s[:i]
+		}
+		switch s {
+		case "", ".":
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		default:
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// CheckQuery reports ErrAmbiguousQuery for a raw query servers may read
+// differently (see ErrAmbiguousQuery); parameters the operation does not
+// declare are not its concern.
+func (rt *Route) CheckQuery(rawQuery string) error {
+	if rawQuery == "" {
+		return nil
+	}
+	fail := func(why string) error { return fmt.Errorf("%w: %s", ErrAmbiguousQuery, capText(why)) }
+	if strings.IndexByte(rawQuery, ';') >= 0 {
+		return fail(`";" in the query`)
+	}
+	var seen map[string]bool
+	for kv := range strings.SplitSeq(rawQuery, "&") {
+		k, _, _ := strings.Cut(kv, "=")
+		if u, err := url.QueryUnescape(k); err == nil {
+			k = u
+		}
+		name, exact := rt.r.queryParam(k)
+		switch {
+		case name == "":
+			continue
+		case !exact:
+			return fail(fmt.Sprintf("%q differs from the parameter %q only in case", k, name))
+		case seen[name]:
+			return fail(fmt.Sprintf("%q given more than once", name))
+		}
+		if seen == nil {
+			seen = map[string]bool{}
+		}
+		seen[name] = true
+	}
+	return nil
+}
+
+// queryParam finds the declared query parameter k names, exactly or
+// without case.
+func (r *route) queryParam(k string) (name string, exact bool) {
+	for _, params := range []openapi3.Parameters{r.op.Parameters, r.item.Parameters} {
+		for _, ref := range params {
+			if ref == nil || ref.Value == nil || ref.Value.In != openapi3.ParameterInQuery {
+				continue
+			}
+			if n := ref.Value.Name; n == k {
+				return n, true
+			} else if strings.EqualFold(n, k) {
+				name = n
+			}
+		}
+	}
+	return name, false
 }
 
 // kinRoute is the route in the form openapi3filter wants.

@@ -21,11 +21,14 @@ const maxBytesExt = "x-max-bytes"
 // path route to: path and query parameters and the JSON body. It does not
 // check credentials (that is the server's job, and a 401 is a declared
 // answer). The body is read and put back, so the request can still be sent
-// or served. The error is a *ValidationError.
+// or served. The error is a *ValidationError; one for a request beyond the
+// work bounds (MaxJSONDepth, MaxRequestBodyBytes, MaxParamBytes) wraps
+// ErrTooDeep, ErrBodyTooLarge or ErrParamTooLong, found before any
+// decoding, so refusing the worst input costs a scan of its bytes.
 func (d *Doc) ValidateRequest(ctx context.Context, req *http.Request) error {
 	rt, err := d.Route(req.Method, req.URL.EscapedPath())
 	if err != nil {
-		return &ValidationError{Direction: Request, Field: "route", Reason: err.Error(), Err: err}
+		return &ValidationError{Direction: Request, Field: "route", Reason: capText(err.Error()), Err: err}
 	}
 	return d.ValidateRequestFor(ctx, rt, req)
 }
@@ -33,15 +36,33 @@ func (d *Doc) ValidateRequest(ctx context.Context, req *http.Request) error {
 // ValidateRequestFor is ValidateRequest for a request already routed, so a
 // proxy routes each exchange once.
 func (d *Doc) ValidateRequestFor(ctx context.Context, rt *Route, req *http.Request) error {
+	if verr := checkParams(rt, req); verr != nil {
+		return verr
+	}
 	var body []byte
-	var err error
 	if req.Body != nil && req.Body != http.NoBody {
-		body, err = io.ReadAll(req.Body)
-		_ = req.Body.Close()
-		if err != nil {
-			return &ValidationError{Operation: rt.Operation, Direction: Request, Field: "body", Reason: "reading the body failed", Err: err}
+		if req.ContentLength > MaxRequestBodyBytes {
+			return tooLarge(rt)
 		}
+		buf, err := io.ReadAll(io.LimitReader(req.Body, MaxRequestBodyBytes+1))
+		if err != nil || len(buf) > MaxRequestBodyBytes {
+			// Put back what was read, then the rest: the caller may still
+			// forward the request as it came.
+			req.Body = struct {
+				io.Reader
+				io.Closer
+			}{io.MultiReader(bytes.NewReader(buf), req.Body), req.Body}
+			if err != nil {
+				return &ValidationError{Operation: rt.Operation, Direction: Request, Field: "body", Reason: "reading the body failed", Err: err}
+			}
+			return tooLarge(rt)
+		}
+		_ = req.Body.Close()
+		body = buf
 		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	if err := CheckJSONDepth(body, MaxJSONDepth); err != nil {
+		return &ValidationError{Operation: rt.Operation, Direction: Request, Field: "body", Reason: capText(err.Error()), Err: err}
 	}
 	// fastval hook: the compiled validator (compiled_api.go) judges the
 	// request unless it is left to kin-openapi below.
@@ -76,7 +97,67 @@ func (d *Doc) ValidateRequestFor(ctx context.Context, rt *Route, req *http.Reque
 			dec.UseNumber()
 			if dec.Decode(&v) == nil {
 				if f, reason := maxBytes(mt.Schema.Value, v, "body"); f != "" {
-					return &ValidationError{Operation: rt.Operation, Direction: Request, Field: f, Reason: reason}
+					return &ValidationError{Operation: rt.Operation, Direction: Request, Field: capText(f), Reason: reason}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// ValidateParamsFor checks only the path and query parameters of a routed
+// request, never reading its body: a proxy that cannot hold a body still
+// judges what the URL asks for (an expiry beyond the limit, a page size).
+func (d *Doc) ValidateParamsFor(ctx context.Context, rt *Route, req *http.Request) error {
+	if verr := checkParams(rt, req); verr != nil {
+		return verr
+	}
+	// kin-openapi's security check reads the whole body even with
+	// ExcludeRequestBody: it gets none, so a huge body stays unread.
+	bodiless := *req
+	bodiless.Body, bodiless.ContentLength, bodiless.GetBody = http.NoBody, 0, nil
+	in := &openapi3filter.RequestValidationInput{
+		Request:    &bodiless,
+		PathParams: rt.Params,
+		Route:      d.kinRoute(rt),
+		Options: &openapi3filter.Options{
+			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+			SkipSettingDefaults: true,
+			ExcludeRequestBody:  true,
+		},
+	}
+	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+		return fromRequestError(rt.Operation, err)
+	}
+	return nil
+}
+
+func tooLarge(rt *Route) *ValidationError {
+	return &ValidationError{Operation: rt.Operation, Direction: Request, Field: "body",
+		Reason: fmt.Sprintf("more than %d bytes", MaxRequestBodyBytes), Err: ErrBodyTooLarge}
+}
+
+// checkParams refuses a query servers may read differently, and path and
+// query values over MaxParamBytes before the validator copies and quotes
+// them.
+func checkParams(rt *Route, req *http.Request) *ValidationError {
+	if err := rt.CheckQuery(req.URL.RawQuery); err != nil {
+		return &ValidationError{Operation: rt.Operation, Direction: Request, Field: "query", Reason: err.Error(), Err: err}
+	}
+	long := func(field string, n int) *ValidationError {
+		return &ValidationError{Operation: rt.Operation, Direction: Request, Field: capText(field),
+			Reason: fmt.Sprintf("%d bytes, more than the %d accepted", n, MaxParamBytes), Err: ErrParamTooLong}
+	}
+	for name, v := range rt.Params {
+		if len(v) > MaxParamBytes {
+			return long("path."+name, len(v))
+		}
+	}
+	if len(req.URL.RawQuery) > MaxParamBytes {
+		for name, vs := range req.URL.Query() {
+			for _, v := range vs {
+				if len(v) > MaxParamBytes || len(name) > MaxParamBytes {
+					return long("query."+name, max(len(v), len(name)))
 				}
 			}
 		}
@@ -91,7 +172,7 @@ func (d *Doc) ValidateRequestFor(ctx context.Context, rt *Route, req *http.Reque
 func (d *Doc) ValidateResponse(ctx context.Context, req *http.Request, status int, header http.Header, body []byte) error {
 	rt, err := d.Route(req.Method, req.URL.EscapedPath())
 	if err != nil {
-		return &ValidationError{Direction: Response, Field: "route", Reason: err.Error(), Err: err}
+		return &ValidationError{Direction: Response, Field: "route", Reason: capText(err.Error()), Err: err}
 	}
 	return d.ValidateResponseFor(ctx, rt, status, header, body)
 }
@@ -127,9 +208,12 @@ func (d *Doc) ValidateResponseFor(ctx context.Context, rt *Route, status int, he
 	}
 	schema := mt.Schema.Value
 	hasMaxBytes := d.hasMaxBytes(schema)
+	if err := CheckJSONDepth(body, MaxJSONDepth); err != nil {
+		return fail("body", capText(err.Error()), err)
+	}
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
-		return fail("body", "not valid JSON: "+err.Error(), err)
+		return fail("body", capText("not valid JSON: "+err.Error()), err)
 	}
 	// Most answers are valid: check fail-fast first, which builds no error
 	// details, and pay for a detailed run only to explain a failure.
@@ -141,7 +225,7 @@ func (d *Doc) ValidateResponseFor(ctx context.Context, rt *Route, status int, he
 		if f, reason, ok := fromSchemaError("body", err); ok {
 			return fail(f, reason, err)
 		}
-		return fail("body", err.Error(), err)
+		return fail("body", "does not match the schema", err)
 	}
 	if hasMaxBytes {
 		if f, reason := maxBytes(schema, v, "body"); f != "" {

@@ -10,13 +10,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"reflect"
-	"strconv"
-	"strings"
+	"math"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/internal/settings"
 )
 
 // Defaults of Config, documented in --help and docs/conformance.md.
@@ -28,6 +26,18 @@ const (
 	DefaultTimeout          = 10 * time.Second
 	DefaultClockSkew        = 5 * time.Second
 	DefaultMaxSubscriptions = 3000
+	// DefaultRate paces a run against a --target (requests/s over the
+	// whole run): under the vendors' documented limits (Easemob 100/s,
+	// Agora and Shengwang 50/s per app key), so a shared tenant stays
+	// usable. The embedded mock is not paced.
+	DefaultRate = 20
+	// DefaultConcurrency is how many spec groups run side by side against
+	// a --target. The embedded mock answers in microseconds: one group.
+	DefaultConcurrency = 4
+	// DefaultRetryMaxWait and DefaultRetryMaxTries bound the retries of a
+	// throttled request (client.RetryPolicy).
+	DefaultRetryMaxWait  = 30 * time.Second
+	DefaultRetryMaxTries = 5
 	// EnvPrefix starts every environment variable the suite reads.
 	EnvPrefix = "PRESENCE_"
 )
@@ -49,7 +59,7 @@ type Config struct {
 	ClientSecret string        `yaml:"client_secret" env:"CLIENT_SECRET" flag:"client-secret" help:"client secret for POST /token (never printed)" secret:"true"`
 	AdminToken   string        `yaml:"admin_token" env:"ADMIN_TOKEN" flag:"admin-token" help:"token of a presencekit mock's /_mock/ admin API: enables the virtual clock and prepared groups (never printed)" secret:"true"`
 	UserPrefix   string        `yaml:"user_prefix" env:"USER_PREFIX" flag:"user-prefix" help:"prefix of every user name the suite touches (default: random per run)"`
-	Users        []string      `yaml:"users" env:"USERS" flag:"users" help:"comma-separated pre-registered users the server knows; without it every generated name is taken as known"`
+	Users        []string      `yaml:"test_users" env:"TEST_USERS" flag:"test-users" help:"comma-separated pre-registered test users the server knows; without it every generated name is taken as known"`
 	Group        string        `yaml:"group" env:"GROUP" flag:"group" help:"a group you prepared, for the group-count rules (without it and without --admin-token they are skipped)"`
 	GroupOnline  int           `yaml:"group_online" env:"GROUP_ONLINE" flag:"group-online" help:"how many members of --group are connected, to check GROUP-COUNT exactly (-1: only the answer's shape)"`
 	Level        string        `yaml:"level" env:"LEVEL" flag:"level" help:"rules that fail the gate: 'must' or 'should' (MUST and SHOULD)"`
@@ -59,68 +69,48 @@ type Config struct {
 	ClockSkew    time.Duration `yaml:"clock_skew" env:"CLOCK_SKEW" flag:"clock-skew" help:"tolerated difference between the server's clock and ours"`
 	StrictTypes  string        `yaml:"strict_types" env:"STRICT_TYPES" flag:"strict-types" help:"demand one number form: 'string' or 'integer' (empty: accept both, docs/contract.md#d5)"`
 	MaxSubs      int           `yaml:"max_subscriptions" env:"MAX_SUBSCRIPTIONS" flag:"max-subscriptions" help:"per-subscriber subscription cap of SUB-CAP (docs/contract.md#d4)"`
+	Rate         float64       `yaml:"rate" env:"RATE" flag:"rate" help:"requests per second over the whole run, retries and cleanup included (0: unpaced; default 20 with --target, 0 for the embedded mock)"`
+	Concurrency  int           `yaml:"concurrency" env:"CONCURRENCY" flag:"concurrency" help:"spec groups run side by side, on disjoint users (default 4 with --target, 1 for the embedded mock)"`
+	RetryMaxWait time.Duration `yaml:"retry_max_wait" env:"RETRY_MAX_WAIT" flag:"retry-max-wait" help:"longest wait before retrying a throttled request (429 or --rate-limit-codes), whatever Retry-After says"`
+	RetryTries   int           `yaml:"retry_max_tries" env:"RETRY_MAX_TRIES" flag:"retry-max-tries" help:"sends of one request at most, the first included; a request still throttled skips its spec"`
+	RateCodes    []string      `yaml:"rate_limit_codes" env:"RATE_LIMIT_CODES" flag:"rate-limit-codes" help:"comma-separated error codes that mean throttled whatever the status (a 429 always does)"`
 	ConfigFile   string        `yaml:"-" env:"CONFIG" flag:"config" help:"YAML file with any of these settings (keys as in docs/conformance.md)"`
 }
 
 // Defaults returns the Config the suite starts from.
 func Defaults() Config {
 	return Config{Org: DefaultOrg, App: DefaultApp, Level: DefaultLevel, ReportDir: DefaultReportDir,
-		Timeout: DefaultTimeout, ClockSkew: DefaultClockSkew, GroupOnline: -1, MaxSubs: DefaultMaxSubscriptions}
+		Timeout: DefaultTimeout, ClockSkew: DefaultClockSkew, GroupOnline: -1, MaxSubs: DefaultMaxSubscriptions,
+		Rate: DefaultRate, Concurrency: DefaultConcurrency, RetryMaxWait: DefaultRetryMaxWait,
+		RetryTries: DefaultRetryMaxTries, RateCodes: []string{client.CodeReachLimit}}
+}
+
+// forEmbeddedMock turns the --target defaults of pacing into the embedded
+// mock's, for the settings no layer gave explicitly.
+func (c *Config) forEmbeddedMock(explicit func(flag string) bool) {
+	if c.Target != "" {
+		return
+	}
+	if !explicit("rate") {
+		c.Rate = 0
+	}
+	if !explicit("concurrency") {
+		c.Concurrency = 1
+	}
 }
 
 // Binder registers Config's flags on a flag.FlagSet and, after parsing,
 // resolves the layers. cobra takes the same set through AddGoFlagSet, and
-// `go test ./suites -args` through flag.CommandLine.
+// `go test ./suites -args` through flag.CommandLine. The mechanics are
+// internal/settings', shared with load.
 type Binder struct {
-	fs   *flag.FlagSet
-	vals map[string]*fieldValue
-}
-
-// fieldValue is one Config field's flag: it keeps the raw text for
-// Resolve, checks it when set (so a bad --timeout is a usage error at
-// once), and names its type for --help (pflag reads Type).
-type fieldValue struct {
-	raw   string
-	field reflect.Type
-}
-
-func (v *fieldValue) String() string { return v.raw }
-
-func (v *fieldValue) Set(s string) error {
-	if err := setField(reflect.New(v.field).Elem(), s); err != nil {
-		return err
-	}
-	v.raw = s
-	return nil
-}
-
-// Type is the type word --help shows.
-func (v *fieldValue) Type() string {
-	switch v.field {
-	case reflect.TypeOf(time.Duration(0)):
-		return "duration"
-	case reflect.TypeOf([]string(nil)):
-		return "strings"
-	}
-	return v.field.Kind().String()
+	fs *flag.FlagSet
+	b  *settings.Binder
 }
 
 // Bind registers one flag per Config field on fs.
 func Bind(fs *flag.FlagSet) *Binder {
-	b := &Binder{fs: fs, vals: map[string]*fieldValue{}}
-	d := reflect.ValueOf(Defaults())
-	t := d.Type()
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name := f.Tag.Get("flag")
-		v := &fieldValue{raw: formatField(d.Field(i)), field: f.Type}
-		if f.Tag.Get("secret") == "true" || v.raw == "0" || v.raw == "0s" {
-			v.raw = ""
-		}
-		b.vals[name] = v
-		fs.Var(v, name, f.Tag.Get("help")+" (env "+EnvPrefix+f.Tag.Get("env")+")")
-	}
-	return b
+	return &Binder{fs: fs, b: settings.Bind(fs, Defaults(), settings.Options{EnvPrefix: EnvPrefix, FileFlag: "config"})}
 }
 
 // Resolve builds the Config: defaults, then the YAML file, then the
@@ -134,40 +124,12 @@ func (b *Binder) Resolve(getenv func(string) string) (Config, error) {
 // ResolveChanged is Resolve for a command line parsed by someone else
 // (cobra's pflag), which knows which flags were given.
 func (b *Binder) ResolveChanged(getenv func(string) string, changed func(name string) bool) (Config, error) {
-	cfg := Defaults()
-	set := map[string]bool{}
-	for name := range b.vals {
-		set[name] = changed(name)
+	var cfg Config
+	given, err := b.b.Resolve(&cfg, getenv, changed)
+	if err != nil {
+		return cfg, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	file := getenv(EnvPrefix + "CONFIG")
-	if set["config"] {
-		file = b.vals["config"].raw
-	}
-	if file != "" {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return cfg, fmt.Errorf("%w: %w", ErrConfig, err)
-		}
-		dec := yaml.NewDecoder(strings.NewReader(string(data)))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil {
-			return cfg, fmt.Errorf("%w: %s: %w", ErrConfig, file, err)
-		}
-	}
-	v := reflect.ValueOf(&cfg).Elem()
-	for i := 0; i < v.NumField(); i++ {
-		f := v.Type().Field(i)
-		if env := getenv(EnvPrefix + f.Tag.Get("env")); env != "" {
-			if err := setField(v.Field(i), env); err != nil {
-				return cfg, fmt.Errorf("%w: %s%s: %w", ErrConfig, EnvPrefix, f.Tag.Get("env"), err)
-			}
-		}
-		if name := f.Tag.Get("flag"); set[name] {
-			if err := setField(v.Field(i), b.vals[name].raw); err != nil {
-				return cfg, fmt.Errorf("%w: --%s: %w", ErrConfig, name, err)
-			}
-		}
-	}
+	cfg.forEmbeddedMock(func(name string) bool { _, ok := given[name]; return ok })
 	return cfg, cfg.Check()
 }
 
@@ -189,6 +151,21 @@ func (c *Config) Check() error {
 	if c.Timeout <= 0 || c.ClockSkew < 0 || c.MaxSubs < 1 {
 		return fmt.Errorf("%w: --timeout, --clock-skew and --max-subscriptions must be positive", ErrConfig)
 	}
+	return c.checkPacing()
+}
+
+// checkPacing refuses pacing and retry settings that cannot work.
+func (c *Config) checkPacing() error {
+	switch {
+	case c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0):
+		return fmt.Errorf("%w: --rate %v: want requests per second, 0 or more (0: unpaced)", ErrConfig, c.Rate)
+	case c.Concurrency < 1:
+		return fmt.Errorf("%w: --concurrency %d: want 1 or more", ErrConfig, c.Concurrency)
+	case c.RetryMaxWait <= 0:
+		return fmt.Errorf("%w: --retry-max-wait %s: want a positive duration", ErrConfig, c.RetryMaxWait)
+	case c.RetryTries < 1:
+		return fmt.Errorf("%w: --retry-max-tries %d: want 1 or more (1: never retry)", ErrConfig, c.RetryTries)
+	}
 	return nil
 }
 
@@ -203,53 +180,10 @@ func (c Config) WithUserPrefix() Config {
 	return c
 }
 
-// Redacted is the Config with its secrets replaced, for reports and logs.
+// Redacted is the Config with its secrets replaced, for reports and logs:
+// the secret fields, and the password of a target URL (http://user:pw@host).
 func (c Config) Redacted() Config {
-	v := reflect.ValueOf(&c).Elem()
-	for i := 0; i < v.NumField(); i++ {
-		if v.Type().Field(i).Tag.Get("secret") == "true" && v.Field(i).String() != "" {
-			v.Field(i).SetString("REDACTED")
-		}
-	}
+	c = settings.Redacted(c)
+	c.Target = (*client.Redactor)(nil).URL(c.Target)
 	return c
-}
-
-func formatField(v reflect.Value) string {
-	switch x := v.Interface().(type) {
-	case []string:
-		return strings.Join(x, ",")
-	case time.Duration:
-		return x.String()
-	}
-	return fmt.Sprint(v.Interface())
-}
-
-func setField(v reflect.Value, s string) error {
-	switch v.Interface().(type) {
-	case string:
-		v.SetString(s)
-	case int:
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return err
-		}
-		v.SetInt(int64(n))
-	case time.Duration:
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return err
-		}
-		v.SetInt(int64(d))
-	case []string:
-		var list []string
-		for _, p := range strings.Split(s, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				list = append(list, p)
-			}
-		}
-		v.Set(reflect.ValueOf(list))
-	default:
-		return fmt.Errorf("unsupported field type %s", v.Type())
-	}
-	return nil
 }

@@ -13,7 +13,7 @@ import (
 
 func TestConfigLayers(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "conform.yaml")
-	if err := os.WriteFile(file, []byte("target: http://from-file\norg: fileorg\napp: fileapp\ntimeout: 3s\nusers: [a, b]\n"), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte("target: http://from-file\norg: fileorg\napp: fileapp\ntimeout: 3s\ntest_users: [a, b]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,7 +31,10 @@ type Env struct {
 	Doc    *spec.Doc
 	Limits spec.Limits
 	Client *client.Client
+	// Redactor masks the run's secrets in everything it prints or writes.
+	Redactor *client.Redactor
 
+	console io.Writer // where Run prints one line per failed spec; nil under go test
 	http    *http.Client
 	virtual bool
 	seq     atomic.Int64
@@ -38,15 +42,26 @@ type Env struct {
 	mu   sync.Mutex
 	subs map[string]map[string]bool // subscriber -> targets, for cleanup
 	last *client.Response           // last exchange, for failure reports
+	// specStart is the client's Stats when the current spec began;
+	// lastThrottle the last request of it still throttled (throttle.go).
+	specStart    client.Stats
+	lastThrottle string
 }
 
-// NewEnv connects to the target: it builds the client, checks the server
-// answers at all (ErrUnreachable otherwise) and whether it offers the mock's
-// virtual clock.
-func NewEnv(ctx context.Context, cfg Config, doc *spec.Doc) (*Env, error) {
+// NewEnv connects to the target: it builds the client (pacing and retrying
+// as cfg says; extra options come last, so a worker of a --concurrency run
+// shares its parent's pacer), runs the start-up probe (an authenticated
+// read: a *ProbeError when the target is unreachable, refuses the
+// credentials or has no such org/app) and finds out whether the target
+// offers the mock's virtual clock.
+func NewEnv(ctx context.Context, cfg Config, doc *spec.Doc, extra ...client.Option) (*Env, error) {
 	if cfg.Target == "" {
 		return nil, fmt.Errorf("%w: no --target", ErrConfig)
 	}
+	if err := CheckLabelFilter(cfg.LabelFilter); err != nil {
+		return nil, err
+	}
+	red := Redactor(cfg)
 	hc := &http.Client{Timeout: cfg.Timeout}
 	opts := []client.Option{client.WithHTTPClient(hc), client.WithUserAgent("presencekit-conform")}
 	switch {
@@ -57,13 +72,20 @@ func NewEnv(ctx context.Context, cfg Config, doc *spec.Doc) (*Env, error) {
 	default:
 		return nil, fmt.Errorf("%w: give --token or --client-id and --client-secret", ErrConfig)
 	}
+	opts = append(append(opts, pacingOptions(cfg)...), extra...)
 	c, err := client.New(cfg.Target, cfg.Org, cfg.App, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, fmt.Errorf("%w: %s", ErrConfig, red.Error(err))
 	}
-	e := &Env{Cfg: cfg.WithUserPrefix(), Doc: doc, Limits: doc.Limits(), Client: c, http: hc, subs: map[string]map[string]bool{}}
-	if _, err := c.Do(ctx, http.MethodGet, "/users/"+e.User("probe")+"/presence/sublist", nil, nil, nil, client.WithoutAuth()); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrUnreachable, cfg.Target, err)
+	e := &Env{Cfg: cfg.WithUserPrefix(), Doc: doc, Limits: doc.Limits(), Client: c, Redactor: red, http: hc, subs: map[string]map[string]bool{}}
+	if err := e.probe(ctx); err != nil {
+		return nil, err
+	}
+	if cfg.Token == "" {
+		// The token the client fetched is a secret too.
+		if tok, err := c.Token(ctx); err == nil {
+			red.Add(tok)
+		}
 	}
 	if cfg.AdminToken != "" {
 		var answer struct {
@@ -193,6 +215,8 @@ func (e *Env) Track(subscriber string, targets []string) {
 
 // Cleanup removes every subscription subscriber made through the suite, in
 // batches the contract allows: a real tenant is left as it was found.
+// Batches go through the client, so they are paced and retried like any
+// request.
 func (e *Env) Cleanup(ctx context.Context, subscriber string) error {
 	e.mu.Lock()
 	set := e.subs[subscriber]
@@ -202,15 +226,22 @@ func (e *Env) Cleanup(ctx context.Context, subscriber string) error {
 	for t := range set {
 		targets = append(targets, t)
 	}
+	sort.Strings(targets)
 	batch := max(e.Limits.UnsubscribeMaxUsers, 1)
+	var batches [][]string
 	for len(targets) > 0 {
 		n := min(batch, len(targets))
-		if _, _, err := e.Client.Unsubscribe(ctx, subscriber, targets[:n], client.UnsubscribeObject); err != nil {
-			return fmt.Errorf("cleanup of %s: %w", subscriber, err)
-		}
+		batches = append(batches, targets[:n])
 		targets = targets[n:]
 	}
-	return nil
+	// In flight together (fanOut): a subscriber with thousands of
+	// subscriptions (SUB-CAP) is not removed one round trip at a time.
+	return fanOut(len(batches), func(i int) error {
+		if _, _, err := e.Client.Unsubscribe(ctx, subscriber, batches[i], client.UnsubscribeObject); err != nil {
+			return fmt.Errorf("cleanup of %s: %w", subscriber, err)
+		}
+		return nil
+	})
 }
 
 // record keeps the last exchange for the failure report.
@@ -233,12 +264,14 @@ func (e *Env) LastExchange() string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s\n", r.Request.Method, r.Request.URL.RequestURI())
+	// Masked before shortening, so a cut cannot leave half a secret.
+	red := e.Redactor
+	fmt.Fprintf(&b, "%s %s\n", r.Request.Method, red.String(r.Request.URL.RequestURI()))
 	if len(r.RequestBody) > 0 {
-		b.WriteString(excerpt(r.RequestBody) + "\n")
+		b.WriteString(excerpt(red.Bytes(r.RequestBody)) + "\n")
 	}
-	fmt.Fprintf(&b, "→ %d %s\n%s", r.Status, r.Header.Get("Content-Type"), excerpt(r.Body))
-	return b.String()
+	fmt.Fprintf(&b, "→ %d %s\n%s", r.Status, r.Header.Get("Content-Type"), excerpt(red.Bytes(r.Body)))
+	return red.String(b.String())
 }
 
 func excerpt(b []byte) string {

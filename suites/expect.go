@@ -37,20 +37,59 @@ func codeRule(code string) string {
 
 // Failure is a check that did not hold. It names its rule, so a report (and
 // the self-check) can tell a SUB-LIMIT-USERS failure from a schema failure
-// met on the way.
+// met on the way. Rule is empty for a failure of the suite's own
+// housekeeping (cleanup, the virtual clock): the spec's rule is blamed.
 type Failure struct {
 	Rule string
 	Msg  string
 }
 
-func (f *Failure) Error() string { return "[" + f.Rule + "] " + f.Msg }
+func (f *Failure) Error() string {
+	if f.Rule == "" {
+		return f.Msg
+	}
+	return "[" + f.Rule + "] " + f.Msg
+}
 
-// GomegaString keeps Gomega's failure message to the rule and the finding,
-// without a dump of the struct.
+// FormattedGomegaError makes Gomega's Succeed() report the failure as its
+// one line, instead of "Expected success, but got an error:" with a dump
+// of the struct.
+func (f *Failure) FormattedGomegaError() string { return f.Error() }
+
+// GomegaString keeps any other matcher's message to the rule and the
+// finding, without a dump of the struct.
 func (f *Failure) GomegaString() string { return f.Error() }
 
 func fail(rule, format string, args ...any) error {
 	return &Failure{Rule: rule, Msg: fmt.Sprintf(format, args...)}
+}
+
+// plainErr turns an error of the suite's housekeeping into a Failure, so
+// Gomega prints its text and not a dump of its fields (a wrapped client
+// error holds the request, Authorization header included).
+func plainErr(err error) error {
+	var f *Failure
+	if err == nil || errors.As(err, &f) {
+		return err
+	}
+	return &Failure{Msg: err.Error()}
+}
+
+// got describes an answer for a failure line: the status and, when the
+// body is the vendor's envelope, its error code and description.
+func got(r *client.Response) string {
+	s := strconv.Itoa(r.Status)
+	var env struct {
+		Error string `json:"error"`
+		Desc  string `json:"error_description"`
+	}
+	if r.Status >= 300 && json.Unmarshal(r.Body, &env) == nil && env.Error != "" {
+		s += " " + env.Error
+		if env.Desc != "" {
+			s += " (" + env.Desc + ")"
+		}
+	}
+	return s
 }
 
 // Valid checks an exchange that completed: the answer must match
@@ -59,6 +98,9 @@ func fail(rule, format string, args ...any) error {
 // when no answer came at all.
 func (e *Env) Valid(ctx context.Context, rule string, r *client.Response, err error) error {
 	e.record(r)
+	if terr := e.throttled(rule, err); terr != nil {
+		return terr
+	}
 	if r == nil {
 		return fail(rule, "no answer: %v", err)
 	}
@@ -80,9 +122,13 @@ func (e *Env) Valid(ctx context.Context, rule string, r *client.Response, err er
 // Status checks the answer is valid and has the wanted status; a wrong
 // status is blamed on rule.
 func (e *Env) Status(ctx context.Context, rule string, r *client.Response, err error, want int) error {
+	if terr := e.throttled(rule, err); terr != nil {
+		e.record(r)
+		return terr
+	}
 	if r != nil && r.Status != want {
 		e.record(r)
-		return fail(rule, "%s %s answered %d, want %d", r.Request.Method, r.Request.URL.Path, r.Status, want)
+		return fail(rule, "%s %s: want %d, got %s", r.Request.Method, r.Request.URL.Path, want, got(r))
 	}
 	return e.Valid(ctx, rule, r, err)
 }
@@ -96,6 +142,14 @@ func (e *Env) OK(ctx context.Context, rule string, r *client.Response, err error
 // envelope with a millisecond timestamp (ERR-ENVELOPE), and, when code is
 // not empty, the error code (blamed on the rule that fixes that code).
 func (e *Env) Rejected(ctx context.Context, rule string, r *client.Response, err error, status int, code string) error {
+	if r != nil && r.Status != status {
+		e.record(r)
+		want := strconv.Itoa(status)
+		if code != "" {
+			want += " " + code
+		}
+		return fail(rule, "%s %s: want %s, got %s", r.Request.Method, r.Request.URL.Path, want, got(r))
+	}
 	if err := e.Status(ctx, rule, r, err, status); err != nil {
 		return err
 	}
@@ -120,7 +174,7 @@ func (e *Env) Rejected(ctx context.Context, rule string, r *client.Response, err
 		if owner == "" {
 			owner = rule
 		}
-		return fail(owner, "error code %q, want %q", env.Error, code)
+		return fail(owner, "%s %s: want %d %s, got %s", r.Request.Method, r.Request.URL.Path, status, code, got(r))
 	}
 	return nil
 }

@@ -31,7 +31,7 @@ func subscribe(ctx context.Context, e *Env, rule, subscriber string, expiry int6
 func cleanupAfter(e *Env, subscriber string, targets []string) {
 	e.Track(subscriber, targets)
 	g.DeferCleanup(func(ctx g.SpecContext) {
-		Expect(e.Cleanup(ctx, subscriber)).To(Succeed(), "removing the spec's subscriptions")
+		Expect(plainErr(e.Cleanup(ctx, subscriber))).To(Succeed(), "removing the spec's subscriptions")
 	})
 }
 

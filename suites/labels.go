@@ -1,7 +1,13 @@
 package suites
 
 import (
+	"errors"
+	"fmt"
+	"strings"
+
 	g "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/formatter"
+	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/presencekit/presencekit/spec"
 )
@@ -36,4 +42,32 @@ func rules(ids ...string) g.Labels {
 // checks the envelope and the error code.
 func refusals(id string, more ...string) g.Labels {
 	return rules(append([]string{id, RuleEnvelope, RuleIllegalArgument}, more...)...)
+}
+
+// CheckLabelFilter refuses a --label-filter Ginkgo cannot parse, before
+// anything runs, with a plain-text message (Ginkgo's own is styled for a
+// terminal).
+func CheckLabelFilter(filter string) error {
+	if _, err := types.ParseLabelFilter(filter); err != nil {
+		var ge types.GinkgoError
+		if !errors.As(err, &ge) {
+			return fmt.Errorf("%w: --label-filter %q: %s", ErrConfig, filter, plain(err.Error()))
+		}
+		lines := strings.Split(strings.TrimSpace(plain(ge.Message)), "\n")
+		where := ""
+		if at := strings.Index(ge.Message, "{{red}}"); at >= 0 {
+			where = fmt.Sprintf(" (at character %d)", at+1)
+		}
+		return fmt.Errorf("%w: --label-filter %q: %s%s", ErrConfig, filter, strings.TrimSpace(lines[len(lines)-1]), where)
+	}
+	return nil
+}
+
+// plain removes Ginkgo's {{style}} markup from a message.
+func plain(s string) string { return formatter.New(formatter.ColorModeNone).F(s) }
+
+// selectsNothing is the error of a label filter that matched no spec: a
+// typo in a rule ID must not read as a passed gate.
+func selectsNothing(filter string) error {
+	return fmt.Errorf("%w: --label-filter %q selects no spec (labels are rule:<ID>, level:<LEVEL>, op:<operationId>; see presencekit spec rules)", ErrConfig, filter)
 }

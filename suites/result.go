@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/presencekit/presencekit/client"
 	"github.com/presencekit/presencekit/spec"
 )
 
@@ -35,6 +37,10 @@ type Result struct {
 	Passed, Failed, Skipped int
 	// GateFailures are the failed specs whose rule's level fails the gate.
 	GateFailures int
+	// Selected is how many specs the label filter let run.
+	Selected int
+	// Throttle is what pacing's retries cost, summed over the specs.
+	Throttle client.Stats
 }
 
 // RuleResult is one row of the matrix.
@@ -43,6 +49,8 @@ type RuleResult struct {
 	State    string
 	Specs    int          // specs labelled with the rule
 	Failures []SpecResult // failures blamed on the rule
+	// SkipReasons are the distinct reasons its skipped specs gave.
+	SkipReasons []string
 }
 
 // SpecResult is one spec's outcome and, when it failed, the rule blamed.
@@ -51,7 +59,7 @@ type SpecResult struct {
 	State    string
 	Labels   []string
 	Blamed   string // the rule the failure names (or the spec's main rule)
-	Message  string
+	Message  string // the failure, or why the spec was skipped
 	Exchange string
 	Observed string // what a PROBE recorded
 }
@@ -76,9 +84,17 @@ func blame(msg string, labels []string) string {
 	return ""
 }
 
-// NewResult builds the matrix from Ginkgo's report.
+// NewResult builds the matrix from Ginkgo's report, with cfg's secrets
+// masked in every text it keeps.
 func NewResult(r types.Report, cfg Config) *Result {
-	res := &Result{Config: cfg.Redacted(), Started: r.StartTime, Duration: r.RunTime}
+	return newResult(r, cfg, Redactor(cfg))
+}
+
+// notSelected is the skip reason of a spec the label filter left out.
+const notSelected = "not selected by --label-filter"
+
+func newResult(r types.Report, cfg Config, red interface{ String(string) string }) *Result {
+	res := &Result{Config: cfg.Redacted(), Started: r.StartTime, Duration: r.RunTime, Selected: selected(r)}
 	byRule := map[string]*RuleResult{}
 	for _, rule := range spec.Rules() {
 		byRule[rule.ID] = &RuleResult{Rule: rule, State: StateNA}
@@ -88,27 +104,33 @@ func NewResult(r types.Report, cfg Config) *Result {
 		if sr.LeafNodeType != types.NodeTypeIt {
 			continue
 		}
-		s := SpecResult{Name: sr.FullText(), Labels: sr.Labels()}
+		s := SpecResult{Name: red.String(sr.FullText()), Labels: sr.Labels()}
 		for _, e := range sr.ReportEntries {
 			switch e.Name {
 			case entryExchange:
-				s.Exchange = e.StringRepresentation()
+				s.Exchange = red.String(e.StringRepresentation())
 			case "probe":
-				s.Observed = e.StringRepresentation()
+				s.Observed = red.String(e.StringRepresentation())
+			case entryThrottle:
+				res.Throttle = res.Throttle.Add(throttleOf(e))
 			}
 		}
+		msg := red.String(sr.Failure.Message)
 		switch {
 		case sr.State.Is(types.SpecStatePassed):
 			s.State = StatePassed
 			res.Passed++
 		case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
 			s.State = StateSkipped
-			s.Message = sr.Failure.Message
+			s.Message = msg
+			if s.Message == "" {
+				s.Message = notSelected
+			}
 			res.Skipped++
 		default:
 			s.State = StateFailed
-			s.Message = sr.Failure.Message
-			s.Blamed = blame(sr.Failure.Message, s.Labels)
+			s.Message = msg
+			s.Blamed = blame(msg, s.Labels)
 			res.Failed++
 		}
 		for _, l := range s.Labels {
@@ -120,6 +142,8 @@ func NewResult(r types.Report, cfg Config) *Result {
 			rr.Specs++
 			if s.State != StateSkipped {
 				ran[id] = true
+			} else if !slices.Contains(rr.SkipReasons, s.Message) {
+				rr.SkipReasons = append(rr.SkipReasons, s.Message)
 			}
 		}
 		if s.State == StateFailed {
@@ -186,7 +210,7 @@ func (r *Result) Summary(w io.Writer) {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "RULE\tLEVEL\tOPERATION\tFIRST FAILURE")
 		for _, rr := range failed {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rr.ID, rr.Level, rr.Operation, firstLine(rr.Failures[0].Message))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rr.ID, rr.Level, rr.Operation, rr.Failures[0].FailureLine())
 		}
 		_ = tw.Flush()
 	}
@@ -194,17 +218,46 @@ func (r *Result) Summary(w io.Writer) {
 	fmt.Fprintf(w, "\nrules: %d passed, %d failed, %d skipped, %d probes recorded, %d not checked (of %d)\n",
 		c[StatePassed], c[StateFailed], c[StateSkipped], c[StateRecorded], c[StateNA], len(r.Rules))
 	fmt.Fprintf(w, "%d passed, %d failed, %d skipped\n", r.Passed, r.Failed, r.Skipped)
+	fmt.Fprintln(w, r.Throttling())
 }
 
-// FailureLine is the line of the failure message that names the rule.
-func (s SpecResult) FailureLine() string { return firstLine(s.Message) }
+// FailureLine is the spec's failure as the one line the console prints.
+func (s SpecResult) FailureLine() string { return FailureLine(s.Message, s.Blamed) }
 
-// firstLine is the line of a Gomega message that names the rule.
-func firstLine(msg string) string {
-	for _, l := range strings.Split(msg, "\n") {
+// maxLine caps a failure line: the reports hold the whole message.
+const maxLine = 300
+
+// gomegaType is the type annotation Gomega puts before a value.
+var gomegaType = regexp.MustCompile(`^<[^>]*>:\s*`)
+
+// FailureLine folds a failure message into one line: the line naming the
+// rule ("[RULE-ID] what was expected, what came back"), then what a Gomega
+// matcher added ("Expected <got> to equal <want>") without its type
+// annotations. A message naming no rule gets blamed's ID in front.
+func FailureLine(msg, blamed string) string {
+	lines := strings.Split(strings.TrimSpace(msg), "\n")
+	head := 0
+	for i, l := range lines {
 		if ruleInMessage.MatchString(l) {
-			return strings.TrimSpace(l)
+			head = i
+			break
 		}
 	}
-	return strings.TrimSpace(strings.SplitN(msg, "\n", 2)[0])
+	parts := []string{strings.TrimSpace(lines[head])}
+	for i, l := range lines {
+		if l = strings.TrimSpace(gomegaType.ReplaceAllString(strings.TrimSpace(l), "")); i != head && l != "" {
+			parts = append(parts, l)
+		}
+	}
+	line := parts[0]
+	if len(parts) > 1 {
+		line += ": " + strings.Join(parts[1:], " ")
+	}
+	if !ruleInMessage.MatchString(line) && blamed != "" {
+		line = "[" + blamed + "] " + line
+	}
+	if r := []rune(line); len(r) > maxLine {
+		line = string(r[:maxLine]) + "…"
+	}
+	return line
 }

@@ -18,7 +18,24 @@ import (
 // The result is delivered to done once the suite has run, on the process
 // that reports (process 1 under ginkgo -p).
 func Register(e *Env, done func(*Result)) {
+	describe(e)
+	reportToConsole(e)
+	g.ReportAfterSuite("presencekit conformance report", func(r g.Report) {
+		res := newResult(r, e.Cfg, e.Redactor)
+		if e.Cfg.ReportDir != "" {
+			Expect(WriteHTML(filepath.Join(e.Cfg.ReportDir, "report.html"), res)).To(Succeed())
+		}
+		if done != nil {
+			done(res)
+		}
+	})
+}
+
+// describe declares the specs, without the report node (a --concurrency
+// parent only previews them).
+func describe(e *Env) {
 	g.Describe("Presence API", func() {
+		registerThrottling(e)
 		g.JustAfterEach(func() {
 			if g.CurrentSpecReport().Failed() {
 				if ex := e.LastExchange(); ex != "" {
@@ -34,15 +51,6 @@ func Register(e *Env, done func(*Result)) {
 		describeGroup(e)
 		describeUnsubscribe(e)
 		describeSublist(e)
-	})
-	g.ReportAfterSuite("presencekit conformance report", func(r g.Report) {
-		res := NewResult(r, e.Cfg)
-		if e.Cfg.ReportDir != "" {
-			Expect(WriteHTML(filepath.Join(e.Cfg.ReportDir, "report.html"), res)).To(Succeed())
-		}
-		if done != nil {
-			done(res)
-		}
 	})
 }
 
@@ -80,20 +88,49 @@ func RunSpecs(t g.GinkgoTestingT, e *Env, base types.SuiteConfig, rep types.Repo
 		return nil, err
 	}
 	Register(e, func(r *Result) { res = r })
-	RegisterFailHandler(g.Fail)
+	RegisterFailHandler(e.failOrSkip)
 	g.RunSpecs(t, "presencekit conformance", base, rep)
+	if res == nil {
+		return nil, nil
+	}
+	if rep.JUnitReport != "" {
+		// Ginkgo writes junit.xml after the suite's own report nodes.
+		if err := addThrottleProperties(rep.JUnitReport, res.Throttle); err != nil {
+			return res, fmt.Errorf("junit.xml: %w", err)
+		}
+	}
+	if err := RedactReports(e.Cfg.ReportDir, e.Redactor, e.Cfg); err != nil {
+		return res, err
+	}
+	if res.Selected == 0 {
+		return res, selectsNothing(e.Cfg.LabelFilter)
+	}
 	return res, nil
 }
 
-// Run runs the suite in this process against e's target and returns the
-// result; the console gets Ginkgo's progress, then the failed-rules table
-// and the closing count. A process can run the suite once (Ginkgo).
-func Run(_ context.Context, e *Env, console io.Writer, noColor bool) (*Result, error) {
+// Run runs the suite against e's target and returns the result; the
+// console gets Ginkgo's progress, then the failed-rules table and the
+// closing count. With --concurrency above one and a spawn it runs the
+// specs in worker processes side by side (parallel.go); otherwise in this
+// process, which can run the suite once (Ginkgo).
+func Run(ctx context.Context, e *Env, console io.Writer, noColor bool, spawn Spawn) (*Result, error) {
+	if e.Cfg.Concurrency > 1 && spawn != nil {
+		console = e.Redactor.Writer(console)
+		res, err := runParallel(ctx, e, console, spawn)
+		if res != nil {
+			res.Summary(console)
+		}
+		return res, err
+	}
 	suiteCfg, repCfg := g.GinkgoConfiguration()
 	repCfg.Succinct = true
 	repCfg.NoColor = noColor
 	suiteCfg.Timeout = time.Hour
+	console = e.Redactor.Writer(console)
+	e.console = console
+	restore := silenceGinkgo()
 	res, err := RunSpecs(&failRecorder{}, e, suiteCfg, repCfg)
+	restore()
 	if err != nil {
 		return nil, err
 	}

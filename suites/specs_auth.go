@@ -87,7 +87,7 @@ func describeAuth(e *Env) {
 	g.Describe("Token endpoint", func() {
 		g.BeforeEach(func() {
 			if e.Cfg.ClientID == "" || e.Cfg.ClientSecret == "" {
-				g.Skip("no --client-id/--client-secret: the token rules need client credentials")
+				g.Skip("needs --client-id and --client-secret")
 			}
 		})
 		g.It("issues a token for client credentials that the presence operations accept", rules("TOKEN-GRANT"), func(ctx g.SpecContext) {

@@ -1,6 +1,8 @@
 package suites
 
 import (
+	"fmt"
+
 	g "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -36,7 +38,7 @@ func describeGet(e *Env) {
 		g.It("answers one entry per requested user, in order, with its uid", rules("GET-ENTRY-PER-USER"), func(ctx g.SpecContext) {
 			users, ok := e.Known("t", 3)
 			if !ok {
-				g.Skip("--users lists fewer than 3 users")
+				g.Skip(fmt.Sprintf("needs 3 known users; --test-users lists %d", len(e.Cfg.Users)))
 			}
 			users = []string{users[2], users[0], users[1]}
 			res, r, err := e.Client.GetPresence(ctx, e.User("get"), users)
@@ -85,11 +87,11 @@ func describeGroup(e *Env) {
 				// Two members connected; a third only has an "online"
 				// presence status, which must not count (docs/contract.md#d9).
 				id, err := e.PrepareGroup(ctx, members, 2)
-				Expect(err).To(Succeed())
+				Expect(plainErr(err)).To(Succeed())
 				Expect(set(ctx, e, "GROUP-COUNT", members[2], "android_1", "1", "")).To(Succeed())
 				group, online = id, 2
 			default:
-				g.Skip("no --group and no mock admin API: the group rules need a prepared group")
+				g.Skip("needs a prepared group: --group (with --group-online for an exact count), or a presencekit mock target with its admin API (--admin-token)")
 			}
 		})
 

@@ -92,7 +92,7 @@ func describeSetStatus(e *Env) {
 			}
 			check("1")
 			if e.Virtual() {
-				Expect(e.Advance(ctx, time.Hour)).To(Succeed())
+				Expect(plainErr(e.Advance(ctx, time.Hour))).To(Succeed())
 			}
 			check("0")
 		})

@@ -14,8 +14,8 @@ import (
 	"github.com/presencekit/presencekit/spec"
 )
 
-// repoRoot is the module root, seen from this package's directory.
-const repoRoot = "../.."
+// moduleRoot is the module root, seen from this package's directory.
+const moduleRoot = "../.."
 
 // Citations outside the repository that the project must never make: the
 // design notes and vendor copies it was built from are not shipped, so a
@@ -39,11 +39,11 @@ var anchorID = regexp.MustCompile(`<a id="([^"]+)"></a>`)
 func textFiles(t *testing.T) map[string][]byte {
 	t.Helper()
 	files := map[string][]byte{}
-	err := filepath.WalkDir(repoRoot, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(moduleRoot, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(repoRoot, p)
+		rel, _ := filepath.Rel(moduleRoot, p)
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
 			switch rel {
@@ -65,7 +65,7 @@ func textFiles(t *testing.T) map[string][]byte {
 		t.Fatal(err)
 	}
 	if _, ok := files["docs/contract.md"]; !ok || len(files) < 20 {
-		t.Fatalf("walked %d files from %s without docs/contract.md: wrong root?", len(files), repoRoot)
+		t.Fatalf("walked %d files from %s without docs/contract.md: wrong root?", len(files), moduleRoot)
 	}
 	return files
 }
@@ -89,7 +89,7 @@ func TestCitationsResolve(t *testing.T) {
 		if _, ok := files[p]; ok {
 			return true
 		}
-		_, err := os.Stat(filepath.Join(repoRoot, filepath.FromSlash(p)))
+		_, err := os.Stat(filepath.Join(moduleRoot, filepath.FromSlash(p)))
 		return err == nil
 	}
 	checkAnchor := func(where, target, anchor string) {
@@ -153,7 +153,7 @@ func TestCitationsResolve(t *testing.T) {
 // TestContractDecisionsNumbered pins the anchors others cite: d1 to d16, in
 // order, each with its reasoning and the pages it rests on.
 func TestContractDecisionsNumbered(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(repoRoot, "docs", "contract.md"))
+	data, err := os.ReadFile(filepath.Join(moduleRoot, "docs", "contract.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

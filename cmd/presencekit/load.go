@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/internal/settings"
 	"github.com/presencekit/presencekit/loadgen"
 	"github.com/presencekit/presencekit/mock"
 	"github.com/presencekit/presencekit/spec"
@@ -22,111 +24,89 @@ const (
 	exitInterrupted = 130 // SIGINT: outputs written, run cut short
 )
 
-// loadOptions are the flags of "load" that are not loadgen.Config fields.
-type loadOptions struct {
-	mix, batch, stages, shard string
-	clientID, clientSecret    string
-	thresholds                []string
-	out                       outputs
-}
-
 // outputs are the files a run or a report writes.
 type outputs struct{ json, hdrLog, html string }
 
 func newLoadCmd() *cobra.Command {
-	var o loadOptions
-	cfg := loadgen.DefaultConfig("", spec.Limits{})
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	binder := bindLoadSettings(fs)
 	cmd := &cobra.Command{
 		Use:   "load",
 		Short: "Send realistic presence traffic and measure honest latencies",
 		Long: `load sends a seeded, realistic mix of presence operations (Zipf-popular
 targets, batches within the contract's limits, a setup phase that builds the
-subscription graph) at an open-loop rate (--rate, --stages, --arrival) or in
-a closed loop (--concurrency), and reports latency from the intended send
-time (coordinated omission corrected) next to service time, per operation.
+subscription graph) and reports latency from the intended send time
+(coordinated omission corrected) next to service time, per operation.
+
+Pacing is required: --rate R or --stages S (open loop: requests leave on a
+schedule, like independent users) or --concurrency C (closed loop: C
+workers send back to back). Every number is checked before anything is
+sent; a zero or negative --rate, --concurrency, --duration, ... is refused.
 
 Without --target it runs against the embedded mock on a loopback port.
-Exit 0 ok, 1 run failed, 2 bad usage, 3 a --threshold was breached,
-130 interrupted (outputs are still written).`,
-		Example: `  presencekit load --rate 500 --duration 30s
-  presencekit load --target http://127.0.0.1:8080 --token T --stages 30s:1000,2m:5000,30s:0 \
-      --threshold 'p99<50ms' --threshold 'errors<0.1%' --out results.json --html report.html
-  presencekit load --concurrency 64 --requests 100000 --shard 0/4`,
+Before the run one request checks the target: unreachable, refused
+credentials or an unknown org/app stop here (exit 2). With --client-id the
+token is fetched, and renewed before it expires and once on a 401; the
+summary counts renewals.
+
+Settings come from defaults, then --config FILE (YAML, keys as in
+docs/load.md), then PRESENCE_* variables (PRESENCE_TARGET, PRESENCE_TOKEN,
+... as conform; load's own ones are PRESENCE_LOAD_*), then flags. Secrets
+(token, client secret, a password in --target) never reach any output.
+
+Exit codes:
+  0    the run completed (thresholds, if any, held)
+  1    the run failed: more than --max-error-rate of its requests (or of
+       the setup phase's) failed; outputs are still written
+  2    bad usage (a flag, a file), or the preflight failed: unreachable
+       target, refused credentials, unknown org/app
+  3    a --threshold was breached
+  130  interrupted (SIGINT): outputs are still written for the run so far`,
+		Example: `  # 500 requests/s for 30 s against the embedded mock
+  presencekit load --rate 500 --duration 30s
+
+  # a ramp against a server, with thresholds and every output
+  presencekit load --target http://127.0.0.1:8080 --token "$TOKEN" \
+      --stages 30s:1000,2m:5000,30s:0 --threshold 'p99<50ms' --threshold 'errors<0.1%' \
+      --out results.json --hdr-log results.hlog --html report.html
+
+  # closed loop, shard 0 of 4 of a distributed run, client credentials
+  PRESENCE_TARGET=https://a1.example PRESENCE_CLIENT_ID=id PRESENCE_CLIENT_SECRET=s \
+      presencekit load --concurrency 64 --requests 100000 --shard 0/4 --out shard-0.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runLoad(cmd.Context(), cmd, &cfg, &o)
+			s, given, err := resolveLoad(binder, cmd.Flags().Changed)
+			red := client.NewRedactor(settings.Secrets(s)...)
+			if err != nil {
+				return masked(red, usageError("%v", err))
+			}
+			return masked(red, runLoad(cmd.Context(), cmd, s, given, red))
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&cfg.Target, "target", "", "base URL of the server (default: the embedded mock on 127.0.0.1)")
-	f.StringVar(&cfg.Org, "org", cfg.Org, "org name in the API paths")
-	f.StringVar(&cfg.App, "app", cfg.App, "app name in the API paths")
-	f.StringVar(&cfg.Token, "token", os.Getenv("PRESENCE_TOKEN"), "bearer token (env PRESENCE_TOKEN); never written to any output")
-	f.StringVar(&o.clientID, "client-id", os.Getenv("PRESENCE_CLIENT_ID"), "fetch the token with these client credentials")
-	f.StringVar(&o.clientSecret, "client-secret", os.Getenv("PRESENCE_CLIENT_SECRET"), "client secret for --client-id")
-	f.IntVar(&cfg.Workload.Users, "users", loadgen.DefaultUsers, "user population")
-	f.StringVar(&cfg.Workload.UserPrefix, "user-prefix", loadgen.DefaultUserPrefix, "user names are PREFIX<n>")
-	f.Float64Var(&cfg.Workload.Zipf, "zipf", loadgen.DefaultZipf, "Zipf exponent (> 1) of target popularity")
-	f.StringVar(&o.mix, "mix", loadgen.DefaultMix, "operation weights")
-	f.StringVar(&o.batch, "batch", "1..20", "users per batch request, clamped to the spec's limits")
-	f.IntVar(&cfg.Workload.Groups, "groups", loadgen.DefaultGroups, "group IDs asked for online counts")
-	f.IntVar(&cfg.Workload.SetupSubs, "setup-subs", loadgen.DefaultSetupSubs, "subscriptions per user in the setup phase (0: no setup)")
-	f.Uint64Var(&cfg.Workload.Seed, "seed", 1, "seed of the request stream and arrivals")
-	f.StringVar(&o.shard, "shard", "0/1", "act for part i of n of the users (i/n)")
-	f.Float64Var(&cfg.Rate, "rate", 0, "open loop: requests per second (start rate with --stages)")
-	f.StringVar(&o.stages, "stages", "", `open loop: linear ramps "30s:1000,2m:5000,30s:0"`)
-	f.StringVar(&cfg.Arrival, "arrival", loadgen.ArrivalConstant, "open loop arrivals: constant or poisson")
-	f.IntVar(&cfg.Concurrency, "concurrency", 0, "closed loop: workers sending back to back")
-	f.IntVar(&cfg.Connections, "connections", 0, fmt.Sprintf("keep-alive connections (default %d, or --concurrency)", loadgen.DefaultConnections))
-	f.IntVar(&cfg.Workers, "workers", 0, "open-loop sending goroutines (default: --connections)")
-	f.DurationVar(&cfg.Duration, "duration", 0, fmt.Sprintf("measured phase length (default %s unless --requests or --stages)", loadgen.DefaultDuration))
-	f.Uint64Var(&cfg.Requests, "requests", 0, "stop after this many requests")
-	f.DurationVar(&cfg.Timeout, "timeout", loadgen.DefaultTimeout, "per-request timeout; also bounds the drain on SIGINT")
-	f.DurationVar(&cfg.Interval, "report-every", loadgen.DefaultInterval, "results interval and progress line period")
-	f.Float64Var(&cfg.Validate, "validate", 0, "fraction of answers validated against openapi.yaml")
-	f.StringVar(&cfg.Client, "client", loadgen.DefaultClient, "HTTP client: fasthttp or net (net/http, for HTTP/2)")
-	f.StringArrayVar(&o.thresholds, "threshold", nil, "pass/fail rule, repeatable: 'p99<50ms', 'get:p99.9<200ms', 'errors<0.1%', 'rate>=0.95'")
-	f.StringVar(&o.out.json, "out", "", "write results.json here")
-	f.StringVar(&o.out.hdrLog, "hdr-log", "", "write an HdrHistogram interval log here")
-	f.StringVar(&o.out.html, "html", "", "write a self-contained HTML report here")
+	cmd.Flags().AddGoFlagSet(fs)
 	return cmd
 }
 
-func runLoad(ctx context.Context, cmd *cobra.Command, cfg *loadgen.Config, o *loadOptions) error {
+func runLoad(ctx context.Context, cmd *cobra.Command, s loadSettings, given map[string]settings.Source, red *client.Redactor) error {
 	doc, err := spec.Load()
 	if err != nil {
 		return failed(err)
 	}
-	cfg.Workload.Limits, cfg.Doc = doc.Limits(), doc
-	if err := o.apply(cfg); err != nil {
+	cfg, ths, err := s.config(given, doc)
+	if err != nil {
 		return usageError("%v", err)
 	}
-	ths := make([]loadgen.Threshold, 0, len(o.thresholds))
-	for _, s := range o.thresholds {
-		t, err := loadgen.ParseThreshold(s)
-		if err != nil {
-			return usageError("%v", err)
-		}
-		ths = append(ths, t)
-	}
-	if cfg.Target == "" {
-		stop, err := startMock(ctx, cfg, cmd.ErrOrStderr())
+	stdout, stderr := red.Writer(cmd.OutOrStdout()), red.Writer(cmd.ErrOrStderr())
+	embedded := cfg.Target == ""
+	if embedded {
+		stop, err := startMock(ctx, &cfg, stderr)
 		if err != nil {
 			return failed(err)
 		}
 		defer stop()
-	} else if cfg.Token == "" && o.clientID != "" {
-		c, err := client.New(cfg.Target, cfg.Org, cfg.App, client.WithClientCredentials(o.clientID, o.clientSecret))
-		if err != nil {
-			return usageError("%v", err)
-		}
-		if cfg.Token, err = c.Token(ctx); err != nil {
-			return failed(fmt.Errorf("fetch token: %w", err))
-		}
 	}
-	stderr := cmd.ErrOrStderr()
 	tty := false
-	if f, ok := stderr.(*os.File); ok {
+	if f, ok := cmd.ErrOrStderr().(*os.File); ok {
 		tty = term.IsTerminal(int(f.Fd()))
 	}
 	bound := cfg.Duration
@@ -138,36 +118,56 @@ func runLoad(ctx context.Context, cmd *cobra.Command, cfg *loadgen.Config, o *lo
 	}
 	prog := loadgen.NewProgress(stderr, tty, bound, cfg.Requests)
 	cfg.OnInterval = prog.Update
-	res, err := loadgen.Run(ctx, *cfg)
+	res, runErr := loadgen.Run(ctx, cfg)
 	prog.Close()
-	if err != nil {
-		if errors.Is(err, loadgen.ErrConfig) {
-			return usageError("%v", err)
-		}
-		return failed(err)
+	switch {
+	case errors.Is(runErr, loadgen.ErrConfig):
+		return usageError("%v", flagError(runErr, func(f string, v any, want string) error {
+			return fmt.Errorf("--%s %v: %s", f, v, want)
+		}))
+	case errors.Is(runErr, loadgen.ErrPreflight):
+		return &exitError{code: exitUsage, err: runErr}
+	case runErr != nil && !errors.Is(runErr, loadgen.ErrRunFailed):
+		return failed(runErr)
 	}
-	return finish(res, ths, o.out, cmd.OutOrStdout(), stderr)
+	if embedded {
+		// Its port is new each run; the shards of one run against their
+		// own embedded mocks still merge.
+		res.Config.Target = embeddedTarget
+	}
+	ferr := finish(res, ths, outputs{s.Out, s.HDRLog, s.HTML}, stdout, stderr, red)
+	// A failed run (exit 1) outranks breached thresholds (3); an output
+	// that could not be written is reported as it is.
+	var ee *exitError
+	if runErr != nil && (ferr == nil || errors.As(ferr, &ee) && ee.code == exitThresholds) {
+		return &exitError{code: exitFail, err: runErr}
+	}
+	return ferr
 }
 
-// apply parses the flags that need parsing into cfg.
-func (o *loadOptions) apply(cfg *loadgen.Config) error {
-	var err error
-	if cfg.Workload.Mix, err = loadgen.ParseMix(o.mix); err != nil {
-		return err
+// masked masks the text of a command's error (it may quote a URL or an
+// answer); errors.Is and the exit code still see the original.
+func masked(red *client.Redactor, err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err != nil {
+		return &exitError{code: ee.code, usage: ee.usage, err: maskedError{err: ee.err, red: red}}
 	}
-	if cfg.Workload.Batch, err = loadgen.ParseRange(o.batch); err != nil {
-		return err
-	}
-	if cfg.Workload.Shard, err = loadgen.ParseShard(o.shard); err != nil {
-		return err
-	}
-	if o.stages != "" {
-		if cfg.Stages, err = loadgen.ParseStages(o.stages); err != nil {
-			return err
-		}
+	if err != nil {
+		return maskedError{err: err, red: red}
 	}
 	return nil
 }
+
+type maskedError struct {
+	err error
+	red *client.Redactor
+}
+
+func (m maskedError) Error() string { return m.red.Error(m.err) }
+func (m maskedError) Unwrap() error { return m.err }
+
+// embeddedTarget is the target results record for the embedded mock.
+const embeddedTarget = "embedded mock"
 
 // startMock serves the embedded mock on a loopback port for a run without
 // --target; stop shuts it down.
@@ -185,7 +185,7 @@ func startMock(ctx context.Context, cfg *loadgen.Config, log io.Writer) (stop fu
 	done := make(chan struct{})
 	go func() { defer close(done); _ = srv.Serve(mctx, ln) }()
 	cfg.Target = "http://" + ln.Addr().String()
-	if cfg.Token == "" {
+	if cfg.Token == "" && cfg.ClientID == "" {
 		cfg.Token = mock.DefaultToken
 	}
 	fmt.Fprintf(log, "no --target: load against the embedded mock at %s\n", cfg.Target)
@@ -194,7 +194,8 @@ func startMock(ctx context.Context, cfg *loadgen.Config, log io.Writer) (stop fu
 
 // finish writes every output, prints the summary and the breached
 // thresholds, and picks the exit code.
-func finish(res *loadgen.Results, ths []loadgen.Threshold, out outputs, stdout, stderr io.Writer) error {
+func finish(res *loadgen.Results, ths []loadgen.Threshold, out outputs, stdout, stderr io.Writer, red *client.Redactor) error {
+	res.Redact(red)
 	s, err := loadgen.Summarize(res)
 	if err != nil {
 		return failed(err)
@@ -208,6 +209,9 @@ func finish(res *loadgen.Results, ths []loadgen.Threshold, out outputs, stdout, 
 	breaches := loadgen.Evaluate(s, ths)
 	for _, b := range breaches {
 		fmt.Fprintf(stderr, "threshold breached: %s\n", b)
+	}
+	if len(ths) > 0 && len(breaches) == 0 {
+		fmt.Fprintf(stderr, "thresholds: all %d held\n", len(ths))
 	}
 	switch {
 	case res.Interrupted:

@@ -24,7 +24,7 @@ type mockOptions struct {
 	latency, stall, rateLimit string
 	errorRate                 float64
 	logLevel                  string
-	maxSubs                   int
+	maxSubs, maxTokens        int
 	maxBody                   int64
 	specFile                  string
 	tokenTTL                  time.Duration
@@ -40,14 +40,31 @@ in memory, any org/app unless --org/--app restrict it, errors in the vendor's
 envelope. It prints its listen address (port 0 picks a free one) and stops
 gracefully on SIGINT or SIGTERM.
 
-Admin API under /_mock/ (reset, groups, connections, clock, state) behind
---admin-token; /healthz and /metrics (Prometheus) need no token.
+The admin API under /_mock/ (reset, groups, connections, clock, state) is off
+unless --admin-token is given; GET /_mock/clock (read-only) always answers,
+without a token. /healthz and /metrics (Prometheus, Go runtime and process
+figures included) need no token.
 --break RULE-ID violates one catalogue rule on purpose, so a conformance
-suite can prove it catches it: --break list shows them. See docs/mock.md.`,
-		Example: `  presencekit mock --listen 127.0.0.1:8080
+suite can prove it catches it: --break list shows them.
+--latency takes a base and an optional uniform jitter: 5ms, 5ms±2ms, or
+the ASCII form 5ms+-2ms. See docs/mock.md.
+
+Exit codes: 0 stopped gracefully (SIGINT/SIGTERM) or --break list printed,
+1 the server failed while serving, 2 bad usage (unknown or invalid flag
+value, unreadable --spec, address it cannot listen on).`,
+		Example: `  # a mock on a fixed port, the default credentials
+  presencekit mock --listen 127.0.0.1:8080
+
+  # a virtual clock you can move, with the admin API on
   presencekit mock --clock virtual --admin-token admin
-  presencekit mock --latency 5ms±2ms --error-rate 0.01 --rate-limit 50/s
-  presencekit mock --break list`,
+  curl -XPOST -H 'Authorization: Bearer admin' localhost:8080/_mock/clock -d '{"advance":"720h"}'
+
+  # a slow, flaky, rate-limited server for client and load tests
+  presencekit mock --latency 5ms+-2ms --error-rate 0.01 --rate-limit 50/s
+
+  # the break modes, then a mock that breaks one rule
+  presencekit mock --break list
+  presencekit mock --break SUB-LIMIT-USERS`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runMock(cmd, o) },
 	}
@@ -59,16 +76,17 @@ suite can prove it catches it: --break list shows them. See docs/mock.md.`,
 	f.StringVar(&o.clientID, "client-id", mock.DefaultClientID, "client ID POST /token accepts (empty: no token endpoint)")
 	f.StringVar(&o.clientSecret, "client-secret", mock.DefaultClientSecret, "client secret POST /token accepts")
 	f.DurationVar(&o.tokenTTL, "token-ttl", mock.DefaultTokenTTL, "lifetime of issued tokens when the request gives no ttl")
-	f.StringVar(&o.adminToken, "admin-token", mock.DefaultAdminToken, "bearer token of the /_mock/ admin API (empty: admin API off)")
+	f.StringVar(&o.adminToken, "admin-token", "", "bearer token of the /_mock/ admin API (default: admin API off; GET /_mock/clock needs none)")
 	f.StringVar(&o.clock, "clock", "real", "presence clock: real, or virtual (moved with POST /_mock/clock)")
 	f.StringSliceVar(&o.breaks, "break", nil, "violate the rule with this ID on purpose (repeatable; 'list' shows the modes)")
-	f.StringVar(&o.latency, "latency", "", "delay every answer, e.g. 5ms or 5ms±2ms")
+	f.StringVar(&o.latency, "latency", "", "delay every answer: 5ms, or with uniform jitter 5ms±2ms (ASCII: 5ms+-2ms)")
 	f.Float64Var(&o.errorRate, "error-rate", 0, "fraction of requests answered 503 (0..1)")
 	f.StringVar(&o.stall, "stall", "", "hold every request for D at the end of each period P: D@P, e.g. 1s@30s")
-	f.StringVar(&o.rateLimit, "rate-limit", "", "requests per second per org/app, e.g. 50/s; over it 429 reach_limit")
+	f.StringVar(&o.rateLimit, "rate-limit", "", "requests per org/app: 50/s, 20/5s or 600/m; over it 429 reach_limit with Retry-After")
 	f.StringVar(&o.logLevel, "log-level", "info", "request log level: debug, info, warn or error")
-	f.IntVar(&o.maxSubs, "max-subscriptions", mock.DefaultMaxSubscriptions, "subscriptions per subscriber; the one with least time left is evicted")
-	f.Int64Var(&o.maxBody, "max-body", mock.DefaultMaxBodyBytes, "request body limit in bytes (413 above)")
+	f.IntVar(&o.maxSubs, "max-subscriptions", mock.DefaultMaxSubscriptions, "subscriptions per subscriber (≥ 1); beyond it the one with least time left is evicted")
+	f.Int64Var(&o.maxBody, "max-body", mock.DefaultMaxBodyBytes, "request body limit in bytes (≥ 1; 413 above)")
+	f.IntVar(&o.maxTokens, "max-tokens", mock.DefaultMaxTokens, "issued tokens kept at once (≥ 1); one more revokes the oldest issued")
 	f.StringVar(&o.specFile, "spec", "", "openapi.yaml whose limits to serve (default: the embedded one)")
 	return cmd
 }
@@ -83,6 +101,14 @@ func runMock(cmd *cobra.Command, o mockOptions) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Rule, r.Level, m.Description)
 		}
 		return tw.Flush()
+	}
+	for _, c := range []struct {
+		flag string
+		v    int64
+	}{{"--max-subscriptions", int64(o.maxSubs)}, {"--max-body", o.maxBody}, {"--max-tokens", int64(o.maxTokens)}} {
+		if c.v < 1 {
+			return usageError("%s %d: must be at least 1", c.flag, c.v)
+		}
 	}
 	doc, err := spec.Load()
 	if o.specFile != "" {
@@ -99,6 +125,7 @@ func runMock(cmd *cobra.Command, o mockOptions) error {
 	cfg.AdminToken = o.adminToken
 	cfg.MaxSubscriptions = o.maxSubs
 	cfg.MaxBodyBytes = o.maxBody
+	cfg.MaxTokens = o.maxTokens
 	cfg.Breaks = o.breaks
 	switch o.clock {
 	case "real":
@@ -120,13 +147,15 @@ func runMock(cmd *cobra.Command, o mockOptions) error {
 		return usageError("%v", err)
 	}
 	defer srv.Close()
-	err = srv.ListenAndServe(cmd.Context(), o.listen, func(addr string) {
-		fmt.Fprintf(out, "presencekit mock listening on http://%s\n", addr)
-		if len(o.breaks) > 0 {
-			fmt.Fprintf(out, "breaking on purpose: %s\n", strings.Join(o.breaks, ", "))
-		}
-	})
-	return failed(err)
+	ln, err := mock.Listen(o.listen)
+	if err != nil {
+		return usageError("--listen: %v", err)
+	}
+	fmt.Fprintf(out, "presencekit mock listening on http://%s\n", ln.Addr())
+	if len(o.breaks) > 0 {
+		fmt.Fprintf(out, "breaking on purpose: %s\n", strings.Join(o.breaks, ", "))
+	}
+	return failed(srv.Serve(cmd.Context(), ln))
 }
 
 // parseFaults reads the fault flags into f.

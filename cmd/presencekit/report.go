@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/presencekit/presencekit/client"
 	"github.com/presencekit/presencekit/loadgen"
 )
 
@@ -17,7 +20,18 @@ func newReportCmd() *cobra.Command {
 		Long: `report works on the results.json files "presencekit load --out" writes:
 show prints the summary again (and can write the HTML report or HDR log
 later), merge combines the shards of a distributed run exactly, histogram by
-histogram, never averaging percentiles.`,
+histogram, never averaging percentiles. merge refuses files that are not
+shards of one run (another seed, org, shard count, rate, ...) and names the
+setting that differs.
+
+Exit codes:
+  0  ok (thresholds, if any, held)
+  2  bad usage: a file that cannot be read, is not results.json, or (merge)
+     is not a shard of the same run as the others
+  3  a --threshold was breached`,
+		Example: `  presencekit report show results.json --html report.html
+  presencekit report show results.json --threshold 'p99<50ms'
+  presencekit report merge shard-*.json --out merged.json --html merged.html`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usageError("unknown command %q for %q", args[0], cmd.CommandPath())
@@ -26,6 +40,7 @@ histogram, never averaging percentiles.`,
 		},
 	}
 	cmd.AddCommand(newReportShowCmd(), newReportMergeCmd())
+	cmd.AddCommand(newReportConformMDCmd()) // conform's matrix as Markdown, for CI summaries
 	return cmd
 }
 
@@ -35,7 +50,12 @@ func newReportShowCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show RESULTS.json",
 		Short: "Print the summary of a results file; optionally write HTML, HDR log, thresholds",
-		Args:  cobra.ExactArgs(1),
+		Long: `show prints the summary of a results.json again, can write its HTML
+report or HDR interval log, and checks thresholds against it.
+Exit 0 ok, 2 unreadable file or bad flag, 3 a threshold was breached.`,
+		Example: `  presencekit report show results.json
+  presencekit report show results.json --html report.html --hdr-log results.hlog --threshold 'errors<0.1%'`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := readResults(args[0])
 			if err != nil {
@@ -54,6 +74,13 @@ func newReportMergeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "merge A.json B.json ...",
 		Short: "Merge the results of shards exactly and print the summary",
+		Long: `merge sums the shards of one distributed run (presencekit load --shard i/n
+... --out shard-i.json) interval by interval and histogram by histogram, so
+merged percentiles are exact. Every input must come from the same run: the
+same schema, interval, shard count and settings (seed, org, app, rate, mix,
+...) except the shard itself; a shard given twice is refused too.
+Exit 0 ok, 2 an input is unreadable or not a shard of the same run (the
+message names the setting that differs), 3 a threshold was breached.`,
 		Example: `  presencekit report merge shard-*.json --out merged.json --html merged.html \
       --threshold 'p99<50ms'`,
 		Args: cobra.MinimumNArgs(1),
@@ -67,6 +94,9 @@ func newReportMergeCmd() *cobra.Command {
 				parts = append(parts, r)
 			}
 			res, err := loadgen.Merge(parts...)
+			if errors.Is(err, loadgen.ErrMismatch) {
+				return &exitError{code: exitUsage, err: err}
+			}
 			if err != nil {
 				return failed(err)
 			}
@@ -100,7 +130,10 @@ func report(res *loadgen.Results, thresholds []string, out outputs, stdout, stde
 	}
 	saved := res.Interrupted
 	res.Interrupted = false
-	err := finish(res, ths, out, stdout, stderr)
+	// Results hold no secret by construction; the redactor still masks
+	// the shapes (a URL password) in files written by older versions.
+	red := client.NewRedactor()
+	err := finish(res, ths, out, red.Writer(stdout), red.Writer(stderr), red)
 	res.Interrupted = saved
 	return err
 }
@@ -139,17 +172,15 @@ func writeOutputs(res *loadgen.Results, out outputs) error {
 	return nil
 }
 
+// writeFile renders a whole output first, so a failed render leaves no
+// half-written file behind.
 func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write output: %w", err)
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

@@ -9,9 +9,19 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version is the release this binary was built as. Release builds set it
-// with -ldflags "-X main.version=v1.2.3"; it is never changed at run time.
-var version = "dev"
+// The release this binary was built as. Release builds (make build,
+// GoReleaser, the Dockerfile) stamp them with
+//
+//	-ldflags "-X main.version=v1.2.3 -X main.commit=<sha> -X main.date=<RFC 3339>"
+//
+// because a binary built outside a git checkout (a container build, a
+// tarball, GOFLAGS=-buildvcs=false) has no VCS information to fall back on.
+// They are never changed at run time.
+var (
+	version = "dev"
+	commit  = ""
+	date    = ""
+)
 
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
@@ -44,10 +54,25 @@ type versionInfo struct {
 	Modified bool
 }
 
-// buildVersion combines the -ldflags version with what the Go toolchain
-// recorded in the binary. info may be nil.
+// stamp is what -ldflags -X set in a release build; empty fields were not
+// stamped.
+type stamp struct{ version, commit, date string }
+
+// buildVersion combines the -ldflags stamp of this binary with what the Go
+// toolchain recorded in it. info may be nil.
 func buildVersion(info *debug.BuildInfo) versionInfo {
-	v := versionInfo{Version: version, Go: runtime.Version()}
+	return chooseVersion(stamp{version: version, commit: commit, date: date}, info)
+}
+
+// chooseVersion prefers the stamp: a release says exactly which commit it
+// was built from, whatever the build machine's checkout looked like. Without
+// a stamped commit it falls back to the module version go install records
+// and the VCS settings go build records in a git checkout.
+func chooseVersion(st stamp, info *debug.BuildInfo) versionInfo {
+	v := versionInfo{Version: st.version, Go: runtime.Version(), Commit: st.commit, Time: st.date}
+	if v.Version == "" {
+		v.Version = "dev"
+	}
 	if info == nil {
 		return v
 	}
@@ -55,12 +80,17 @@ func buildVersion(info *debug.BuildInfo) versionInfo {
 	if v.Version == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
 		v.Version = info.Main.Version
 	}
+	if st.commit != "" {
+		return v
+	}
 	for _, s := range info.Settings {
 		switch s.Key {
 		case "vcs.revision":
 			v.Commit = s.Value
 		case "vcs.time":
-			v.Time = s.Value
+			if v.Time == "" {
+				v.Time = s.Value
+			}
 		case "vcs.modified":
 			v.Modified = s.Value == "true"
 		}
@@ -69,16 +99,16 @@ func buildVersion(info *debug.BuildInfo) versionInfo {
 }
 
 func printVersion(w io.Writer, v versionInfo) error {
-	commit := v.Commit
+	line := v.Commit
 	switch {
-	case commit == "":
-		commit = "unknown (built without VCS information)"
+	case line == "":
+		line = "unknown (built without VCS information)"
 	case v.Modified:
-		commit += " (modified)"
+		line += " (modified)"
 	}
 	if v.Time != "" {
-		commit += " " + v.Time
+		line += " " + v.Time
 	}
-	_, err := fmt.Fprintf(w, "presencekit %s\ngo:     %s\ncommit: %s\n", v.Version, v.Go, commit)
+	_, err := fmt.Fprintf(w, "presencekit %s\ngo:     %s\ncommit: %s\n", v.Version, v.Go, line)
 	return err
 }

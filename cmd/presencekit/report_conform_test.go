@@ -1,0 +1,84 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/onsi/ginkgo/v2/reporters"
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+// conformReport writes a report.json the way conform does (Ginkgo's JSON
+// reporter) for a run of two specs: AUTH-REQUIRED passed, SUB-SELF (a
+// SHOULD rule) failed with a message holding a bearer token and a pipe.
+func conformReport(t *testing.T) string {
+	t.Helper()
+	spec := func(rule string, state types.SpecState, msg string) types.SpecReport {
+		return types.SpecReport{
+			ContainerHierarchyTexts: []string{"Presence API"},
+			LeafNodeText:            rule + " spec",
+			LeafNodeType:            types.NodeTypeIt,
+			LeafNodeLabels:          []string{"rule:" + rule},
+			State:                   state,
+			Failure:                 types.Failure{Message: msg},
+		}
+	}
+	r := types.Report{
+		SuiteDescription: "presencekit conformance",
+		SpecReports: types.SpecReports{
+			spec("AUTH-REQUIRED", types.SpecStatePassed, ""),
+			spec("SUB-SELF", types.SpecStateFailed, "[SUB-SELF] subscribing to oneself was accepted | Authorization: Bearer sekret-token-4711\n<b>second line</b>"),
+		},
+	}
+	path := filepath.Join(t.TempDir(), "report.json")
+	if err := reporters.GenerateJSONReport(r, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestReportConformMarkdown(t *testing.T) {
+	path := conformReport(t)
+	r := execute(t, "", "report", "conform-md", path)
+	if r.code != exitOK {
+		t.Fatalf("%s", r)
+	}
+	for _, want := range []string{
+		"### presencekit conformance: FAILED (1 failures of gating rules)\n",
+		"Rules: 1 passed, 1 failed, 0 skipped, 0 probes recorded,",
+		"| Rule | Level | Operation | Result | First failure |\n| --- | --- | --- | --- | --- |\n",
+		"| `AUTH-REQUIRED` | MUST | all | ✅ passed |  |\n",
+		"| `SUB-SELF` | SHOULD | `subscribePresence` | ❌ failed | [SUB-SELF] subscribing to oneself was accepted \\| Authorization: Bearer ",
+		"| `SUB-LIMIT-USERS` | MUST | `subscribePresence` | not checked |  |\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("missing %q in\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "sekret-token-4711") || strings.Contains(r.stdout, "<b>") {
+		t.Errorf("the token or raw HTML reached the summary:\n%s", r.stdout)
+	}
+	// At --level must a SHOULD rule's failure does not fail the gate.
+	if r := execute(t, "", "report", "conform-md", "--level", "must", path); r.code != exitOK ||
+		!strings.HasPrefix(r.stdout, "### presencekit conformance: passed\n") {
+		t.Errorf("--level must:\n%s", r)
+	}
+}
+
+func TestReportConformMarkdownBadInput(t *testing.T) {
+	notReport := filepath.Join(t.TempDir(), "results.json")
+	if err := os.WriteFile(notReport, []byte(`{"schema":1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"report", "conform-md", notReport},
+		{"report", "conform-md", filepath.Join(t.TempDir(), "missing.json")},
+		{"report", "conform-md", "--level", "may", conformReport(t)},
+	} {
+		if r := execute(t, "", args...); r.code != exitUsage || r.stdout != "" {
+			t.Errorf("%q: want exit 2 and no output\n%s", args, r)
+		}
+	}
+}
