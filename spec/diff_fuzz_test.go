@@ -152,7 +152,7 @@ func disagreement(in diffInput, got, want error) string {
 		return "compiled accepts, reference refuses: " + w.Error()
 	case w == nil:
 		return "compiled refuses, reference accepts: " + g.Error()
-	case g.Field != spec.CapText(w.Field):
+	case g.Field != w.Field:
 		return "fields differ: compiled " + g.Error() + " | reference " + w.Error()
 	}
 	return ""

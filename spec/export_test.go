@@ -15,7 +15,3 @@ func TokString(b []byte) string {
 	s, _ := t.str()
 	return string(s)
 }
-
-// CapText is the bound put on error texts, for comparing the compiled
-// validator's with the reference's.
-func CapText(s string) string { return capText(s) }
