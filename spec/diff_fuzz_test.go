@@ -115,9 +115,11 @@ func bracketDepth(b []byte) int {
 }
 
 // trailingData says the body starts with one JSON value that
-// encoding/json's Decoder reads, followed by more than whitespace.
+// encoding/json's Decoder reads (with UseNumber, as kin-openapi does),
+// followed by more than whitespace.
 func trailingData(b []byte) bool {
 	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // as kin-openapi decodes requests
 	var v any
 	if dec.Decode(&v) != nil {
 		return false
