@@ -298,3 +298,23 @@ func TestRecursiveSchemaCompiles(t *testing.T) {
 		}
 	}
 }
+
+// TestByteLimitBesideAHugeNumber: a number beyond float64 elsewhere in the
+// body once made the reference skip x-max-bytes; both paths refuse.
+func TestByteLimitBesideAHugeNumber(t *testing.T) {
+	d := mustLoad(t)
+	rt, err := d.Route("POST", "/o/a/users/u/presence/android/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"ext":"` + strings.Repeat("x", 1025) + `","n":1e400}`
+	for name, err := range map[string]error{
+		"compiled":  d.ValidateRequestFor(context.Background(), rt, newReq("POST", base+"/users/u/presence/android/1", body)),
+		"reference": d.ValidateRequestReference(context.Background(), rt, newReq("POST", base+"/users/u/presence/android/1", body)),
+	} {
+		var ve *spec.ValidationError
+		if !errors.As(err, &ve) || ve.Field != "body.ext" {
+			t.Errorf("%s: %v, want an error on body.ext", name, err)
+		}
+	}
+}

@@ -92,7 +92,7 @@ func (d *Doc) ValidateRequestFor(ctx context.Context, rt *Route, req *http.Reque
 			var v any
 			// Decoded as kin-openapi decodes requests (UseNumber): with
 			// json.Unmarshal a number beyond float64 anywhere in the body
-			// skipped the byte limit (found by FuzzCompiledVsReference).
+			// skipped the byte limit (TestByteLimitBesideAHugeNumber).
 			dec := json.NewDecoder(bytes.NewReader(body))
 			dec.UseNumber()
 			if dec.Decode(&v) == nil {
