@@ -307,7 +307,7 @@ func TestByteLimitBesideAHugeNumber(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := `{"ext":"` + strings.Repeat("x", 1025) + `","n":1e400}`
+	body := `{"ext":"` + strings.Repeat("在", 342) + `","n":1e400}` // 1026 bytes, 342 characters
 	for name, err := range map[string]error{
 		"compiled":  d.ValidateRequestFor(context.Background(), rt, newReq("POST", base+"/users/u/presence/android/1", body)),
 		"reference": d.ValidateRequestReference(context.Background(), rt, newReq("POST", base+"/users/u/presence/android/1", body)),
