@@ -57,7 +57,7 @@ lint-spec: ## Lint openapi.yaml with Spectral's OpenAPI rules (needs npm)
 # run with a bare "context deadline exceeded" and no crasher (golang/go#75804,
 # fixed in 1.27): that is the toolchain, not a finding; rerun, or give
 # FUZZTIME as a count (FUZZTIME=500000x).
-FUZZ_TARGETS ?= ./spec:FuzzValidateResponse ./spec:FuzzLint ./mock:FuzzParseNames ./mock:FuzzParseExt ./mock:FuzzHandler
+FUZZ_TARGETS ?= ./spec:FuzzValidateResponse ./spec:FuzzLint ./spec:FuzzCompiledVsReference ./spec:FuzzTokVsEncodingJSON ./mock:FuzzParseNames ./mock:FuzzParseExt ./mock:FuzzHandler
 
 fuzz: ## Run every fuzz target for FUZZTIME each (default 60s)
 	@set -e; for t in $(FUZZ_TARGETS); do \

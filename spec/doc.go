@@ -38,6 +38,8 @@ type Doc struct {
 	limitProblem []string // constraints Limits could not find, for Lint
 
 	maxBytesSchemas sync.Map // *openapi3.Schema -> bool, see hasMaxBytes
+
+	compiled map[*route]*compiledOp // the compiled validator, see compile.go
 }
 
 // Load returns the openapi.yaml embedded in the binary.
@@ -72,6 +74,7 @@ func LoadData(data []byte, location string) (*Doc, error) {
 		return nil, &LoadError{Location: location, Err: err}
 	}
 	d.limits, d.limitProblem = d.readLimits()
+	d.compileDoc()
 	return d, nil
 }
 

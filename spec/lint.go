@@ -83,6 +83,7 @@ func Lint(ctx context.Context, d *Doc) []Finding {
 	l.limits()
 	l.rules()
 	l.docFindings()
+	l.compileFallbacks()
 	sort.SliceStable(l.out, func(i, j int) bool { return l.out[i].Line < l.out[j].Line })
 	return l.out
 }

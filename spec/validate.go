@@ -64,6 +64,11 @@ func (d *Doc) ValidateRequestFor(ctx context.Context, rt *Route, req *http.Reque
 	if err := CheckJSONDepth(body, MaxJSONDepth); err != nil {
 		return &ValidationError{Operation: rt.Operation, Direction: Request, Field: "body", Reason: capText(err.Error()), Err: err}
 	}
+	// fastval hook: the compiled validator (compiled_api.go) judges the
+	// request unless it is left to kin-openapi below.
+	if done, err := d.validateRequestCompiled(ctx, rt, req, body); done {
+		return err
+	}
 	in := &openapi3filter.RequestValidationInput{
 		Request:    req,
 		PathParams: rt.Params,
@@ -85,7 +90,12 @@ func (d *Doc) ValidateRequestFor(ctx context.Context, rt *Route, req *http.Reque
 		// kin-openapi has already checked everything else.
 		if mt := rt.r.op.RequestBody.Value.Content.Get(req.Header.Get("Content-Type")); mt != nil && mt.Schema != nil && d.hasMaxBytes(mt.Schema.Value) {
 			var v any
-			if json.Unmarshal(body, &v) == nil {
+			// Decoded as kin-openapi decodes requests (UseNumber): with
+			// json.Unmarshal a number beyond float64 anywhere in the body
+			// skipped the byte limit (TestByteLimitBesideAHugeNumber).
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.UseNumber()
+			if dec.Decode(&v) == nil {
 				if f, reason := maxBytes(mt.Schema.Value, v, "body"); f != "" {
 					return &ValidationError{Operation: rt.Operation, Direction: Request, Field: capText(f), Reason: reason}
 				}
@@ -169,7 +179,12 @@ func (d *Doc) ValidateResponse(ctx context.Context, req *http.Request, status in
 
 // ValidateResponseFor is ValidateResponse for a request already routed, so
 // hot paths (the load generator, the proxy) route once.
-func (d *Doc) ValidateResponseFor(_ context.Context, rt *Route, status int, header http.Header, body []byte) error {
+func (d *Doc) ValidateResponseFor(ctx context.Context, rt *Route, status int, header http.Header, body []byte) error {
+	// fastval hook: the compiled validator (compiled_api.go) judges the
+	// answer unless it is left to kin-openapi below.
+	if done, err := d.validateResponseCompiled(ctx, rt, status, header, body); done {
+		return err
+	}
 	fail := func(field, reason string, err error) error {
 		return &ValidationError{Operation: rt.Operation, Direction: Response, Field: field, Reason: reason, Err: err}
 	}
