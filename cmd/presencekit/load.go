@@ -60,6 +60,8 @@ Exit codes:
        the setup phase's) failed; outputs are still written
   2    bad usage (a flag, a file), or the preflight failed: unreachable
        target, refused credentials, unknown org/app
+  1    also: --verify found a violation (and no 'violations' threshold
+       decides instead)
   3    a --threshold was breached
   130  interrupted (SIGINT): outputs are still written for the run so far`,
 		Example: `  # 500 requests/s for 30 s against the embedded mock
@@ -72,7 +74,10 @@ Exit codes:
 
   # closed loop, shard 0 of 4 of a distributed run, client credentials
   PRESENCE_TARGET=https://a1.example PRESENCE_CLIENT_ID=id PRESENCE_CLIENT_SECRET=s \
-      presencekit load --concurrency 64 --requests 100000 --shard 0/4 --out shard-0.json`,
+      presencekit load --concurrency 64 --requests 100000 --shard 0/4 --out shard-0.json
+
+  # conformance under load: check every answer against what the run was told
+  presencekit load --verify --concurrency 32 --duration 10s --users 50`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, given, err := resolveLoad(binder, cmd.Flags().Changed)
@@ -136,6 +141,11 @@ func runLoad(ctx context.Context, cmd *cobra.Command, s loadSettings, given map[
 		res.Config.Target = embeddedTarget
 	}
 	ferr := finish(res, ths, outputs{s.Out, s.HDRLog, s.HTML}, stdout, stderr, red)
+	if runErr == nil && res.Verification.Total() > 0 && !res.Interrupted {
+		if sum, err := loadgen.Summarize(res); err == nil && loadgen.VerifyFailed(sum, ths) {
+			runErr = fmt.Errorf("--verify: %d violations of the contract under load (see the summary)", res.Verification.Total())
+		}
+	}
 	// A failed run (exit 1) outranks breached thresholds (3); an output
 	// that could not be written is reported as it is.
 	var ee *exitError
