@@ -2,8 +2,12 @@ package loadgen
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/presencekit/presencekit/client"
 
 	"github.com/presencekit/presencekit/mock"
 	"github.com/presencekit/presencekit/spec"
@@ -89,5 +93,84 @@ func TestVerifyCatchesBreakModes(t *testing.T) {
 			}
 			t.Logf("--break %s: %v", c.mode, v.Violations)
 		})
+	}
+}
+
+// TestVerifyConcurrentShardsOwnDisjointUsers: two shards running at once
+// against one correct mock write disjoint users, so neither model is
+// wrong about the other's users: 0 violations each.
+func TestVerifyConcurrentShardsOwnDisjointUsers(t *testing.T) {
+	url, _ := startMock(t, mock.Faults{})
+	var res [2]*Verification
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() {
+			cfg := verifyConfig(t, url, 2000)
+			cfg.Concurrency, cfg.Connections = 16, 16
+			cfg.Workload.Shard = Shard{i, 2}
+			r, err := Run(context.Background(), cfg)
+			errs[i] = err
+			if r != nil {
+				res[i] = r.Verification
+			}
+		})
+	}
+	wg.Wait()
+	for i := range 2 {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if res[i].Total() != 0 || res[i].CheckedTotal() == 0 {
+			t.Errorf("shard %d/2: %d violations, %d checked: %v %+v", i, res[i].Total(), res[i].CheckedTotal(), res[i].Violations, res[i].Examples)
+		}
+	}
+}
+
+// Regression: Redact panicked on a map of maps (Verification.Violations)
+// and must mask a secret an example quotes.
+func TestRedactVerification(t *testing.T) {
+	r := &Results{Verification: &Verification{
+		Checked:    map[string]uint64{"getPresenceStatus": 3},
+		Violations: map[string]map[string]uint64{ruleStatus: {"getPresenceStatus": 2}},
+		Examples:   []VerifyExample{{Rule: ruleStatus, Answer: `{"token":"s3cr3t-value"}`}},
+	}}
+	r.Redact(client.NewRedactor("s3cr3t-value"))
+	if strings.Contains(r.Verification.Examples[0].Answer, "s3cr3t-value") {
+		t.Fatalf("secret left in an example: %s", r.Verification.Examples[0].Answer)
+	}
+	if r.Verification.Violations[ruleStatus]["getPresenceStatus"] != 2 {
+		t.Fatalf("redaction changed the counts: %v", r.Verification.Violations)
+	}
+}
+
+// TestVerifyThreshold: "violations<N" reads the verification, per
+// operation with OP:, and is breached when the run did not verify.
+func TestVerifyThreshold(t *testing.T) {
+	s := &Summary{Verify: &Verification{Violations: map[string]map[string]uint64{
+		ruleStatus: {"getPresenceStatus": 2}, ruleListed: {"listSubscriptions": 1}}}}
+	for raw, breached := range map[string]bool{
+		"violations<1": true, "violations<4": false, "sublist:violations<1": true, "set:violations<1": false,
+	} {
+		th, err := ParseThreshold(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(Evaluate(s, []Threshold{th})) > 0; got != breached {
+			t.Errorf("%s: breached %v, want %v", raw, got, breached)
+		}
+		if VerifyFailed(s, []Threshold{th}) {
+			t.Errorf("%s: a violations threshold decides, VerifyFailed must not", raw)
+		}
+	}
+	if !VerifyFailed(s, nil) {
+		t.Error("violations and no violations threshold: the run must fail")
+	}
+	th, _ := ParseThreshold("violations<1")
+	if len(Evaluate(&Summary{}, []Threshold{th})) != 1 {
+		t.Error("violations<1 on a run without --verify must be breached (no data)")
+	}
+	if _, err := ParseThreshold("violations<1.5"); err == nil {
+		t.Error("a fractional count must be refused")
 	}
 }

@@ -141,11 +141,6 @@ func runLoad(ctx context.Context, cmd *cobra.Command, s loadSettings, given map[
 		res.Config.Target = embeddedTarget
 	}
 	ferr := finish(res, ths, outputs{s.Out, s.HDRLog, s.HTML}, stdout, stderr, red)
-	if runErr == nil && res.Verification.Total() > 0 && !res.Interrupted {
-		if sum, err := loadgen.Summarize(res); err == nil && loadgen.VerifyFailed(sum, ths) {
-			runErr = fmt.Errorf("--verify: %d violations of the contract under load (see the summary)", res.Verification.Total())
-		}
-	}
 	// A failed run (exit 1) outranks breached thresholds (3); an output
 	// that could not be written is reported as it is.
 	var ee *exitError
@@ -226,6 +221,9 @@ func finish(res *loadgen.Results, ths []loadgen.Threshold, out outputs, stdout, 
 	switch {
 	case res.Interrupted:
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted: outputs written for the run so far")}
+	case loadgen.VerifyFailed(s, ths):
+		// The check failed (exit 1), which outranks breached thresholds.
+		return &exitError{code: exitFail, err: fmt.Errorf("verify: %d violations of the contract under load (see the summary)", s.Verify.Total())}
 	case len(breaches) > 0:
 		return &exitError{code: exitThresholds, err: fmt.Errorf("%d of %d thresholds breached", len(breaches), len(ths))}
 	}
