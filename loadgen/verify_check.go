@@ -334,9 +334,9 @@ func describe(cs []*vwrite, initial bool, v *verifier) string {
 		}
 		b.WriteString(strconv.Quote(c.val))
 		if c.ack == open {
-			fmt.Fprintf(&b, " (sent at %s, in flight)", vms(c.send))
+			fmt.Fprintf(&b, " (sent at %s, in flight)", v.clock(c.send))
 		} else {
-			fmt.Fprintf(&b, " (sent at %s, acknowledged at %s)", vms(c.send), vms(c.ack))
+			fmt.Fprintf(&b, " (sent at %s, acknowledged at %s)", v.clock(c.send), v.clock(c.ack))
 		}
 	}
 	if initial {
@@ -349,9 +349,10 @@ func describe(cs []*vwrite, initial bool, v *verifier) string {
 	return b.String()
 }
 
-// vms renders a verifier instant as an offset from the verifier's start.
-func vms(t int64) string {
-	return strconv.FormatFloat(float64(t)/float64(time.Millisecond), 'f', 3, 64) + "ms"
+// clock renders a verifier instant as the UTC time of day, as the
+// examples' sent and answered times are given.
+func (v *verifier) clock(t int64) string {
+	return time.Unix(0, v.baseWall+t).UTC().Format("15:04:05.000000")
 }
 
 // violation records one violation with the request, the answer and what

@@ -92,13 +92,13 @@ func (st *vstate) checkPage(req *Request, root *fastjson.Value, body []byte, r i
 		}
 		switch {
 		case !present && unsub:
-			st.violation(ruleUnsub, req, body, r, fmt.Sprintf("entry %d: %q not listed: %s", i, uid, describeSubs(cs)))
+			st.violation(ruleUnsub, req, body, r, fmt.Sprintf("entry %d: %q not listed: %s", i, uid, describeSubs(cs, v)))
 		case !present:
 			st.violation(rulePages, req, body, r, fmt.Sprintf("entry %d: %q not listed: never subscribed", i, uid))
 		case okE && !match && exp < nowS-v.skew:
-			st.violation(ruleSubExpiry, req, body, r, fmt.Sprintf("entry %d: %q: absolute expiry %s, got %d (before now, %d)", i, uid, describeSubs(cs), exp, nowS))
+			st.violation(ruleSubExpiry, req, body, r, fmt.Sprintf("entry %d: %q: absolute expiry %s, got %d (before now, %d)", i, uid, describeSubs(cs, v), exp, nowS))
 		case !match:
-			st.violation(ruleListed, req, body, r, fmt.Sprintf("entry %d: %q: expiry %s", i, uid, describeSubs(cs)))
+			st.violation(ruleListed, req, body, r, fmt.Sprintf("entry %d: %q: expiry %s", i, uid, describeSubs(cs, v)))
 		case exp <= nowS-v.skew && exp <= v.w.Limits.ExpiryMax:
 			st.violation(ruleSubExpiry, req, body, r, fmt.Sprintf("entry %d: %q: absolute expiry (unix seconds), got %d: a duration, as the subscribe answer gave it", i, uid, exp))
 		case exp <= nowS-v.skew:
@@ -155,7 +155,7 @@ func (st *vstate) certain(vu *vuser, s, r int64, relaxed, check bool, listed []i
 		if all && !relaxed {
 			lo++
 			if check && !slices.Contains(listed, t) {
-				st.violation(ruleListed, req, body, r, fmt.Sprintf("%s listed: %s", v.userName(t), describeSubs(cs)))
+				st.violation(ruleListed, req, body, r, fmt.Sprintf("%s listed: %s", v.userName(t), describeSubs(cs, v)))
 			}
 		}
 	}
@@ -185,7 +185,7 @@ func (st *vstate) quietWalk(vu *vuser, req *Request, body []byte, r int64) {
 			}
 		}
 		if all && !w.seen[t] {
-			st.violation(ruleListed, req, body, r, fmt.Sprintf("walk of %d pages of %d lists %s: %s", req.Page, w.size, v.userName(t), describeSubs(cs)))
+			st.violation(ruleListed, req, body, r, fmt.Sprintf("walk of %d pages of %d lists %s: %s", req.Page, w.size, v.userName(t), describeSubs(cs, v)))
 		}
 	}
 }
@@ -208,7 +208,7 @@ func (st *vstate) nextPage(req *Request, n int) {
 }
 
 // describeSubs words the subscription states the model allows.
-func describeSubs(cs []*vwrite) string {
+func describeSubs(cs []*vwrite, v *verifier) string {
 	var b bytes.Buffer
 	b.WriteString("one of [")
 	for i, c := range cs {
@@ -224,9 +224,9 @@ func describeSubs(cs []*vwrite) string {
 			fmt.Fprintf(&b, "subscribed, expiry in [%d, %d]", c.lo, c.hi)
 		}
 		if c.ack == open {
-			fmt.Fprintf(&b, " (sent at %s, in flight)", vms(c.send))
+			fmt.Fprintf(&b, " (sent at %s, in flight)", v.clock(c.send))
 		} else {
-			fmt.Fprintf(&b, " (sent at %s, acknowledged at %s)", vms(c.send), vms(c.ack))
+			fmt.Fprintf(&b, " (sent at %s, acknowledged at %s)", v.clock(c.send), v.clock(c.ack))
 		}
 	}
 	b.WriteString("]")
