@@ -164,7 +164,7 @@ func (st *vstate) parse(req *Request, body []byte, r int64) *fastjson.Value {
 	st.v.checked[req.Op].Add(1)
 	root, err := st.p.ParseBytes(body)
 	if err != nil {
-		st.violation(ruleSchema, req, body, r, "a JSON answer: "+err.Error())
+		st.violation(ruleSchema, req, body, r, func() string { return "a JSON answer: " + err.Error() })
 		return nil
 	}
 	return root
@@ -213,7 +213,7 @@ func (st *vstate) checkEntries(req *Request, root *fastjson.Value, body []byte, 
 	}
 	entries := root.GetArray("result")
 	if len(entries) != len(req.Targets) {
-		st.violation(orderRule, req, body, r, fmt.Sprintf("%d entries, one per requested user", len(req.Targets)))
+		st.violation(orderRule, req, body, r, func() string { return fmt.Sprintf("%d entries, one per requested user", len(req.Targets)) })
 	}
 	lo, hi := v.wallSec(st.s)+req.Expiry-v.skew, v.wallSec(r)+req.Expiry+v.skew
 	for i, e := range entries {
@@ -222,14 +222,18 @@ func (st *vstate) checkEntries(req *Request, root *fastjson.Value, body []byte, 
 		}
 		t := req.Targets[i]
 		if uid := e.GetStringBytes("uid"); v.userIndex(uid) != t {
-			st.violation(orderRule, req, body, r, fmt.Sprintf("entry %d for %s (request order), got uid %q", i, v.userName(t), uid))
+			st.violation(orderRule, req, body, r, func() string {
+				return fmt.Sprintf("entry %d for %s (request order), got uid %q", i, v.userName(t), uid)
+			})
 			st.exps = st.exps[:0]
 			return
 		}
 		if req.Op == OpSub {
 			exp, ok := number(e.Get("expiry"))
 			if !ok || exp < lo || exp > hi {
-				st.violation(ruleSubExpiry, req, body, r, fmt.Sprintf("entry %d: expiry absolute unix seconds in [%d, %d] (now + %d s, ±%d s)", i, lo, hi, req.Expiry, v.skew))
+				st.violation(ruleSubExpiry, req, body, r, func() string {
+					return fmt.Sprintf("entry %d: expiry absolute unix seconds in [%d, %d] (now + %d s, ±%d s)", i, lo, hi, req.Expiry, v.skew)
+				})
 			}
 			if ok {
 				st.exps = append(st.exps, exp)
@@ -258,7 +262,7 @@ func (st *vstate) checkPresence(req *Request, e *fastjson.Value, t int32, body [
 		obj.Visit(func(key []byte, val *fastjson.Value) {
 			idx := resIndex(key)
 			if idx < 0 {
-				st.violation(ruleStatus, req, body, r, fmt.Sprintf("%s: no resource %q (never set)", v.userName(t), key))
+				st.violation(ruleStatus, req, body, r, func() string { return fmt.Sprintf("%s: no resource %q (never set)", v.userName(t), key) })
 				return
 			}
 			seen |= 1 << idx
@@ -270,7 +274,9 @@ func (st *vstate) checkPresence(req *Request, e *fastjson.Value, t int32, body [
 					return
 				}
 			}
-			st.violation(ruleStatus, req, body, r, fmt.Sprintf("%s %s: status %s", v.userName(t), resources[idx], describe(cs, false, v)))
+			st.violation(ruleStatus, req, body, r, func() string {
+				return fmt.Sprintf("%s %s: status %s", v.userName(t), resources[idx], describe(cs, false, v))
+			})
 		})
 	}
 	for idx := range vu.status {
@@ -280,7 +286,9 @@ func (st *vstate) checkPresence(req *Request, e *fastjson.Value, t int32, body [
 		cs, initial := vu.status[idx].cands(s, r, st.cbuf)
 		st.cbuf = cs
 		if !initial {
-			st.violation(ruleStatus, req, body, r, fmt.Sprintf("%s %s: status %s, not missing", v.userName(t), resources[idx], describe(cs, false, v)))
+			st.violation(ruleStatus, req, body, r, func() string {
+				return fmt.Sprintf("%s %s: status %s, not missing", v.userName(t), resources[idx], describe(cs, false, v))
+			})
 		}
 	}
 	got := e.GetStringBytes("ext")
@@ -294,7 +302,7 @@ func (st *vstate) checkPresence(req *Request, e *fastjson.Value, t int32, body [
 			return
 		}
 	}
-	st.violation(ruleExt, req, body, r, fmt.Sprintf("%s: ext %s", v.userName(t), describe(cs, initial, v)))
+	st.violation(ruleExt, req, body, r, func() string { return fmt.Sprintf("%s: ext %s", v.userName(t), describe(cs, initial, v)) })
 }
 
 // resIndex finds a resource name in resources.
@@ -357,14 +365,14 @@ func (v *verifier) clock(t int64) string {
 
 // violation records one violation with the request, the answer and what
 // the model expected.
-func (st *vstate) violation(rule string, req *Request, body []byte, r int64, expected string) {
+func (st *vstate) violation(rule string, req *Request, body []byte, r int64, expected func() string) {
 	s := st.s
 	v := st.v
 	v.violation(rule, req.Op, func() VerifyExample {
 		return VerifyExample{
 			Request:  req.Method + " " + string(req.URI) + " " + clip(req.Body),
 			Answer:   clip(body),
-			Expected: expected,
+			Expected: expected(),
 			Sent:     time.Unix(0, v.baseWall+s).UTC(),
 			Answered: time.Unix(0, v.baseWall+r).UTC(),
 		}

@@ -28,18 +28,20 @@ func (st *vstate) checkPage(req *Request, root *fastjson.Value, body []byte, r i
 	total, okT := number(res.Get("totalnum"))
 	list := res.GetArray("sublist")
 	if !okT || res.Get("sublist") == nil {
-		st.violation(ruleSchema, req, body, r, `{"result":{"totalnum":N,"sublist":[…]}}`)
+		st.violation(ruleSchema, req, body, r, func() string { return `{"result":{"totalnum":N,"sublist":[…]}}` })
 		return false
 	}
 	s := st.s - v.staleness
 	nowS := v.wallSec(st.s)
 	if total > int64(v.cap) {
-		st.violation(ruleCap, req, body, r, fmt.Sprintf("totalnum at most the cap, %d", v.cap))
+		st.violation(ruleCap, req, body, r, func() string { return fmt.Sprintf("totalnum at most the cap, %d", v.cap) })
 	}
 	start := int64(req.Page-1) * int64(req.Size)
 	want := min(max(total-start, 0), int64(req.Size))
 	if int64(len(list)) != want {
-		st.violation(rulePages, req, body, r, fmt.Sprintf("page %d of size %d with totalnum %d: %d entries", req.Page, req.Size, total, want))
+		st.violation(rulePages, req, body, r, func() string {
+			return fmt.Sprintf("page %d of size %d with totalnum %d: %d entries", req.Page, req.Size, total, want)
+		})
 	}
 
 	vu.mu.Lock()
@@ -64,11 +66,13 @@ func (st *vstate) checkPage(req *Request, root *fastjson.Value, body []byte, r i
 			k = vu.subs[t]
 		}
 		if k == nil {
-			st.violation(rulePages, req, body, r, fmt.Sprintf("entry %d: %q was never subscribed by %s", i, uid, v.userName(req.Actor)))
+			st.violation(rulePages, req, body, r, func() string {
+				return fmt.Sprintf("entry %d: %q was never subscribed by %s", i, uid, v.userName(req.Actor))
+			})
 			continue
 		}
 		if slices.Contains(listed, t) {
-			st.violation(rulePages, req, body, r, fmt.Sprintf("entry %d: %q listed once per page", i, uid))
+			st.violation(rulePages, req, body, r, func() string { return fmt.Sprintf("entry %d: %q listed once per page", i, uid) })
 		}
 		listed = append(listed, t)
 		if inWalk {
@@ -92,17 +96,21 @@ func (st *vstate) checkPage(req *Request, root *fastjson.Value, body []byte, r i
 		}
 		switch {
 		case !present && unsub:
-			st.violation(ruleUnsub, req, body, r, fmt.Sprintf("entry %d: %q not listed: %s", i, uid, describeSubs(cs, v)))
+			st.violation(ruleUnsub, req, body, r, func() string { return fmt.Sprintf("entry %d: %q not listed: %s", i, uid, describeSubs(cs, v)) })
 		case !present:
-			st.violation(rulePages, req, body, r, fmt.Sprintf("entry %d: %q not listed: never subscribed", i, uid))
+			st.violation(rulePages, req, body, r, func() string { return fmt.Sprintf("entry %d: %q not listed: never subscribed", i, uid) })
 		case okE && !match && exp < nowS-v.skew:
-			st.violation(ruleSubExpiry, req, body, r, fmt.Sprintf("entry %d: %q: absolute expiry %s, got %d (before now, %d)", i, uid, describeSubs(cs, v), exp, nowS))
+			st.violation(ruleSubExpiry, req, body, r, func() string {
+				return fmt.Sprintf("entry %d: %q: absolute expiry %s, got %d (before now, %d)", i, uid, describeSubs(cs, v), exp, nowS)
+			})
 		case !match:
-			st.violation(ruleListed, req, body, r, fmt.Sprintf("entry %d: %q: expiry %s", i, uid, describeSubs(cs, v)))
+			st.violation(ruleListed, req, body, r, func() string { return fmt.Sprintf("entry %d: %q: expiry %s", i, uid, describeSubs(cs, v)) })
 		case exp <= nowS-v.skew && exp <= v.w.Limits.ExpiryMax:
-			st.violation(ruleSubExpiry, req, body, r, fmt.Sprintf("entry %d: %q: absolute expiry (unix seconds), got %d: a duration, as the subscribe answer gave it", i, uid, exp))
+			st.violation(ruleSubExpiry, req, body, r, func() string {
+				return fmt.Sprintf("entry %d: %q: absolute expiry (unix seconds), got %d: a duration, as the subscribe answer gave it", i, uid, exp)
+			})
 		case exp <= nowS-v.skew:
-			st.violation(ruleExpires, req, body, r, fmt.Sprintf("entry %d: %q expired at %d, now %d: not listed", i, uid, exp, nowS))
+			st.violation(ruleExpires, req, body, r, func() string { return fmt.Sprintf("entry %d: %q expired at %d, now %d: not listed", i, uid, exp, nowS) })
 		}
 	}
 	st.listed = listed
@@ -112,7 +120,9 @@ func (st *vstate) checkPage(req *Request, root *fastjson.Value, body []byte, r i
 	whole := req.Page == 1 && int64(len(list)) == total && total <= int64(req.Size)
 	lo, hi := st.certain(vu, s, r, relaxed, whole, listed, req, body)
 	if total < lo || total > hi {
-		st.violation(ruleTotal, req, body, r, fmt.Sprintf("totalnum between %d (subscriptions certainly held) and %d (possibly held)", lo, hi))
+		st.violation(ruleTotal, req, body, r, func() string {
+			return fmt.Sprintf("totalnum between %d (subscriptions certainly held) and %d (possibly held)", lo, hi)
+		})
 	}
 
 	if !inWalk {
@@ -155,7 +165,7 @@ func (st *vstate) certain(vu *vuser, s, r int64, relaxed, check bool, listed []i
 		if all && !relaxed {
 			lo++
 			if check && !slices.Contains(listed, t) {
-				st.violation(ruleListed, req, body, r, fmt.Sprintf("%s listed: %s", v.userName(t), describeSubs(cs, v)))
+				st.violation(ruleListed, req, body, r, func() string { return fmt.Sprintf("%s listed: %s", v.userName(t), describeSubs(cs, v)) })
 			}
 		}
 	}
@@ -168,10 +178,12 @@ func (st *vstate) quietWalk(vu *vuser, req *Request, body []byte, r int64) {
 	v := st.v
 	w := &st.walk
 	if w.overlap >= 0 {
-		st.violation(rulePages, req, body, r, fmt.Sprintf("walk of %d pages of %d: %s on one page only (the set did not change during the walk)", req.Page, w.size, v.userName(w.overlap)))
+		st.violation(rulePages, req, body, r, func() string {
+			return fmt.Sprintf("walk of %d pages of %d: %s on one page only (the set did not change during the walk)", req.Page, w.size, v.userName(w.overlap))
+		})
 	}
 	if w.totalChanged {
-		st.violation(ruleTotal, req, body, r, "one totalnum on every page of a walk during which the set did not change")
+		st.violation(ruleTotal, req, body, r, func() string { return "one totalnum on every page of a walk during which the set did not change" })
 	}
 	s := w.s1 - v.staleness
 	endS := v.wallSec(r) + v.skew
@@ -185,7 +197,9 @@ func (st *vstate) quietWalk(vu *vuser, req *Request, body []byte, r int64) {
 			}
 		}
 		if all && !w.seen[t] {
-			st.violation(ruleListed, req, body, r, fmt.Sprintf("walk of %d pages of %d lists %s: %s", req.Page, w.size, v.userName(t), describeSubs(cs, v)))
+			st.violation(ruleListed, req, body, r, func() string {
+				return fmt.Sprintf("walk of %d pages of %d lists %s: %s", req.Page, w.size, v.userName(t), describeSubs(cs, v))
+			})
 		}
 	}
 }
