@@ -18,6 +18,7 @@ type vstate struct {
 	slot   *atomic.Int64
 	id     uint64 // of the current request; unique across workers
 	s      int64  // the current request's send instant
+	hz     int64  // the pruning horizon for the current request, 0 unknown
 	p      fastjson.Parser
 	cbuf   []*vwrite
 	exps   []int64
@@ -56,6 +57,7 @@ func (st *vstate) begin(req *Request) {
 		st.slot.Store(v.now() + 1)
 	}
 	st.s = v.now()
+	st.hz = 0
 	st.id++
 	vu := v.user(req.Actor)
 	if vu == nil {
@@ -90,12 +92,15 @@ func (st *vstate) begin(req *Request) {
 	}
 }
 
-// add registers w on k, pruning k when its list has grown; the user's
-// lock is held.
+// add registers w on k, pruning k first (the horizon is read once per
+// request); the user's lock is held.
 func (st *vstate) add(k *vkey, w vwrite) {
 	w.id, w.send, w.ack = st.id, st.s, open
-	if len(k.ws) >= pruneAt {
-		k.prune(st.v.horizon())
+	if len(k.ws) > 1 {
+		if st.hz == 0 {
+			st.hz = st.v.horizon()
+		}
+		k.prune(st.hz)
 	}
 	k.ws = append(k.ws, w)
 }
