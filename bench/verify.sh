@@ -8,6 +8,7 @@
 #
 #   bench/verify.sh                       # 32 workers, 10 s per run, 1000 users
 #   CONC=64 DURATION=20 USERS=10000 bench/verify.sh
+#   SAMPLE=0.1 bench/verify.sh            # --verify --verify-sample 0.1
 #
 # Needs: go, jq, GNU time (/usr/bin/time).
 set -euo pipefail
@@ -16,6 +17,7 @@ cd "$(dirname "$0")/.."
 CONC=${CONC:-32}
 DURATION=${DURATION:-10}
 USERS=${USERS:-1000}
+SAMPLE=${SAMPLE:-1}
 PORT=${PORT:-18761}
 WORK=$(mktemp -d)
 trap 'kill "${MOCK_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -25,14 +27,14 @@ go build -o "$WORK/presencekit" ./cmd/presencekit
 timeout $((DURATION * 4 + 60)) "$WORK/presencekit" mock --listen "127.0.0.1:$PORT" --log-level error >"$WORK/mock.log" 2>&1 &
 MOCK_PID=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-echo "target 127.0.0.1:$PORT (presencekit mock), $CONC workers, ${DURATION}s per run, $USERS users, $(nproc) cores"
+echo "target 127.0.0.1:$PORT (presencekit mock), $CONC workers, ${DURATION}s per run, $USERS users, --verify-sample $SAMPLE, $(nproc) cores"
 
 declare -A CPU REQS
 for mode in plain verify; do
 	flags=()
 	# Each run its own users, so the verified one starts from a fresh state.
 	prefix="bench${mode}_"
-	[[ $mode == verify ]] && flags=(--verify)
+	[[ $mode == verify ]] && flags=(--verify --verify-sample "$SAMPLE")
 	/usr/bin/time -f "%U %S" -o "$WORK/time" timeout $((DURATION + 60)) "$WORK/presencekit" load \
 		--target "http://127.0.0.1:$PORT" --token "${TOKEN:-presencekit-mock-token}" --concurrency "$CONC" \
 		--duration "${DURATION}s" --users "$USERS" --user-prefix "$prefix" --out "$WORK/$mode.json" \

@@ -88,7 +88,10 @@ type Config struct {
 	// state an answer may show (0: none, the server is linearizable);
 	// VerifySkew the tolerance between the target's clock and ours for
 	// absolute expiries (0: DefaultVerifySkew); VerifyCap the subscription
-	// cap (0: DefaultSubscriptionCap).
+	// cap (0: DefaultSubscriptionCap). VerifySample is the share of read
+	// answers checked (0: all; writes are always modelled, so a sample
+	// loses checks, never exactness).
+	VerifySample    float64
 	Verify          bool
 	VerifyStaleness time.Duration
 	VerifySkew      time.Duration
@@ -203,6 +206,8 @@ func (c *Config) Check() error {
 		return bad("VerifyStaleness", c.VerifyStaleness, "want 0 or a positive duration")
 	case c.VerifySkew < 0:
 		return bad("VerifySkew", c.VerifySkew, "want 0 or a positive duration")
+	case !(c.VerifySample >= 0 && c.VerifySample <= 1):
+		return bad("VerifySample", c.VerifySample, "want a fraction in 0..1 (0: every answer)")
 	case c.VerifyCap < 0:
 		return bad("VerifyCap", c.VerifyCap, "want 0 (the default) or a positive cap")
 	case !(c.MaxErrorRate >= 0 && c.MaxErrorRate <= 1):
@@ -284,6 +289,7 @@ func (c *Config) info() RunInfo {
 		Zipf: c.Workload.Zipf, Mix: c.Workload.Mix.String(), Batch: c.Workload.Batch.String(),
 		Seed: c.Workload.Seed, Shard: c.Workload.Shard.norm().String(), Validate: c.Validate, Client: c.Client,
 		MaxErrorRate: c.MaxErrorRate, Verify: c.Verify, VerifyStaleness: c.VerifyStaleness,
+		VerifySample: c.VerifySample,
 	}
 	switch {
 	case c.Token != "":

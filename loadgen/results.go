@@ -138,6 +138,7 @@ type RunInfo struct {
 	// Verify and VerifyStaleness are --verify's settings.
 	Verify          bool          `json:"verify,omitempty"`
 	VerifyStaleness time.Duration `json:"verify_staleness_ns,omitempty"`
+	VerifySample    float64       `json:"verify_sample,omitempty"`
 	Client          string        `json:"client"`
 	// MaxErrorRate is the failed share above which the run failed.
 	MaxErrorRate float64 `json:"max_error_rate,omitempty"`

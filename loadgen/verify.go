@@ -162,7 +162,8 @@ func (k *vkey) drop(id uint64) {
 
 // vuser is the model of one owned user.
 type vuser struct {
-	mu     sync.Mutex
+	// mu guards the user; checks only read, so they share it.
+	mu     sync.RWMutex
 	status [len(resources)]vkey
 	ext    vkey
 	subs   map[int32]*vkey
@@ -185,15 +186,19 @@ type verifier struct {
 	base      time.Time
 	baseWall  int64 // unix ns at base
 	staleness int64
-	skew      int64 // seconds
+	sample    float64 // share of read answers checked
+	skew      int64   // seconds
 	cap       int
 	users     []vuser // by shard-local index
 	slots     []atomic.Int64
 	nextSlot  atomic.Int32
 
-	total   atomic.Uint64
-	counts  [len(verifyRules)][NumOps]atomic.Uint64
-	checked [NumOps]atomic.Uint64
+	total  atomic.Uint64
+	counts [len(verifyRules)][NumOps]atomic.Uint64
+	// states are the workers' sides, whose checked counts result sums
+	// once the workers are done.
+	stMu   sync.Mutex
+	states []*vstate
 
 	exMu     sync.Mutex
 	examples []VerifyExample
@@ -204,7 +209,10 @@ func newVerifier(cfg *Config, workers int) *verifier {
 	s := cfg.Workload.Shard.norm()
 	v := &verifier{w: &cfg.Workload, shard: s, base: now, baseWall: now.UnixNano(),
 		staleness: int64(cfg.VerifyStaleness), skew: int64(max(cfg.VerifySkew, 0) / time.Second),
-		cap: cfg.VerifyCap, users: make([]vuser, s.Size(cfg.Workload.Users)), slots: make([]atomic.Int64, workers)}
+		cap: cfg.VerifyCap, sample: cfg.VerifySample, users: make([]vuser, s.Size(cfg.Workload.Users)), slots: make([]atomic.Int64, workers)}
+	if v.sample <= 0 {
+		v.sample = 1
+	}
 	if v.cap <= 0 {
 		v.cap = DefaultSubscriptionCap
 	}
@@ -265,7 +273,13 @@ func (v *verifier) violation(rule string, op Op, detail func() VerifyExample) {
 func (v *verifier) result() *Verification {
 	out := &Verification{Checked: map[string]uint64{}, Violations: map[string]map[string]uint64{}}
 	for o := Op(0); o < NumOps; o++ {
-		if n := v.checked[o].Load(); n > 0 {
+		var n uint64
+		v.stMu.Lock()
+		for _, st := range v.states {
+			n += st.checked[o]
+		}
+		v.stMu.Unlock()
+		if n > 0 {
 			out.Checked[o.ID()] = n
 		}
 	}

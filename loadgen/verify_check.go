@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -14,18 +15,22 @@ import (
 // vstate is one worker's side of the verifier: the request in progress,
 // a reusable JSON parser and the walk it is on.
 type vstate struct {
-	v      *verifier
-	slot   *atomic.Int64
-	id     uint64 // of the current request; unique across workers
-	s      int64  // the current request's send instant
-	hz     int64  // the pruning horizon for the current request, 0 unknown
-	p      fastjson.Parser
-	cbuf   []*vwrite
-	exps   []int64
-	walk   walkState
-	page   Request // the next page of a walk
-	uri    []byte  // the spare URI buffer of page
-	listed []int32
+	v    *verifier
+	rng  *rand.Rand // draws the sampled answers
+	slot *atomic.Int64
+	id   uint64 // of the current request; unique across workers
+	s    int64  // the current request's send instant
+	hz   int64  // the pruning horizon for the current request, 0 unknown
+	p    fastjson.Parser
+	cbuf []*vwrite
+	exps []int64
+	walk walkState
+	// checked counts the answers checked, per operation; read by
+	// verifier.result after the run.
+	checked [NumOps]uint64
+	page    Request // the next page of a walk
+	uri     []byte  // the spare URI buffer of page
+	listed  []int32
 }
 
 // walkState is a walk over every page of one subscriber's list.
@@ -46,7 +51,12 @@ func (v *verifier) newState() *vstate {
 	if int(i) >= len(v.slots) {
 		panic("loadgen: more verifying workers than slots") // a programming error
 	}
-	return &vstate{v: v, slot: &v.slots[i], id: uint64(i) << 40, walk: walkState{seen: map[int32]bool{}}}
+	st := &vstate{v: v, slot: &v.slots[i], id: uint64(i) << 40, walk: walkState{seen: map[int32]bool{}},
+		rng: rand.New(rand.NewPCG(v.w.Seed, uint64(i)))}
+	v.stMu.Lock()
+	v.states = append(v.states, st)
+	v.stMu.Unlock()
+	return st
 }
 
 // begin is called just before req is sent: it publishes the send instant
@@ -92,6 +102,11 @@ func (st *vstate) begin(req *Request) {
 	}
 }
 
+// sampled says whether to check this answer (Config.VerifySample).
+func (st *vstate) sampled() bool {
+	return st.v.sample >= 1 || st.rng.Float64() < st.v.sample
+}
+
 // add registers w on k, pruning k first (the horizon is read once per
 // request); the user's lock is held.
 func (st *vstate) add(k *vkey, w vwrite) {
@@ -133,7 +148,7 @@ func (st *vstate) end(req *Request, status int, body []byte, failed bool) bool {
 		st.settleSubs(req, r, ok, refused, nil)
 	case OpSub:
 		var root *fastjson.Value
-		if ok {
+		if ok && st.sampled() {
 			root = st.parse(req, body, r)
 		}
 		st.exps = st.exps[:0]
@@ -142,13 +157,13 @@ func (st *vstate) end(req *Request, status int, body []byte, failed bool) bool {
 		}
 		st.settleSubs(req, r, ok, refused, st.exps)
 	case OpGet:
-		if ok {
+		if ok && st.sampled() {
 			if root := st.parse(req, body, r); root != nil {
 				st.checkEntries(req, root, body, r)
 			}
 		}
 	case OpSublist:
-		if ok {
+		if ok && (st.walk.active || st.sampled()) { // a walk, once begun, is read to its end
 			if root := st.parse(req, body, r); root != nil {
 				more = st.checkPage(req, root, body, r)
 			}
@@ -166,7 +181,7 @@ func (st *vstate) end(req *Request, status int, body []byte, failed bool) bool {
 // parse decodes a 2xx answer; an answer that is not the documented JSON
 // is a violation of the response schema.
 func (st *vstate) parse(req *Request, body []byte, r int64) *fastjson.Value {
-	st.v.checked[req.Op].Add(1)
+	st.checked[req.Op]++
 	root, err := st.p.ParseBytes(body)
 	if err != nil {
 		st.violation(ruleSchema, req, body, r, func() string { return "a JSON answer: " + err.Error() })
@@ -261,8 +276,8 @@ func (st *vstate) checkPresence(req *Request, e *fastjson.Value, t int32, body [
 	s := st.s - v.staleness
 	var seen uint16
 	obj := e.GetObject("status")
-	vu.mu.Lock()
-	defer vu.mu.Unlock()
+	vu.mu.RLock()
+	defer vu.mu.RUnlock()
 	if obj != nil {
 		obj.Visit(func(key []byte, val *fastjson.Value) {
 			idx := resIndex(key)

@@ -44,8 +44,8 @@ func (st *vstate) checkPage(req *Request, root *fastjson.Value, body []byte, r i
 		})
 	}
 
-	vu.mu.Lock()
-	defer vu.mu.Unlock()
+	vu.mu.RLock()
+	defer vu.mu.RUnlock()
 	relaxed := vu.everSubs > v.cap
 	w := &st.walk
 	if req.Walk {

@@ -198,3 +198,29 @@ func TestVerifyHTML(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifySample: a sample checks fewer answers, and stays exact (the
+// writes are all modelled): 0 violations against the correct mock.
+func TestVerifySample(t *testing.T) {
+	url, _ := startMock(t, mock.Faults{})
+	cfg := verifyConfig(t, url, 3000)
+	cfg.VerifySample = 0.2
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := res.Verification
+	s, err := Summarize(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gets uint64
+	for _, o := range s.Ops {
+		if o.Op == OpGet.ID() {
+			gets = o.Count
+		}
+	}
+	if v.Total() != 0 || v.Checked[OpGet.ID()] == 0 || v.Checked[OpGet.ID()]*2 > gets {
+		t.Fatalf("sample 0.2: %d violations, %d of %d gets checked", v.Total(), v.Checked[OpGet.ID()], gets)
+	}
+}
