@@ -422,15 +422,10 @@ const walkPageSize = 10
 
 // resources are the device resources a set names: four types, three
 // devices each; Request.Res indexes it.
-var resources = func() [12]string {
-	var out [12]string
-	for i, typ := range [...]string{"android", "ios", "web", "pc"} {
-		for id := range 3 {
-			out[i*3+id] = typ + "_" + strconv.Itoa(id+1)
-		}
-	}
-	return out
-}()
+var resources = [...]string{
+	"android_1", "android_2", "android_3", "ios_1", "ios_2", "ios_3",
+	"web_1", "web_2", "web_3", "pc_1", "pc_2", "pc_3",
+}
 
 // status draws a status: mostly online and offline, some custom ones.
 func status(p int) string {
