@@ -224,3 +224,32 @@ func TestVerifySample(t *testing.T) {
 		t.Fatalf("sample 0.2: %d violations, %d of %d gets checked", v.Total(), v.Checked[OpGet.ID()], gets)
 	}
 }
+
+// TestVerifySubscriptionCap: with a cap of 5 on both sides, the correct
+// mock evicts and the model, unable to know what was evicted, still finds
+// nothing wrong; the mock without a cap (break SUB-CAP) is caught.
+func TestVerifySubscriptionCap(t *testing.T) {
+	capped := func(m *mock.Config) { m.MaxSubscriptions = 5 }
+	for _, brk := range []string{"", "SUB-CAP"} {
+		t.Run("break="+brk, func(t *testing.T) {
+			url, _ := startMock(t, mock.Faults{}, capped, func(m *mock.Config) {
+				if brk != "" {
+					m.Breaks = []string{brk}
+				}
+			})
+			cfg := verifyConfig(t, url, 2000)
+			cfg.VerifyCap = 5
+			v := runVerify(t, cfg)
+			var caps uint64
+			for _, n := range v.Violations[ruleCap] {
+				caps += n
+			}
+			switch {
+			case brk == "" && v.Total() != 0:
+				t.Fatalf("correct mock with a cap of 5: %v, e.g. %+v", v.Violations, v.Examples[0])
+			case brk != "" && caps == 0:
+				t.Fatalf("--break SUB-CAP: no %s violation: %v", ruleCap, v.Violations)
+			}
+		})
+	}
+}
