@@ -35,15 +35,14 @@ type vstate struct {
 
 // walkState is a walk over every page of one subscriber's list.
 type walkState struct {
-	active          bool
-	actor           int32
-	s1              int64 // the first page's send instant
-	size, next      int
-	total           int64
-	totalChanged    bool
-	seen            map[int32]bool
-	overlap         int32 // a uid listed twice, -1 none
-	overlapsCounted int
+	active       bool
+	actor        int32
+	s1           int64 // the first page's send instant
+	size, next   int
+	total        int64
+	totalChanged bool
+	seen         map[int32]bool
+	overlap      int32 // a uid listed twice, -1 none
 }
 
 func (v *verifier) newState() *vstate {
