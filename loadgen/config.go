@@ -83,6 +83,20 @@ type Config struct {
 	Validate float64
 	Doc      *spec.Doc
 
+	// Verify checks every answer against a model of what the run's users
+	// were told and acknowledged (verify.go); VerifyStaleness is how old a
+	// state an answer may show (0: none, the server is linearizable);
+	// VerifySkew the tolerance between the target's clock and ours for
+	// absolute expiries (0: DefaultVerifySkew); VerifyCap the subscription
+	// cap (0: DefaultSubscriptionCap). VerifySample is the share of read
+	// answers checked (0: all; writes are always modelled, so a sample
+	// loses checks, never exactness).
+	VerifySample    float64
+	Verify          bool
+	VerifyStaleness time.Duration
+	VerifySkew      time.Duration
+	VerifyCap       int
+
 	// Client is ClientFastHTTP or ClientNetHTTP.
 	Client string
 	// Setup runs the setup phase (the subscription graph) first.
@@ -123,6 +137,10 @@ type Snapshot struct {
 	Rate, Target float64
 	// P99 is the last interval's corrected p99 over all operations.
 	P99 time.Duration
+	// Verify says the run checks answers (--verify); Violations is how
+	// many violations it found so far.
+	Verify     bool
+	Violations uint64
 }
 
 // ErrConfig is wrapped by configuration errors, so the CLI can exit 2.
@@ -184,6 +202,14 @@ func (c *Config) Check() error {
 		return bad("Validate", c.Validate, "want a fraction in 0..1")
 	case c.Validate > 0 && c.Doc == nil:
 		return fmt.Errorf("%w: Validate needs Doc, the spec", ErrConfig)
+	case c.VerifyStaleness < 0:
+		return bad("VerifyStaleness", c.VerifyStaleness, "want 0 or a positive duration")
+	case c.VerifySkew < 0:
+		return bad("VerifySkew", c.VerifySkew, "want 0 or a positive duration")
+	case !(c.VerifySample >= 0 && c.VerifySample <= 1):
+		return bad("VerifySample", c.VerifySample, "want a fraction in 0..1 (0: every answer)")
+	case c.VerifyCap < 0:
+		return bad("VerifyCap", c.VerifyCap, "want 0 (the default) or a positive cap")
 	case !(c.MaxErrorRate >= 0 && c.MaxErrorRate <= 1):
 		return bad("MaxErrorRate", c.MaxErrorRate, "want a fraction in 0..1")
 	case c.Org == "":
@@ -224,6 +250,12 @@ func (c *Config) normalize() error {
 	if c.now == nil {
 		c.now = time.Now
 	}
+	if c.Verify {
+		c.Workload.Walks = true
+		if c.VerifySkew == 0 {
+			c.VerifySkew = DefaultVerifySkew
+		}
+	}
 	if c.Duration == 0 && c.Requests == 0 && len(c.Stages) == 0 {
 		c.Duration = DefaultDuration
 	}
@@ -256,7 +288,8 @@ func (c *Config) info() RunInfo {
 		Timeout: c.Timeout, Users: c.Workload.Users, UserPrefix: c.Workload.UserPrefix,
 		Zipf: c.Workload.Zipf, Mix: c.Workload.Mix.String(), Batch: c.Workload.Batch.String(),
 		Seed: c.Workload.Seed, Shard: c.Workload.Shard.norm().String(), Validate: c.Validate, Client: c.Client,
-		MaxErrorRate: c.MaxErrorRate,
+		MaxErrorRate: c.MaxErrorRate, Verify: c.Verify, VerifyStaleness: c.VerifyStaleness,
+		VerifySample: c.VerifySample,
 	}
 	switch {
 	case c.Token != "":

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	_ "embed" // the ECharts library, inlined into reports
 	"fmt"
 	"io"
@@ -46,8 +47,33 @@ func WriteHTML(w io.Writer, r *Results) error {
 	// Swap the CDN script for the embedded library.
 	page.ClearPresetJSAssets()
 	page.AddCustomizedHeaders("<script>" + echartsJS + "</script>")
-	if err := page.Render(w); err != nil {
+	if r.Verification == nil {
+		if err := page.Render(w); err != nil {
+			return fmt.Errorf("render HTML report: %w", err)
+		}
+		return nil
+	}
+	// The verification opens the report: a violation is what one looks
+	// for first.
+	var buf bytes.Buffer
+	if err := page.Render(&buf); err != nil {
 		return fmt.Errorf("render HTML report: %w", err)
+	}
+	var sec bytes.Buffer
+	if err := writeVerifyHTML(&sec, r.Verification); err != nil {
+		return err
+	}
+	out := buf.Bytes()
+	at := bytes.Index(out, []byte("<body>"))
+	if at < 0 {
+		at = 0
+	} else {
+		at += len("<body>")
+	}
+	for _, part := range [][]byte{out[:at], sec.Bytes(), out[at:]} {
+		if _, err := w.Write(part); err != nil {
+			return fmt.Errorf("write HTML report: %w", err)
+		}
 	}
 	return nil
 }

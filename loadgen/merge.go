@@ -174,6 +174,7 @@ func Merge(rs ...*Results) (*Results, error) {
 			setupElapsed = max(setupElapsed, r.Setup.Elapsed)
 		}
 		n = max(n, len(r.Intervals))
+		mergeVerification(&out.Verification, r.Verification)
 		for id, v := range r.Validation {
 			if out.Validation == nil {
 				out.Validation = map[string]*Validation{}

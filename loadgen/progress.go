@@ -70,7 +70,11 @@ func (pr *Progress) line(s Snapshot) string {
 	if s.Target > 0 {
 		rate += fmt.Sprintf(" (target %.0f/s)", s.Target)
 	}
-	return fmt.Sprintf("%s  %s  errors %d  late %d  p99 %s", req, rate, s.Errors, s.Late, round(s.P99))
+	line := fmt.Sprintf("%s  %s  errors %d  late %d  p99 %s", req, rate, s.Errors, s.Late, round(s.P99))
+	if s.Verify {
+		line += fmt.Sprintf("  violations %d", s.Violations)
+	}
+	return line
 }
 
 // Update takes a snapshot: it moves the bar, or prints a plain line.

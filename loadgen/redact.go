@@ -51,9 +51,11 @@ func maskStrings(v reflect.Value, red *client.Redactor) {
 			if k.Kind() == reflect.String {
 				k = reflect.ValueOf(red.String(k.String())).Convert(k.Type())
 			}
-			if val.Kind() == reflect.Pointer || val.Kind() == reflect.Map || val.Kind() == reflect.Slice {
+			if val.Kind() == reflect.Pointer || val.Kind() == reflect.Slice {
 				maskStrings(val, red) // shared: masked where it points
-			} else if val.Kind() == reflect.String || val.Kind() == reflect.Struct {
+			} else if val.Kind() == reflect.String || val.Kind() == reflect.Struct || val.Kind() == reflect.Map {
+				// A map in a map (Verification.Violations) is replaced
+				// like a string: a map value is not addressable.
 				cp := reflect.New(val.Type()).Elem()
 				cp.Set(val)
 				maskStrings(cp, red)

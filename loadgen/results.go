@@ -101,6 +101,8 @@ type Results struct {
 	Intervals []Interval `json:"intervals"`
 	// Validation is the --validate sample per operationId.
 	Validation map[string]*Validation `json:"validation,omitempty"`
+	// Verification is what --verify found (setup and measured phase).
+	Verification *Verification `json:"verification,omitempty"`
 	// TokenRenewals counts the client-credential tokens fetched after the
 	// first one (before expiry or after a 401); TokenRenewalFailures the
 	// fetches that failed.
@@ -133,7 +135,11 @@ type RunInfo struct {
 	Seed        uint64        `json:"seed"`
 	Shard       string        `json:"shard"`
 	Validate    float64       `json:"validate,omitempty"`
-	Client      string        `json:"client"`
+	// Verify and VerifyStaleness are --verify's settings.
+	Verify          bool          `json:"verify,omitempty"`
+	VerifyStaleness time.Duration `json:"verify_staleness_ns,omitempty"`
+	VerifySample    float64       `json:"verify_sample,omitempty"`
+	Client          string        `json:"client"`
 	// MaxErrorRate is the failed share above which the run failed.
 	MaxErrorRate float64 `json:"max_error_rate,omitempty"`
 }

@@ -73,6 +73,10 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	defer func() {
 		res.TokenRenewals, res.TokenRenewalFailures = r.tokens.renewals(), r.tokens.failed.Load()
 	}()
+	if cfg.Verify {
+		r.ver = newVerifier(&r.cfg, r.cfg.Connections+max(r.cfg.Workers, r.cfg.Concurrency))
+		defer func() { res.Verification = r.ver.result() }()
+	}
 	if cfg.Setup && cfg.Workload.SetupSize() > 0 {
 		if res.Setup, err = r.setup(ctx); err != nil {
 			return nil, err
@@ -128,6 +132,8 @@ type run struct {
 	pool   senderPool
 	tokens *tokens
 	routes [NumOps]*spec.Route
+	// ver is the --verify model, nil without --verify.
+	ver *verifier
 }
 
 // worker is one sending goroutine's state: its sender, recorder and the
@@ -140,11 +146,17 @@ type worker struct {
 	kinds map[string]string
 	rng   *rand.Rand
 	hdr   http.Header
+	// vs is the worker's side of the verifier, nil without --verify.
+	vs *vstate
 }
 
 func (r *run) newWorker(i int, rec *recorder) *worker {
-	return &worker{r: r, s: r.pool.newSender(), rec: rec, kinds: map[string]string{},
+	w := &worker{r: r, s: r.pool.newSender(), rec: rec, kinds: map[string]string{},
 		rng: rand.New(rand.NewPCG(r.cfg.Workload.Seed, uint64(i)+1)), hdr: http.Header{}}
+	if r.ver != nil {
+		w.vs = r.ver.newState()
+	}
+	return w
 }
 
 // do sends one request intended to leave at intended and records it.
@@ -154,7 +166,23 @@ func (r *run) newWorker(i int, rec *recorder) *worker {
 // A client-credentials token is renewed here when its time has come, and
 // after a 401 the request is sent once more with a renewed token: what a
 // real client does, so its latency includes the renewal.
+//
+// With --verify the answer is checked against the model; a sublist walk
+// then sends its further pages here, each recorded as a sublist request.
 func (w *worker) do(ctx context.Context, req *Request, intended, begin time.Time) {
+	more := w.send(ctx, req, intended, begin)
+	for more && ctx.Err() == nil {
+		t := w.r.cfg.now()
+		more = w.send(ctx, &w.vs.page, t, t)
+	}
+	if more { // interrupted mid-walk
+		w.vs.abandon()
+	}
+}
+
+// send sends one request and records it; it reports whether a walk goes
+// on with w.vs.page.
+func (w *worker) send(ctx context.Context, req *Request, intended, begin time.Time) bool {
 	now, tk := w.r.cfg.now, w.r.tokens
 	if begin.IsZero() {
 		begin = now()
@@ -163,6 +191,9 @@ func (w *worker) do(ctx context.Context, req *Request, intended, begin time.Time
 		tk.beforeExpiry(ctx, begin)
 	}
 	auth := tk.current()
+	if w.vs != nil {
+		w.vs.begin(req)
+	}
 	err := w.s.send(req, auth, w.r.cfg.Timeout, &w.ex)
 	if err == nil && w.ex.status == http.StatusUnauthorized && tk.renewable() && tk.refused(ctx, auth) == nil {
 		err = w.s.send(req, tk.current(), w.r.cfg.Timeout, &w.ex)
@@ -185,6 +216,7 @@ func (w *worker) do(ctx context.Context, req *Request, intended, begin time.Time
 		}
 		w.rec.validated(req.Op, msg)
 	}
+	return w.vs != nil && w.vs.end(req, w.ex.status, w.ex.body, err != nil)
 }
 
 // closedLoop runs n workers that each send back to back until limit
@@ -257,6 +289,7 @@ func (r *run) measure(ctx context.Context, res *Results) error {
 	}
 	pacer := r.cfg.pacer()
 	col := newCollector(recs, r.cfg, res, pacer)
+	col.ver = r.ver
 	start := time.Now()
 	res.Started = start
 	col.start = start
@@ -399,6 +432,7 @@ type collector struct {
 	val   [NumOps]Validation
 	all   *hdr.Histogram
 	snap  Snapshot
+	ver   *verifier
 }
 
 func newCollector(recs []*recorder, cfg Config, res *Results, p Pacer) *collector {
@@ -458,6 +492,9 @@ func (c *collector) collect(now time.Duration) error {
 		c.snap.Target = c.rater.Rate(now)
 	}
 	c.snap.P99 = time.Duration(c.all.ValueAtQuantile(99)) * time.Microsecond
+	if c.ver != nil {
+		c.snap.Verify, c.snap.Violations = true, c.ver.total.Load()
+	}
 	c.last = now
 	if c.cfg.OnInterval != nil {
 		c.cfg.OnInterval(c.snap)

@@ -69,6 +69,8 @@ type Summary struct {
 	Setup                    []OpSummary
 	Validation               map[string]*Validation
 	ValidationChecked, Viols uint64
+	// Verify is what --verify found; nil without --verify.
+	Verify *Verification
 	// Auth is how the run authenticated; TokenRenewals and
 	// TokenRenewalFailures count client-credential token fetches after
 	// the first.
@@ -89,7 +91,8 @@ func (s *Summary) TargetFraction() (f float64, ok bool) {
 func Summarize(r *Results) (*Summary, error) {
 	s := &Summary{Elapsed: r.Elapsed, Expected: r.Expected, Sent: r.Sent, Dropped: r.Dropped,
 		Interrupted: r.Interrupted, Mode: r.Config.Mode, Shards: r.Shards, Validation: r.Validation,
-		Auth: r.Config.Auth, TokenRenewals: r.TokenRenewals, TokenRenewalFailures: r.TokenRenewalFailures}
+		Auth: r.Config.Auth, TokenRenewals: r.TokenRenewals, TokenRenewalFailures: r.TokenRenewalFailures,
+		Verify: r.Verification}
 	parts := make([]map[string]*OpInterval, 0, len(r.Intervals))
 	for _, iv := range r.Intervals {
 		parts = append(parts, iv.Ops)
@@ -192,6 +195,11 @@ func (s *Summary) WriteText(w io.Writer) error {
 			if v := s.Validation[id]; v.Violations > 0 {
 				ew.printf("  %s: %d of %d, e.g. %s\n", id, v.Violations, v.Checked, v.Example)
 			}
+		}
+	}
+	if s.Verify != nil {
+		for _, l := range verifyLines(s.Verify, 3) {
+			ew.printf("%s\n", l)
 		}
 	}
 	return ew.err

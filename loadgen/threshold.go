@@ -12,7 +12,8 @@ import (
 // "get:p99.9<200ms", "errors<0.1%" or "rate>=0.95". Latency metrics (pNN,
 // max, mean) read the corrected latency — what users saw — unless prefixed
 // "svc." for service time. errors is the error fraction; rate the achieved
-// fraction of the target rate (open loop only).
+// fraction of the target rate (open loop only); violations the count of
+// --verify violations (of the operation, with an OP: prefix).
 type Threshold struct {
 	// Raw is the text as given, for messages.
 	Raw string
@@ -71,6 +72,15 @@ func ParseThreshold(s string) (Threshold, error) {
 			return fail(err.Error())
 		}
 		t.Value = f
+	case t.Metric == "violations":
+		if t.Service {
+			return fail("svc. applies to latency metrics only")
+		}
+		n, err := strconv.ParseUint(val, 10, 64)
+		if err != nil {
+			return fail("want a count of violations, e.g. violations<1")
+		}
+		t.Value = float64(n)
 	case t.Metric == "max" || t.Metric == "mean" || strings.HasPrefix(t.Metric, "p"):
 		if t.Metric[0] == 'p' {
 			q, err := strconv.ParseFloat(t.Metric[1:], 64)
@@ -85,7 +95,7 @@ func ParseThreshold(s string) (Threshold, error) {
 		}
 		t.Value = float64(d) / float64(time.Microsecond)
 	default:
-		return fail("unknown metric " + lhs + " (want pNN, max, mean, errors or rate)")
+		return fail("unknown metric " + lhs + " (want pNN, max, mean, errors, rate or violations)")
 	}
 	return t, nil
 }
@@ -134,6 +144,16 @@ func (t Threshold) measure(s *Summary) (float64, string, bool) {
 			return 0, "n/a: the closed loop has no target rate", false
 		}
 		return f, strconv.FormatFloat(f, 'f', 3, 64), true
+	}
+	if t.Metric == "violations" {
+		if s.Verify == nil {
+			return 0, "n/a: the run did not --verify", false
+		}
+		n := s.Verify.Total()
+		if t.Op != "" {
+			n = s.Verify.OfOp(t.Op)
+		}
+		return float64(n), strconv.FormatUint(n, 10), true
 	}
 	o := &s.All
 	if t.Op != "" {

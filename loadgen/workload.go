@@ -62,6 +62,10 @@ type Workload struct {
 	Seed uint64
 	// PathPrefix is the escaped path up to and including /{org}/{app}.
 	PathPrefix string
+	// Walks makes some first-page sublist reads full walks (every page, in
+	// order, by one worker), so --verify can check that pages are disjoint
+	// and complete. Off, the request stream is as without --verify.
+	Walks bool
 
 	// zipf draws targets by popularity; built by Validate and shared
 	// read-only by every Builder.
@@ -162,6 +166,20 @@ type Request struct {
 	// JSON says to send Content-Type: application/json (every body, and
 	// listSubscriptions, whose document lists it as required on a GET).
 	JSON bool
+
+	// What the request says, as --verify's model reads it (verify.go):
+	// the acting user; the targets of a batch, in request order; a set's
+	// resource (index into resources), status and ext (a slice of Body);
+	// a subscribe's relative expiry; a sublist's page and page size, and
+	// whether it starts a walk of every page.
+	Actor      int32
+	Targets    []int32
+	Res        int8
+	Status     string
+	Ext        []byte
+	Expiry     int64
+	Page, Size int
+	Walk       bool
 }
 
 // Builder builds the workload's requests into reusable buffers. It is not
@@ -233,15 +251,19 @@ func (b *Builder) BuildSetup(k int, dst *Request) {
 	actor := s.User(k)
 	n := min(b.w.SetupSubs, b.w.Limits.SubscribeMaxUsers, b.w.Users-1)
 	dst.Op, dst.Seq, dst.Method, dst.JSON = OpSub, uint64(k), "POST", true
+	dst.Actor, dst.Walk = int32(actor), false
 	dst.URI = b.userPath(dst.URI[:0], actor)
 	dst.URI = append(dst.URI, '/')
-	dst.URI = strconv.AppendInt(dst.URI, b.expiry(), 10)
+	dst.Expiry = b.expiry()
+	dst.URI = strconv.AppendInt(dst.URI, dst.Expiry, 10)
 	dst.Body = b.userList(append(dst.Body[:0], `{"usernames":`...), actor, n)
 	dst.Body = append(dst.Body, '}')
+	dst.Targets = b.targets(dst.Targets)
 }
 
 func (b *Builder) build(op Op, seq uint64, actor int, dst *Request) {
 	dst.Op, dst.Seq, dst.JSON = op, seq, true
+	dst.Actor, dst.Walk = int32(actor), false
 	dst.Body = dst.Body[:0]
 	uri := dst.URI[:0]
 	switch op {
@@ -250,24 +272,29 @@ func (b *Builder) build(op Op, seq uint64, actor int, dst *Request) {
 		uri = b.userPath(uri, actor)
 		dst.Body = b.userList(append(dst.Body, `{"usernames":`...), actor, b.batch(op))
 		dst.Body = append(dst.Body, '}')
+		dst.Targets = b.targets(dst.Targets)
 	case OpSet:
 		dst.Method = "POST"
 		uri = b.userPath(uri, actor)
 		uri = append(uri, '/')
-		uri = append(uri, resourceType(b.r.IntN(4))...)
-		uri = append(uri, '_')
-		uri = strconv.AppendInt(uri, int64(1+b.r.IntN(3)), 10)
+		typ, id := b.r.IntN(4), b.r.IntN(3)
+		dst.Res = int8(typ*3 + id)
+		uri = append(uri, resources[dst.Res]...)
 		uri = append(uri, '/')
-		uri = append(uri, status(b.r.IntN(100))...)
+		dst.Status = status(b.r.IntN(100))
+		uri = append(uri, dst.Status...)
 		dst.Body = b.ext(append(dst.Body, `{"ext":"`...))
+		dst.Ext = dst.Body[len(`{"ext":"`):]
 		dst.Body = append(dst.Body, `"}`...)
 	case OpSub:
 		dst.Method = "POST"
 		uri = b.userPath(uri, actor)
 		uri = append(uri, '/')
-		uri = strconv.AppendInt(uri, b.expiry(), 10)
+		dst.Expiry = b.expiry()
+		uri = strconv.AppendInt(uri, dst.Expiry, 10)
 		dst.Body = b.userList(append(dst.Body, `{"usernames":`...), actor, b.batch(op))
 		dst.Body = append(dst.Body, '}')
+		dst.Targets = b.targets(dst.Targets)
 	case OpSublist:
 		dst.Method = "GET"
 		uri = b.userPath(uri, actor)
@@ -280,7 +307,12 @@ func (b *Builder) build(op Op, seq uint64, actor int, dst *Request) {
 		uri = append(uri, "&pageSize="...)
 		sizes := [...]int{20, 50, 100}
 		ps := max(min(sizes[b.r.IntN(len(sizes))], b.w.Limits.PageSizeMax), b.w.Limits.PageSizeMin, 1)
+		if b.w.Walks && pn == max(b.w.Limits.PageNumMin, 1) && b.r.IntN(3) == 0 {
+			// A walk reads small pages, so it spans several.
+			dst.Walk, ps = true, max(min(walkPageSize, b.w.Limits.PageSizeMax), b.w.Limits.PageSizeMin, 1)
+		}
 		uri = strconv.AppendInt(uri, int64(ps), 10)
+		dst.Page, dst.Size = int(pn), ps
 		dst.Body = nil
 	case OpUnsub:
 		dst.Method = "DELETE"
@@ -292,6 +324,7 @@ func (b *Builder) build(op Op, seq uint64, actor int, dst *Request) {
 			dst.Body = b.userList(append(dst.Body, `{"users":`...), actor, b.batch(op))
 			dst.Body = append(dst.Body, '}')
 		}
+		dst.Targets = b.targets(dst.Targets)
 	case OpGroup:
 		dst.Method, dst.JSON = "GET", false
 		uri = append(uri, b.prefix...)
@@ -316,6 +349,15 @@ func (b *Builder) userPath(uri []byte, u int) []byte {
 	uri = append(uri, b.userP...)
 	uri = strconv.AppendInt(uri, int64(u), 10)
 	return append(uri, "/presence"...)
+}
+
+// targets copies the last user list's targets into dst.
+func (b *Builder) targets(dst []int32) []int32 {
+	dst = dst[:0]
+	for _, t := range b.picked {
+		dst = append(dst, int32(t))
+	}
+	return dst
 }
 
 func (b *Builder) batch(o Op) int {
@@ -375,16 +417,14 @@ func (b *Builder) ext(dst []byte) []byte {
 	return dst
 }
 
-func resourceType(i int) string {
-	switch i {
-	case 0:
-		return "android"
-	case 1:
-		return "ios"
-	case 2:
-		return "web"
-	}
-	return "pc"
+// walkPageSize is the page size of a sublist walk.
+const walkPageSize = 10
+
+// resources are the device resources a set names: four types, three
+// devices each; Request.Res indexes it.
+var resources = [...]string{
+	"android_1", "android_2", "android_3", "ios_1", "ios_2", "ios_3",
+	"web_1", "web_2", "web_3", "pc_1", "pc_2", "pc_3",
 }
 
 // status draws a status: mostly online and offline, some custom ones.

@@ -10,6 +10,9 @@ import (
 // BreakMode is a deliberate violation of one catalogue rule, so the
 // conformance suite can prove it catches that rule.
 type BreakMode struct {
+	// Mode is the --break name of a concurrency mode (RaceModes); empty
+	// for a catalogue mode, whose --break name is its Rule.
+	Mode string `json:"mode,omitempty"`
 	// Rule is the catalogue rule ID the mode violates.
 	Rule string `json:"rule"`
 	// Description says what the mock does wrong in this mode.
@@ -37,6 +40,8 @@ type breakSet struct {
 	sublistPageSize, sublistPageNum, sublistNonInteger  bool
 	sublistDefaults, sublistTotalnum, sublistPages      bool
 	sublistPastEnd                                      bool
+	// Concurrency modes (races.go): not catalogue break modes.
+	raceSubLost, raceGetStale, raceTotalnum bool
 }
 
 // breakDef binds a rule ID to its description and its flag.
@@ -130,6 +135,12 @@ func parseBreaks(ids []string) (breakSet, error) {
 				*d.flag(&b) = true
 				found = true
 				break
+			}
+		}
+		for _, d := range raceDefs() {
+			if !found && d.name == id {
+				*d.flag(&b) = true
+				found = true
 			}
 		}
 		if !found {

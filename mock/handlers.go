@@ -36,6 +36,9 @@ func (s *Server) setStatus(rs *reqState, username, resource, status string) (int
 	u := rs.st.getString(username)
 	sh := rs.st.shardOfString(username)
 	sh.mu.Lock()
+	if s.brk.raceGetStale {
+		s.races.noteSet(u, s.clk.now())
+	}
 	u.setStatus([]byte(resource), []byte(status), s.brk.setStatusPerResource)
 	if (status == "0" || status == "1") && !s.brk.setLastTime {
 		u.lastTime = now
@@ -122,6 +125,10 @@ func (s *Server) subscribe(rs *reqState, username, expiry string) (int, *apiErro
 
 // addSubs stores subscriber → targets with absolute expiry abs.
 func (s *Server) addSubs(st *store, username string, targets []*user, abs uint32, now int64) {
+	if s.brk.raceSubLost {
+		s.addSubsLossy(st, username, targets, abs, now)
+		return
+	}
 	subr := st.getString(username)
 	sh := st.shardOfString(username)
 	maxN := s.cfg.MaxSubscriptions
@@ -145,6 +152,9 @@ func (s *Server) addSubs(st *store, username string, targets []*user, abs uint32
 	sh.noteExp(abs)
 	sh.nsubs.Add(delta)
 	sh.mu.Unlock()
+	if s.brk.raceTotalnum {
+		s.races.addCount(subr, delta)
+	}
 }
 
 // appendEntry appends one presence entry; u may be nil (never seen: last
@@ -154,11 +164,17 @@ func (s *Server) appendEntry(b []byte, st *store, name []byte, u *user, expiry i
 	b = appendJSONString(b, name)
 	var last int64
 	ext := ""
+	var status []resStatus
 	if u != nil {
 		sh := st.shardOfString(u.name)
 		sh.mu.RLock()
 		defer sh.mu.RUnlock()
-		last, ext = u.lastTime, u.ext
+		last, ext, status = u.lastTime, u.ext, u.status
+		if s.brk.raceGetStale && !withExpiry {
+			if snap, ok := s.races.staleOf(u, s.clk.now()); ok {
+				ext, status = snap.ext, snap.status
+			}
+		}
 	}
 	if s.brk.setExtVisible {
 		ext = ""
@@ -173,7 +189,7 @@ func (s *Server) appendEntry(b []byte, st *store, name []byte, u *user, expiry i
 	b = appendJSONString(b, ext)
 	b = append(b, `,"status":{`...)
 	if u != nil {
-		for i, rsx := range u.status {
+		for i, rsx := range status {
 			if i > 0 {
 				b = append(b, ',')
 			}
@@ -239,6 +255,9 @@ func (s *Server) unsubscribe(rs *reqState, username string) (int, *apiError) {
 			}
 			sh.nsubs.Add(-int64(removed))
 			sh.mu.Unlock()
+			if s.brk.raceTotalnum {
+				s.races.addCount(subr, -int64(removed))
+			}
 		}
 	}
 	rs.out = append(rs.out[:0], `{"result":"ok"}`...)

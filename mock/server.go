@@ -16,9 +16,11 @@ import (
 
 // Server is the mock presence service. It is safe for concurrent use.
 type Server struct {
-	cfg   Config
-	lim   spec.Limits
-	brk   breakSet
+	cfg Config
+	lim spec.Limits
+	brk breakSet
+	// races is the concurrency modes' state (races.go); nil unless one is on.
+	races *races
 	clk   *clock
 	st    *storeRef
 	auth  *auth
@@ -66,6 +68,9 @@ func New(cfg Config) (*Server, error) {
 		log:  cfg.Logger,
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
+	}
+	if brk.raceGetStale || brk.raceTotalnum {
+		s.races = newRaces()
 	}
 	s.auth = newAuth(&s.cfg, &s.brk)
 	s.flt = newFaultState(cfg.Faults, cfg.Now)

@@ -114,6 +114,9 @@ func (s *Server) sublist(rs *reqState, username, rawQuery string) (int, *apiErro
 	end := min(start+min(size, int64(s.lim.PageSizeMax)), total)
 
 	shownTotal := total
+	if s.brk.raceTotalnum && subr != nil {
+		shownTotal = s.races.countOf(subr)
+	}
 	if s.brk.sublistTotalnum {
 		shownTotal++
 	}

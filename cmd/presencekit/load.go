@@ -60,6 +60,8 @@ Exit codes:
        the setup phase's) failed; outputs are still written
   2    bad usage (a flag, a file), or the preflight failed: unreachable
        target, refused credentials, unknown org/app
+  1    also: --verify found a violation (and no 'violations' threshold
+       decides instead)
   3    a --threshold was breached
   130  interrupted (SIGINT): outputs are still written for the run so far`,
 		Example: `  # 500 requests/s for 30 s against the embedded mock
@@ -72,7 +74,10 @@ Exit codes:
 
   # closed loop, shard 0 of 4 of a distributed run, client credentials
   PRESENCE_TARGET=https://a1.example PRESENCE_CLIENT_ID=id PRESENCE_CLIENT_SECRET=s \
-      presencekit load --concurrency 64 --requests 100000 --shard 0/4 --out shard-0.json`,
+      presencekit load --concurrency 64 --requests 100000 --shard 0/4 --out shard-0.json
+
+  # conformance under load: check every answer against what the run was told
+  presencekit load --verify --concurrency 32 --duration 10s --users 50`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, given, err := resolveLoad(binder, cmd.Flags().Changed)
@@ -216,6 +221,9 @@ func finish(res *loadgen.Results, ths []loadgen.Threshold, out outputs, stdout, 
 	switch {
 	case res.Interrupted:
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted: outputs written for the run so far")}
+	case loadgen.VerifyFailed(s, ths):
+		// The check failed (exit 1), which outranks breached thresholds.
+		return &exitError{code: exitFail, err: fmt.Errorf("verify: %d violations of the contract under load (see the summary)", s.Verify.Total())}
 	case len(breaches) > 0:
 		return &exitError{code: exitThresholds, err: fmt.Errorf("%d of %d thresholds breached", len(breaches), len(ths))}
 	}

@@ -47,14 +47,18 @@ type loadSettings struct {
 	Timeout     time.Duration `yaml:"timeout" env:"LOAD_TIMEOUT" flag:"timeout" help:"per-request timeout, > 0; also bounds the drain on SIGINT"`
 	ReportEvery time.Duration `yaml:"report_every" env:"LOAD_REPORT_EVERY" flag:"report-every" help:"results interval and progress line period, > 0"`
 
-	Validate     float64  `yaml:"validate" env:"LOAD_VALIDATE" flag:"validate" help:"fraction (0..1) of answers validated against openapi.yaml"`
-	MaxErrorRate float64  `yaml:"max_error_rate" env:"LOAD_MAX_ERROR_RATE" flag:"max-error-rate" help:"fraction (0..1) of failed requests above which the run (or its setup) failed: exit 1"`
-	Client       string   `yaml:"client" env:"LOAD_CLIENT" flag:"client" help:"HTTP client: fasthttp or net (net/http, for HTTP/2)"`
-	Thresholds   []string `yaml:"thresholds" env:"LOAD_THRESHOLDS" flag:"threshold" help:"pass/fail rule, repeatable: 'p99<50ms', 'get:p99.9<200ms', 'errors<0.1%', 'rate>=0.95' (exit 3 when breached)"`
-	Out          string   `yaml:"out" env:"LOAD_OUT" flag:"out" help:"write results.json here"`
-	HDRLog       string   `yaml:"hdr_log" env:"LOAD_HDR_LOG" flag:"hdr-log" help:"write an HdrHistogram interval log here"`
-	HTML         string   `yaml:"html" env:"LOAD_HTML" flag:"html" help:"write a self-contained HTML report here"`
-	ConfigFile   string   `yaml:"-" env:"LOAD_CONFIG" flag:"config" help:"YAML file with any of these settings (keys as in docs/load.md)"`
+	Validate     float64       `yaml:"validate" env:"LOAD_VALIDATE" flag:"validate" help:"fraction (0..1) of answers validated against openapi.yaml"`
+	MaxErrorRate float64       `yaml:"max_error_rate" env:"LOAD_MAX_ERROR_RATE" flag:"max-error-rate" help:"fraction (0..1) of failed requests above which the run (or its setup) failed: exit 1"`
+	Verify       bool          `yaml:"verify" env:"LOAD_VERIFY" flag:"verify" help:"check every answer against a model of what this run told the server (read-your-writes, sublist pages, totalnum, expiry, cap); any violation fails the run (exit 1) unless a 'violations' threshold decides; see docs/load.md"`
+	VerifyStale  time.Duration `yaml:"verify_staleness" env:"LOAD_VERIFY_STALENESS" flag:"verify-staleness" help:"with --verify: how old a state an answer may show (0: every acknowledged write is visible at once)"`
+	VerifySample float64       `yaml:"verify_sample" env:"LOAD_VERIFY_SAMPLE" flag:"verify-sample" help:"with --verify: share (0..1] of read answers checked; writes are always modelled (a sample loses checks, never exactness); 1 checks every answer"`
+	VerifySkew   time.Duration `yaml:"verify_skew" env:"LOAD_VERIFY_SKEW" flag:"verify-skew" help:"with --verify: tolerance between the server's clock and this machine's for absolute expiries"`
+	Client       string        `yaml:"client" env:"LOAD_CLIENT" flag:"client" help:"HTTP client: fasthttp or net (net/http, for HTTP/2)"`
+	Thresholds   []string      `yaml:"thresholds" env:"LOAD_THRESHOLDS" flag:"threshold" help:"pass/fail rule, repeatable: 'p99<50ms', 'get:p99.9<200ms', 'errors<0.1%', 'rate>=0.95' (exit 3 when breached)"`
+	Out          string        `yaml:"out" env:"LOAD_OUT" flag:"out" help:"write results.json here"`
+	HDRLog       string        `yaml:"hdr_log" env:"LOAD_HDR_LOG" flag:"hdr-log" help:"write an HdrHistogram interval log here"`
+	HTML         string        `yaml:"html" env:"LOAD_HTML" flag:"html" help:"write a self-contained HTML report here"`
+	ConfigFile   string        `yaml:"-" env:"LOAD_CONFIG" flag:"config" help:"YAML file with any of these settings (keys as in docs/load.md)"`
 }
 
 // defaultLoadSettings are load's defaults, as --help shows them.
@@ -65,6 +69,7 @@ func defaultLoadSettings() loadSettings {
 		Mix: loadgen.DefaultMix, Batch: w.Batch.String(), Groups: w.Groups, SetupSubs: w.SetupSubs,
 		Seed: w.Seed, Shard: "0/1", Arrival: loadgen.ArrivalConstant, Timeout: loadgen.DefaultTimeout,
 		ReportEvery: loadgen.DefaultInterval, MaxErrorRate: loadgen.DefaultMaxErrorRate, Client: loadgen.DefaultClient,
+		VerifySkew: loadgen.DefaultVerifySkew, VerifySample: 1,
 	}
 }
 
@@ -80,6 +85,7 @@ var loadFlags = map[string]string{
 	"Interval": "report-every", "Arrival": "arrival", "Validate": "validate", "MaxErrorRate": "max-error-rate",
 	"Client": "client", "Workload.Users": "users", "Workload.Zipf": "zipf", "Workload.Batch": "batch",
 	"Workload.Groups": "groups", "Workload.SetupSubs": "setup-subs", "Workload.Mix": "mix", "Workload.Shard": "shard",
+	"VerifyStaleness": "verify-staleness", "VerifySkew": "verify-skew", "VerifySample": "verify-sample",
 }
 
 // errNoPacing is the usage error of a load with no pacing at all.
@@ -111,6 +117,7 @@ func (s *loadSettings) config(given map[string]settings.Source, doc *spec.Doc) (
 		{"connections", s.Connections == 0, s.Connections}, {"workers", s.Workers == 0, s.Workers},
 		{"duration", s.Duration == 0, s.Duration}, {"requests", s.Requests == 0, s.Requests},
 		{"timeout", s.Timeout == 0, s.Timeout}, {"report-every", s.ReportEvery == 0, s.ReportEvery},
+		{"verify-sample", s.VerifySample == 0, s.VerifySample},
 	}
 	for _, p := range positive {
 		if _, ok := given[p.flag]; ok && p.zero {
@@ -146,6 +153,7 @@ func (s *loadSettings) config(given map[string]settings.Source, doc *spec.Doc) (
 	cfg.Rate, cfg.Arrival, cfg.Concurrency, cfg.Connections, cfg.Workers = s.Rate, s.Arrival, s.Concurrency, s.Connections, s.Workers
 	cfg.Duration, cfg.Requests, cfg.Timeout, cfg.Interval = s.Duration, s.Requests, s.Timeout, s.ReportEvery
 	cfg.Validate, cfg.MaxErrorRate, cfg.Client = s.Validate, s.MaxErrorRate, s.Client
+	cfg.Verify, cfg.VerifyStaleness, cfg.VerifySkew, cfg.VerifySample = s.Verify, s.VerifyStale, s.VerifySkew, s.VerifySample
 	if err := cfg.Check(); err != nil {
 		var fe *loadgen.FieldError
 		open := cfg.Rate > 0 || len(cfg.Stages) > 0

@@ -46,6 +46,11 @@ without a token. /healthz and /metrics (Prometheus, Go runtime and process
 figures included) need no token.
 --break RULE-ID violates one catalogue rule on purpose, so a conformance
 suite can prove it catches it: --break list shows them.
+--break RACE-… turns on a concurrency fault that only shows under load, for
+load --verify to catch (off by default; --break list shows them too):
+  RACE-SUB-LOST-UPDATE   overlapping subscribe calls for one subscriber lose one
+  RACE-GET-STALE         batch get answers a user's previous status for 50 ms
+  RACE-SUBLIST-TOTALNUM  overlapping subscribe/unsubscribe calls lose totalnum counts
 --latency takes a base and an optional uniform jitter: 5ms, 5ms±2ms, or
 the ASCII form 5ms+-2ms. See docs/mock.md.
 
@@ -78,7 +83,7 @@ value, unreadable --spec, address it cannot listen on).`,
 	f.DurationVar(&o.tokenTTL, "token-ttl", mock.DefaultTokenTTL, "lifetime of issued tokens when the request gives no ttl")
 	f.StringVar(&o.adminToken, "admin-token", "", "bearer token of the /_mock/ admin API (default: admin API off; GET /_mock/clock needs none)")
 	f.StringVar(&o.clock, "clock", "real", "presence clock: real, or virtual (moved with POST /_mock/clock)")
-	f.StringSliceVar(&o.breaks, "break", nil, "violate the rule with this ID on purpose (repeatable; 'list' shows the modes)")
+	f.StringSliceVar(&o.breaks, "break", nil, "violate the rule with this ID, or turn on a RACE-… concurrency fault, on purpose (repeatable; 'list' shows the modes)")
 	f.StringVar(&o.latency, "latency", "", "delay every answer: 5ms, or with uniform jitter 5ms±2ms (ASCII: 5ms+-2ms)")
 	f.Float64Var(&o.errorRate, "error-rate", 0, "fraction of requests answered 503 (0..1)")
 	f.StringVar(&o.stall, "stall", "", "hold every request for D at the end of each period P: D@P, e.g. 1s@30s")
@@ -99,6 +104,10 @@ func runMock(cmd *cobra.Command, o mockOptions) error {
 		for _, m := range mock.BreakModes() {
 			r, _ := spec.RuleByID(m.Rule)
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Rule, r.Level, m.Description)
+		}
+		fmt.Fprintln(tw, "\nCONCURRENCY MODE\tRULE\tWHAT THE MOCK DOES WRONG UNDER LOAD (for load --verify)")
+		for _, m := range mock.RaceModes() {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Mode, m.Rule, m.Description)
 		}
 		return tw.Flush()
 	}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/presencekit/presencekit/loadgen"
+	"github.com/presencekit/presencekit/mock"
+)
+
+func verifyArgs(url string, extra ...string) []string {
+	return append([]string{"load", "--target", url, "--token", mock.DefaultToken, "--verify",
+		"--concurrency", "32", "--requests", "2000", "--users", "50"}, extra...)
+}
+
+// load --verify: 0 against the correct mock; 1 when the server breaks the
+// contract under load, unless a violations threshold decides (0 or 3).
+func TestLoadVerifyExitCodes(t *testing.T) {
+	good, _ := loadTarget(t, nil, nil)
+	if r := execute(t, "", verifyArgs(good)...); r.code != exitOK || !strings.Contains(r.stdout, ", 0 violations") {
+		t.Errorf("correct mock: want exit 0 and 0 violations:\n%s", r)
+	}
+	stale := func(c *mock.Config) { c.Breaks = []string{"RACE-GET-STALE"} }
+	cases := []struct {
+		name  string
+		extra []string
+		code  int
+	}{
+		{"any violation fails", nil, exitFail},
+		{"threshold breached", []string{"--threshold", "violations<1"}, exitThresholds},
+		{"threshold holds", []string{"--threshold", "violations<1000000000"}, exitOK},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			bad, _ := loadTarget(t, stale, nil)
+			r := execute(t, "", verifyArgs(bad, tc.extra...)...)
+			if r.code != tc.code || !strings.Contains(r.stdout, "SET-STATUS-PER-RESOURCE in getPresenceStatus") {
+				t.Errorf("RACE-GET-STALE: want exit %d and violations of SET-STATUS-PER-RESOURCE:\n%s", tc.code, r)
+			}
+		})
+	}
+}
+
+// The shards of a verified run merge their violation counts exactly.
+func TestLoadVerifyShardsMerge(t *testing.T) {
+	url, _ := loadTarget(t, func(c *mock.Config) { c.Breaks = []string{"RACE-GET-STALE"} }, nil)
+	dir := t.TempDir()
+	var parts []*loadgen.Results
+	for _, sh := range []string{"0/2", "1/2"} {
+		p := filepath.Join(dir, strings.ReplaceAll(sh, "/", "-")+".json")
+		if r := execute(t, "", verifyArgs(url, "--shard", sh, "--out", p)...); r.code != exitFail {
+			t.Fatalf("shard %s: want exit 1 (violations):\n%s", sh, r)
+		}
+		parts = append(parts, readJSON(t, p))
+	}
+	merged := filepath.Join(dir, "merged.json")
+	r := execute(t, "", "report", "merge", filepath.Join(dir, "0-2.json"), filepath.Join(dir, "1-2.json"), "--out", merged)
+	if r.code != exitFail {
+		t.Fatalf("report merge of violating shards: want exit 1:\n%s", r)
+	}
+	m := readJSON(t, merged).Verification
+	a, b := parts[0].Verification, parts[1].Verification
+	if m.Total() == 0 || m.Total() != a.Total()+b.Total() || m.CheckedTotal() != a.CheckedTotal()+b.CheckedTotal() {
+		t.Fatalf("merged %d violations / %d checked, shards %d+%d / %d+%d", m.Total(), m.CheckedTotal(),
+			a.Total(), b.Total(), a.CheckedTotal(), b.CheckedTotal())
+	}
+	for rule, byOp := range m.Violations {
+		for op, n := range byOp {
+			if n != a.Violations[rule][op]+b.Violations[rule][op] {
+				t.Errorf("%s in %s: merged %d, shards %d+%d", rule, op, n, a.Violations[rule][op], b.Violations[rule][op])
+			}
+		}
+	}
+}
+
+func readJSON(t *testing.T, path string) *loadgen.Results {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var r loadgen.Results
+	if err := loadgen.NewJSONDecoder(f)(&r); err != nil {
+		t.Fatal(err)
+	}
+	return &r
+}

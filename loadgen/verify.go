@@ -1,0 +1,326 @@
+package loadgen
+
+import (
+	"math"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Verification under load (--verify): a model of what every user this
+// generator owns was told and acknowledged, against which every answer is
+// checked. Shards own disjoint users (Shard.User) and a request only writes
+// for its actor, so the model is exact across --shard i/n; a read about a
+// user another shard owns is not checked.
+//
+// Concurrency. Each key of the model (a user's status for one resource,
+// its ext, one subscription) keeps the writes it was sent: the value, the
+// instant before the send and the instant after the answer (the ack). A
+// read sent at s and answered at r may show the value of write W unless W
+// began after r, or W is definitely overwritten before s − staleness: some
+// W' began after W's ack and was acknowledged before s − staleness (a
+// linearizable server applied W' after W, and both before the read). The
+// initial state ("never set") may be shown until the first ack before
+// s − staleness. A write that failed in transport (or with 5xx) may still
+// be applied at any time: it stays a candidate for good. A 4xx answer was
+// not applied: its write is dropped.
+
+// Defaults of the verifier's settings.
+const (
+	// DefaultVerifySkew is the tolerance between the target's clock and
+	// ours when an absolute expiry is checked.
+	DefaultVerifySkew = 2 * time.Second
+	// DefaultSubscriptionCap is the per-subscriber cap of the contract
+	// (SUB-CAP, docs/contract.md#d4).
+	DefaultSubscriptionCap = 3000
+	// verifyExamples is how many violations are kept with their details.
+	verifyExamples = 20
+	// maxWalkPages bounds one sublist walk.
+	maxWalkPages = 400
+)
+
+// The catalogue rules the verifier reports (spec/rules.go).
+const (
+	ruleStatus    = "SET-STATUS-PER-RESOURCE"
+	ruleExt       = "SET-EXT-VISIBLE"
+	ruleGetEntry  = "GET-ENTRY-PER-USER"
+	ruleSubEntry  = "SUB-ENTRY-PER-USER"
+	ruleSubExpiry = "SUB-EXPIRY-ABSOLUTE"
+	ruleListed    = "SUB-LISTED"
+	ruleExpires   = "SUB-EXPIRES"
+	ruleCap       = "SUB-CAP"
+	ruleUnsub     = "UNSUB-REMOVES"
+	ruleTotal     = "SUBLIST-TOTALNUM"
+	rulePages     = "SUBLIST-PAGES"
+	ruleSchema    = "SCHEMA-RESPONSE"
+)
+
+// verifyRules lists them; counters are indexed by position.
+var verifyRules = [...]string{ruleStatus, ruleExt, ruleGetEntry, ruleSubEntry, ruleSubExpiry, ruleListed,
+	ruleExpires, ruleCap, ruleUnsub, ruleTotal, rulePages, ruleSchema}
+
+func ruleIndex(rule string) int {
+	for i, r := range verifyRules {
+		if r == rule {
+			return i
+		}
+	}
+	panic("loadgen: verifier rule " + rule + " is not in verifyRules") // a programming error
+}
+
+// open is the ack time of a write not (or never) acknowledged.
+const open = math.MaxInt64
+
+// vwrite is one write sent to a key.
+type vwrite struct {
+	id        uint64
+	send, ack int64  // nanoseconds since the verifier's start
+	val       string // status or ext
+	present   bool   // subscriptions: subscribe (true) or unsubscribe
+	exp       int64  // subscriptions: the answered absolute expiry, 0 unknown
+	lo, hi    int64  // subscriptions: bounds of the expiry the server may set
+}
+
+// vkey is one key's writes still able to show.
+type vkey struct{ ws []vwrite }
+
+// cands appends to buf the writes a read sent at s and answered at r may
+// show (s already lowered by the staleness bound); initial says the
+// never-written state may show too.
+//
+// A write W is overwritten before s when some W' began after W's ack and
+// was acknowledged before s; with M the latest send of the writes
+// acknowledged before s, that is exactly W.ack < M, so one pass finds M
+// and a second picks the candidates: O(n), not O(n²).
+func (k *vkey) cands(s, r int64, buf []*vwrite) (out []*vwrite, initial bool) {
+	out = buf[:0]
+	if len(k.ws) == 1 { // the steady state once pruned
+		w := &k.ws[0]
+		if w.send < r {
+			out = append(out, w)
+		}
+		return out, w.ack >= s
+	}
+	m := supersededBefore(k.ws, s)
+	initial = m == math.MinInt64
+	for i := range k.ws {
+		if w := &k.ws[i]; w.send < r && w.ack >= m {
+			out = append(out, w)
+		}
+	}
+	return out, initial
+}
+
+// supersededBefore returns the latest send of the writes acknowledged
+// before t (math.MinInt64 if none): a write acknowledged before that send
+// is overwritten before t.
+func supersededBefore(ws []vwrite, t int64) int64 {
+	m := int64(math.MinInt64)
+	for i := range ws {
+		if ws[i].ack < t && ws[i].send > m {
+			m = ws[i].send
+		}
+	}
+	return m
+}
+
+// prune drops the writes no read still to be checked can show: those
+// overwritten before horizon (the earliest send of a read in progress,
+// minus the staleness bound).
+func (k *vkey) prune(horizon int64) {
+	m := supersededBefore(k.ws, horizon)
+	keep := k.ws[:0]
+	for _, w := range k.ws {
+		if w.ack >= m {
+			keep = append(keep, w)
+		}
+	}
+	clear(k.ws[len(keep):])
+	k.ws = keep
+}
+
+// find returns the write with id, or nil.
+func (k *vkey) find(id uint64) *vwrite {
+	for i := range k.ws {
+		if k.ws[i].id == id {
+			return &k.ws[i]
+		}
+	}
+	return nil
+}
+
+// drop removes the write with id (its request was refused: not applied).
+func (k *vkey) drop(id uint64) {
+	for i := range k.ws {
+		if k.ws[i].id == id {
+			k.ws = append(k.ws[:i], k.ws[i+1:]...)
+			return
+		}
+	}
+}
+
+// vuser is the model of one owned user.
+type vuser struct {
+	// mu guards the user; checks only read, so they share it.
+	mu     sync.RWMutex
+	status [len(resources)]vkey
+	ext    vkey
+	subs   map[int32]*vkey
+	// subOpen counts subscribe/unsubscribe requests of this subscriber
+	// not answered (failed ones stay counted: they may still apply);
+	// subLastAck is the latest answer to one. A walk is quiet — the set
+	// did not change while it ran — when none was open and none answered
+	// after it began.
+	subOpen    int
+	subLastAck int64
+	// everSubs counts the distinct targets ever subscribed; above the cap
+	// evictions make presence unknowable and completeness is not checked.
+	everSubs int
+}
+
+// verifier is the model and the tallies of one run.
+type verifier struct {
+	w         *Workload
+	shard     Shard
+	base      time.Time
+	baseWall  int64 // unix ns at base
+	staleness int64
+	sample    float64 // share of read answers checked
+	skew      int64   // seconds
+	cap       int
+	users     []vuser // by shard-local index
+	slots     []atomic.Int64
+	nextSlot  atomic.Int32
+
+	total  atomic.Uint64
+	counts [len(verifyRules)][NumOps]atomic.Uint64
+	// states are the workers' sides, whose checked counts result sums
+	// once the workers are done.
+	stMu   sync.Mutex
+	states []*vstate
+
+	exMu     sync.Mutex
+	examples []VerifyExample
+}
+
+func newVerifier(cfg *Config, workers int) *verifier {
+	now := time.Now()
+	s := cfg.Workload.Shard.norm()
+	v := &verifier{w: &cfg.Workload, shard: s, base: now, baseWall: now.UnixNano(),
+		staleness: int64(cfg.VerifyStaleness), skew: int64(max(cfg.VerifySkew, 0) / time.Second),
+		cap: cfg.VerifyCap, sample: cfg.VerifySample, users: make([]vuser, s.Size(cfg.Workload.Users)), slots: make([]atomic.Int64, workers)}
+	if v.sample <= 0 {
+		v.sample = 1
+	}
+	if v.cap <= 0 {
+		v.cap = DefaultSubscriptionCap
+	}
+	return v
+}
+
+// now is nanoseconds since the verifier's start, on the monotonic clock.
+func (v *verifier) now() int64 { return int64(time.Since(v.base)) }
+
+// wallSec is the unix second of a verifier instant.
+func (v *verifier) wallSec(t int64) int64 { return (v.baseWall + t) / int64(time.Second) }
+
+// user returns the model of population index u, nil if another shard
+// owns it.
+func (v *verifier) user(u int32) *vuser {
+	if u < 0 || int(u)%v.shard.Count != v.shard.Index {
+		return nil
+	}
+	k := int(u) / v.shard.Count
+	if k >= len(v.users) {
+		return nil
+	}
+	return &v.users[k]
+}
+
+// horizon is the earliest instant a read still to be checked was sent at,
+// lowered by the staleness bound. Each worker publishes its slot before it
+// takes the read's send time, and the horizon reads the clock before the
+// slots, so a read it misses was sent after the horizon.
+func (v *verifier) horizon() int64 {
+	h := v.now()
+	for i := range v.slots {
+		if t := v.slots[i].Load(); t != 0 && t-1 < h {
+			h = t - 1
+		}
+	}
+	return h - v.staleness
+}
+
+// violation counts one violation of rule by op and keeps its details
+// while fewer than verifyExamples are kept.
+func (v *verifier) violation(rule string, op Op, detail func() VerifyExample) {
+	v.counts[ruleIndex(rule)][op].Add(1)
+	n := v.total.Add(1)
+	if n > verifyExamples {
+		return
+	}
+	ex := detail()
+	ex.Rule, ex.Op = rule, op.ID()
+	v.exMu.Lock()
+	if len(v.examples) < verifyExamples {
+		v.examples = append(v.examples, ex)
+	}
+	v.exMu.Unlock()
+}
+
+// result is the run's Verification.
+func (v *verifier) result() *Verification {
+	out := &Verification{Checked: map[string]uint64{}, Violations: map[string]map[string]uint64{}}
+	for o := Op(0); o < NumOps; o++ {
+		var n uint64
+		v.stMu.Lock()
+		for _, st := range v.states {
+			n += st.checked[o]
+		}
+		v.stMu.Unlock()
+		if n > 0 {
+			out.Checked[o.ID()] = n
+		}
+	}
+	for i, rule := range verifyRules {
+		for o := Op(0); o < NumOps; o++ {
+			if n := v.counts[i][o].Load(); n > 0 {
+				if out.Violations[rule] == nil {
+					out.Violations[rule] = map[string]uint64{}
+				}
+				out.Violations[rule][o.ID()] = n
+			}
+		}
+	}
+	v.exMu.Lock()
+	out.Examples = append([]VerifyExample(nil), v.examples...)
+	v.exMu.Unlock()
+	return out
+}
+
+// userName renders population index u as the target knows it.
+func (v *verifier) userName(u int32) string { return v.w.UserPrefix + strconv.Itoa(int(u)) }
+
+// userIndex parses a user name of this run's population; -1 if it is not.
+func (v *verifier) userIndex(name []byte) int32 {
+	p := v.w.UserPrefix
+	if len(name) <= len(p) || string(name[:len(p)]) != p {
+		return -1
+	}
+	digits := name[len(p):]
+	if len(digits) > 9 || len(digits) > 1 && digits[0] == '0' {
+		return -1
+	}
+	n := 0
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n >= v.w.Users {
+		return -1
+	}
+	return int32(n)
+}

@@ -1,0 +1,70 @@
+package loadgen
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// bruteCands is the definition cands implements: W may show unless it
+// began after r or some W' began after W's ack and was acknowledged
+// before s; "never set" may show until an ack before s.
+func bruteCands(ws []vwrite, s, r int64) ([]uint64, bool) {
+	var out []uint64
+	initial := true
+	for _, w := range ws {
+		if w.ack < s {
+			initial = false
+		}
+	}
+	for _, w := range ws {
+		over := false
+		for _, o := range ws {
+			if w.ack != open && o.send > w.ack && o.ack < s {
+				over = true
+			}
+		}
+		if w.send < r && !over {
+			out = append(out, w.id)
+		}
+	}
+	return out, initial
+}
+
+func TestCandsMatchesDefinition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		var k vkey
+		for i := range rng.IntN(8) {
+			send := rng.Int64N(100)
+			ack := send + 1 + rng.Int64N(30)
+			if rng.IntN(6) == 0 {
+				ack = open
+			}
+			k.ws = append(k.ws, vwrite{id: uint64(i), send: send, ack: ack})
+		}
+		s := rng.Int64N(140)
+		r := s + rng.Int64N(30)
+		got, gi := k.cands(s, r, nil)
+		want, wi := bruteCands(k.ws, s, r)
+		var ids []uint64
+		for _, w := range got {
+			ids = append(ids, w.id)
+		}
+		if !slices.Equal(ids, want) || gi != wi {
+			t.Fatalf("writes %+v, read [%d, %d]: cands %v initial %v, want %v %v", k.ws, s, r, ids, gi, want, wi)
+		}
+		// Pruning at a horizon h <= s never changes what a read sent at s
+		// may show.
+		h := s - rng.Int64N(20)
+		k.prune(h)
+		got, gi = k.cands(s, r, nil)
+		ids = ids[:0]
+		for _, w := range got {
+			ids = append(ids, w.id)
+		}
+		if !slices.Equal(ids, want) || gi != wi {
+			t.Fatalf("after prune at %d: cands %v initial %v, want %v %v", h, ids, gi, want, wi)
+		}
+	}
+}

@@ -1,0 +1,255 @@
+package loadgen
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/presencekit/presencekit/client"
+
+	"github.com/presencekit/presencekit/mock"
+	"github.com/presencekit/presencekit/spec"
+)
+
+// verifyConfig is a bounded --verify run: 32 workers on 50 users, so
+// requests for one user overlap all the time.
+func verifyConfig(t *testing.T, target string, requests uint64) Config {
+	t.Helper()
+	cfg := e2eConfig(t, target)
+	cfg.Workload.Users = 50
+	cfg.Concurrency, cfg.Connections = 32, 32
+	cfg.Requests, cfg.Duration = requests, time.Minute // bounded by the count
+	cfg.Verify = true
+	return cfg
+}
+
+func runVerify(t *testing.T, cfg Config) *Verification {
+	t.Helper()
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Verification == nil {
+		t.Fatal("a --verify run has no verification in its results")
+	}
+	return res.Verification
+}
+
+// TestVerifyCorrectMockHasNoViolations: the correct mock, busy, never
+// breaks the model, and every kind of answer was checked.
+func TestVerifyCorrectMockHasNoViolations(t *testing.T) {
+	url, _ := startMock(t, mock.Faults{})
+	v := runVerify(t, verifyConfig(t, url, 4000))
+	if v.Total() != 0 {
+		t.Fatalf("%d violations against the correct mock: %v\nfirst: %+v", v.Total(), v.Violations, v.Examples)
+	}
+	for _, op := range []Op{OpGet, OpSub, OpSublist} {
+		if v.Checked[op.ID()] == 0 {
+			t.Errorf("no %s answer checked: %v", op, v.Checked)
+		}
+	}
+}
+
+// TestVerifyRulesAreCatalogued: every rule the verifier reports is in
+// the catalogue.
+func TestVerifyRulesAreCatalogued(t *testing.T) {
+	for _, r := range verifyRules {
+		if _, ok := spec.RuleByID(r); !ok {
+			t.Errorf("verifier rule %s is not in the catalogue", r)
+		}
+	}
+}
+
+// TestVerifyCatchesBreakModes runs --verify against the mock's
+// concurrency break modes, which only show under load, and against a few
+// catalogue break modes whose rule the verifier checks: each must yield
+// violations of its rule.
+func TestVerifyCatchesBreakModes(t *testing.T) {
+	cases := []struct{ mode, rule string }{
+		{"RACE-SUB-LOST-UPDATE", ruleListed},
+		{"RACE-GET-STALE", ruleStatus},
+		{"RACE-SUBLIST-TOTALNUM", ruleTotal},
+		{"SET-EXT-VISIBLE", ruleExt},
+		{"UNSUB-REMOVES", ruleUnsub},
+		{"SUB-LISTED", ruleListed},
+		{"SUB-EXPIRY-ABSOLUTE", ruleSubExpiry},
+		{"SUBLIST-TOTALNUM", ruleTotal},
+		{"SUBLIST-PAGES", rulePages},
+		{"SET-STATUS-PER-RESOURCE", ruleStatus},
+		{"GET-ENTRY-PER-USER", ruleGetEntry},
+	}
+	for _, c := range cases {
+		t.Run(c.mode, func(t *testing.T) {
+			url, _ := startMock(t, mock.Faults{}, func(m *mock.Config) { m.Breaks = []string{c.mode} })
+			v := runVerify(t, verifyConfig(t, url, 2000))
+			var n uint64
+			for _, k := range v.Violations[c.rule] {
+				n += k
+			}
+			if n == 0 {
+				t.Fatalf("--break %s: no %s violation; found %v", c.mode, c.rule, v.Violations)
+			}
+			t.Logf("--break %s: %v", c.mode, v.Violations)
+		})
+	}
+}
+
+// TestVerifyConcurrentShardsOwnDisjointUsers: two shards running at once
+// against one correct mock write disjoint users, so neither model is
+// wrong about the other's users: 0 violations each.
+func TestVerifyConcurrentShardsOwnDisjointUsers(t *testing.T) {
+	url, _ := startMock(t, mock.Faults{})
+	var res [2]*Verification
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() {
+			cfg := verifyConfig(t, url, 2000)
+			cfg.Concurrency, cfg.Connections = 16, 16
+			cfg.Workload.Shard = Shard{i, 2}
+			r, err := Run(context.Background(), cfg)
+			errs[i] = err
+			if r != nil {
+				res[i] = r.Verification
+			}
+		})
+	}
+	wg.Wait()
+	for i := range 2 {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if res[i].Total() != 0 || res[i].CheckedTotal() == 0 {
+			t.Errorf("shard %d/2: %d violations, %d checked: %v %+v", i, res[i].Total(), res[i].CheckedTotal(), res[i].Violations, res[i].Examples)
+		}
+	}
+}
+
+// Regression: Redact panicked on a map of maps (Verification.Violations)
+// and must mask a secret an example quotes.
+func TestRedactVerification(t *testing.T) {
+	r := &Results{Verification: &Verification{
+		Checked:    map[string]uint64{"getPresenceStatus": 3},
+		Violations: map[string]map[string]uint64{ruleStatus: {"getPresenceStatus": 2}},
+		Examples:   []VerifyExample{{Rule: ruleStatus, Answer: `{"token":"s3cr3t-value"}`}},
+	}}
+	r.Redact(client.NewRedactor("s3cr3t-value"))
+	if strings.Contains(r.Verification.Examples[0].Answer, "s3cr3t-value") {
+		t.Fatalf("secret left in an example: %s", r.Verification.Examples[0].Answer)
+	}
+	if r.Verification.Violations[ruleStatus]["getPresenceStatus"] != 2 {
+		t.Fatalf("redaction changed the counts: %v", r.Verification.Violations)
+	}
+}
+
+// TestVerifyThreshold: "violations<N" reads the verification, per
+// operation with OP:, and is breached when the run did not verify.
+func TestVerifyThreshold(t *testing.T) {
+	s := &Summary{Verify: &Verification{Violations: map[string]map[string]uint64{
+		ruleStatus: {"getPresenceStatus": 2}, ruleListed: {"listSubscriptions": 1}}}}
+	for raw, breached := range map[string]bool{
+		"violations<1": true, "violations<4": false, "sublist:violations<1": true, "set:violations<1": false,
+	} {
+		th, err := ParseThreshold(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(Evaluate(s, []Threshold{th})) > 0; got != breached {
+			t.Errorf("%s: breached %v, want %v", raw, got, breached)
+		}
+		if VerifyFailed(s, []Threshold{th}) {
+			t.Errorf("%s: a violations threshold decides, VerifyFailed must not", raw)
+		}
+	}
+	if !VerifyFailed(s, nil) {
+		t.Error("violations and no violations threshold: the run must fail")
+	}
+	th, _ := ParseThreshold("violations<1")
+	if len(Evaluate(&Summary{}, []Threshold{th})) != 1 {
+		t.Error("violations<1 on a run without --verify must be breached (no data)")
+	}
+	if _, err := ParseThreshold("violations<1.5"); err == nil {
+		t.Error("a fractional count must be refused")
+	}
+}
+
+// TestVerifyHTML: the HTML report opens with the verification, the
+// counts per rule and the examples, escaped.
+func TestVerifyHTML(t *testing.T) {
+	url, _ := startMock(t, mock.Faults{}, func(m *mock.Config) { m.Breaks = []string{"RACE-GET-STALE"} })
+	res, err := Run(context.Background(), verifyConfig(t, url, 1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := WriteHTML(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	i := strings.Index(page, "Verification under load")
+	if i < 0 || i > strings.Index(page, "echarts.init") && strings.Contains(page, "echarts.init") {
+		t.Fatal("the verification section is missing or not first")
+	}
+	for _, want := range []string{ruleStatus, "getPresenceStatus", "First violations", "acknowledged at", "&#34;usernames&#34;"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
+// TestVerifySample: a sample checks fewer answers, and stays exact (the
+// writes are all modelled): 0 violations against the correct mock.
+func TestVerifySample(t *testing.T) {
+	url, _ := startMock(t, mock.Faults{})
+	cfg := verifyConfig(t, url, 3000)
+	cfg.VerifySample = 0.2
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := res.Verification
+	s, err := Summarize(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gets uint64
+	for _, o := range s.Ops {
+		if o.Op == OpGet.ID() {
+			gets = o.Count
+		}
+	}
+	if v.Total() != 0 || v.Checked[OpGet.ID()] == 0 || v.Checked[OpGet.ID()]*2 > gets {
+		t.Fatalf("sample 0.2: %d violations, %d of %d gets checked", v.Total(), v.Checked[OpGet.ID()], gets)
+	}
+}
+
+// TestVerifySubscriptionCap: with a cap of 5 on both sides, the correct
+// mock evicts and the model, unable to know what was evicted, still finds
+// nothing wrong; the mock without a cap (break SUB-CAP) is caught.
+func TestVerifySubscriptionCap(t *testing.T) {
+	capped := func(m *mock.Config) { m.MaxSubscriptions = 5 }
+	for _, brk := range []string{"", "SUB-CAP"} {
+		t.Run("break="+brk, func(t *testing.T) {
+			url, _ := startMock(t, mock.Faults{}, capped, func(m *mock.Config) {
+				if brk != "" {
+					m.Breaks = []string{brk}
+				}
+			})
+			cfg := verifyConfig(t, url, 2000)
+			cfg.VerifyCap = 5
+			v := runVerify(t, cfg)
+			var caps uint64
+			for _, n := range v.Violations[ruleCap] {
+				caps += n
+			}
+			switch {
+			case brk == "" && v.Total() != 0:
+				t.Fatalf("correct mock with a cap of 5: %v, e.g. %+v", v.Violations, v.Examples[0])
+			case brk != "" && caps == 0:
+				t.Fatalf("--break SUB-CAP: no %s violation: %v", ruleCap, v.Violations)
+			}
+		})
+	}
+}
