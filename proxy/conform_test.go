@@ -143,10 +143,10 @@ func TestConformThroughProxy(t *testing.T) {
 // disagrees with totalnum, but one page cannot tell it from SUBLIST-TOTALNUM.
 func invisibleBreaks() []string {
 	return []string{
-		"AUTH-INVALID-TOKEN", "TOKEN-GRANT", "TOKEN-BAD-SECRET",
-		"SET-STATUS-PER-RESOURCE", "SET-EXT-VISIBLE", "SET-LAST-TIME",
-		"SUB-LISTED", "SUB-CAP", "GET-NO-SIDE-EFFECT", "GROUP-COUNT",
-		"UNSUB-REMOVES", "SUBLIST-PAGES",
+		spec.RuleAuthInvalidToken, spec.RuleTokenGrant, spec.RuleTokenBadSecret,
+		spec.RuleSetStatusPerResource, spec.RuleSetExtVisible, spec.RuleSetLastTime,
+		spec.RuleSubListed, spec.RuleSubCap, spec.RuleGetNoSideEffect, spec.RuleGroupCount,
+		spec.RuleUnsubRemoves, spec.RuleSublistPages,
 	}
 }
 

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"encoding/json"
+	"github.com/presencekit/presencekit/spec"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -38,11 +39,11 @@ type envelope struct {
 
 // refusalFor is enforce mode's answer to a request violating rule: the
 // status and code the contract gives that fault.
-func refusalFor(rule string) (status int, code string) {
+func refusalFor(rule spec.RuleID) (status int, code string) {
 	switch rule {
-	case "ERR-JSON-PARSE":
+	case spec.RuleErrJSONParse:
 		return http.StatusBadRequest, codeJSONParse
-	case "ERR-BODY-LIMIT":
+	case spec.RuleErrBodyLimit:
 		return http.StatusRequestEntityTooLarge, codeTooLarge
 	}
 	return http.StatusBadRequest, codeRequest
@@ -67,7 +68,7 @@ func (p *Proxy) writeEnvelope(w http.ResponseWriter, status int, code, exception
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if v.Rule != "" {
-		h.Set(HeaderViolation, v.Rule)
+		h.Set(HeaderViolation, string(v.Rule))
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)

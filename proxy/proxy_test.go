@@ -154,31 +154,31 @@ func TestEnforce(t *testing.T) {
 		{"valid exchange passes", proxy.ModeEnforce, "/users/u/presence/60", `{"usernames":["a"]}`,
 			func(now int64) (int, string) { return 200, jsonf(subscribeOK, now+60) }, 200, "", true},
 		{"request over the limit is blocked", proxy.ModeEnforce, "/users/u/presence/60", users101,
-			nil, 400, "SUB-LIMIT-USERS", false},
+			nil, 400, spec.RuleSubLimitUsers, false},
 		{"expiry over the limit is blocked", proxy.ModeEnforce, "/users/u/presence/2592001", `{"usernames":["a"]}`,
-			nil, 400, "SUB-EXPIRY-MAX", false},
+			nil, 400, spec.RuleSubExpiryMax, false},
 		{"malformed JSON is blocked", proxy.ModeEnforce, "/users/u/presence", `{"usernames":[`,
-			nil, 400, "ERR-JSON-PARSE", false},
+			nil, 400, spec.RuleErrJSONParse, false},
 		{"request over the limit is forwarded in report mode", proxy.ModeReport, "/users/u/presence/60", users101,
 			func(int64) (int, string) {
 				return 400, `{"error":"illegal_argument","error_description":"too many sub presence"}`
 			}, 400, "", true},
 		{"schema violation answered 502", proxy.ModeEnforce, "/users/u/presence/60", `{"usernames":["a"]}`,
-			func(int64) (int, string) { return 200, `{"result":[{"uid":"a"}]}` }, 502, "SCHEMA-RESPONSE", true},
+			func(int64) (int, string) { return 200, `{"result":[{"uid":"a"}]}` }, 502, spec.RuleSchemaResponse, true},
 		{"undeclared status answered 502", proxy.ModeEnforce, "/users/u/presence/60", `{"usernames":["a"]}`,
-			func(int64) (int, string) { return 418, `{}` }, 502, "SCHEMA-RESPONSE", true},
+			func(int64) (int, string) { return 418, `{}` }, 502, spec.RuleSchemaResponse, true},
 		{"wrong uid answered 502", proxy.ModeEnforce, "/users/u/presence/60", `{"usernames":["b"]}`,
-			func(now int64) (int, string) { return 200, jsonf(subscribeOK, now+60) }, 502, "SUB-ENTRY-PER-USER", true},
+			func(now int64) (int, string) { return 200, jsonf(subscribeOK, now+60) }, 502, spec.RuleSubEntryPerUser, true},
 		{"relative expiry answered 502", proxy.ModeEnforce, "/users/u/presence/60", `{"usernames":["a"]}`,
-			func(int64) (int, string) { return 200, jsonf(subscribeOK, 60) }, 502, "SUB-EXPIRY-ABSOLUTE", true},
+			func(int64) (int, string) { return 200, jsonf(subscribeOK, 60) }, 502, spec.RuleSubExpiryAbsolute, true},
 		{"limit accepted answered 502", proxy.ModeReport, "/users/u/presence/60", users101,
 			func(now int64) (int, string) { return 200, jsonf(subscribeOK, now+60) }, 200, "", true},
 		{"set-status result not ok answered 502", proxy.ModeEnforce, "/users/u/presence/android/1", `{"ext":""}`,
-			func(int64) (int, string) { return 200, `{"result":"success"}` }, 502, "SET-OK", true},
+			func(int64) (int, string) { return 200, `{"result":"success"}` }, 502, spec.RuleSetOk, true},
 		{"error timestamp in seconds answered 502", proxy.ModeEnforce, "/users/u/presence/android_1/1", `{"ext":""}`,
 			func(now int64) (int, string) {
 				return 400, jsonf(`{"error":"illegal_argument","timestamp":%d,"error_description":"ext cannot be null"}`, now)
-			}, 502, "ERR-ENVELOPE", true},
+			}, 502, spec.RuleErrEnvelope, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

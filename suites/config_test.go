@@ -3,6 +3,7 @@ package suites
 import (
 	"errors"
 	"flag"
+	"github.com/presencekit/presencekit/spec"
 	"io"
 	"os"
 	"path/filepath"
@@ -97,17 +98,17 @@ func TestWithUserPrefixIsRandomPerRun(t *testing.T) {
 }
 
 func TestBlame(t *testing.T) {
-	if got := blame("[SUB-LIMIT-USERS] 101 accepted", nil); got != "SUB-LIMIT-USERS" {
+	if got := blame("[SUB-LIMIT-USERS] 101 accepted", nil); got != spec.RuleSubLimitUsers {
 		t.Errorf("blame = %q", got)
 	}
 	if got := blame("[NOT-A-RULE] x", nil); got != "" {
 		t.Errorf("blame of an unknown ID = %q", got)
 	}
 	msg := "Expected success, but got an error:\n    <*suites.Failure>: [ERR-ENVELOPE] timestamp"
-	if got := blame(msg, []string{"level:MUST", "rule:SUB-SELF"}); got != "ERR-ENVELOPE" {
+	if got := blame(msg, []string{"level:MUST", "rule:SUB-SELF"}); got != spec.RuleErrEnvelope {
 		t.Errorf("blame = %q, want the rule the message names", got)
 	}
-	if got := blame("timeout", []string{"level:MUST", "op:x", "rule:SUB-SELF", "rule:SCHEMA-RESPONSE"}); got != "SUB-SELF" {
+	if got := blame("timeout", []string{"level:MUST", "op:x", "rule:SUB-SELF", "rule:SCHEMA-RESPONSE"}); got != spec.RuleSubSelf {
 		t.Errorf("blame without a named rule = %q, want the spec's main rule", got)
 	}
 }

@@ -3,6 +3,7 @@ package suites
 import (
 	"encoding/json"
 	"errors"
+	"github.com/presencekit/presencekit/spec"
 	"net/http"
 	"net/url"
 	"os"
@@ -27,7 +28,7 @@ func gomegaMessage(err error) string {
 // rule and the finding once, never "<*suites.Failure | 0x…>" nor a dump
 // of a client error's fields (which hold the Authorization header).
 func TestFailureFormatsAsOneLine(t *testing.T) {
-	if got := gomegaMessage(fail("SUB-LIMIT-USERS", "want 400, got 200")); got != "[SUB-LIMIT-USERS] want 400, got 200" {
+	if got := gomegaMessage(fail(spec.RuleSubLimitUsers, "want 400, got 200")); got != "[SUB-LIMIT-USERS] want 400, got 200" {
 		t.Errorf("Succeed() message of a Failure: %q", got)
 	}
 	req, _ := http.NewRequest(http.MethodDelete, "http://h/org/app/users/u/presence", nil)
@@ -43,10 +44,10 @@ func TestFailureFormatsAsOneLine(t *testing.T) {
 
 func TestFailureLine(t *testing.T) {
 	cases := []struct{ msg, blamed, want string }{
-		{"[SUB-LIMIT-USERS] POST /p: want 400 illegal_argument, got 200", "SUB-LIMIT-USERS",
+		{"[SUB-LIMIT-USERS] POST /p: want 400 illegal_argument, got 200", spec.RuleSubLimitUsers,
 			"[SUB-LIMIT-USERS] POST /p: want 400 illegal_argument, got 200"},
 		{"[GET-ENTRY-PER-USER] uids of the answer, in order\nExpected\n    <[]string | len:2, cap:2>: [\"a\", \"b\"]\nto equal\n    <[]string | len:2, cap:2>: [\"b\", \"a\"]",
-			"GET-ENTRY-PER-USER", `[GET-ENTRY-PER-USER] uids of the answer, in order: Expected ["a", "b"] to equal ["b", "a"]`},
+			spec.RuleGetEntryPerUser, `[GET-ENTRY-PER-USER] uids of the answer, in order: Expected ["a", "b"] to equal ["b", "a"]`},
 		{"removing the spec's subscriptions\ncleanup of u: 500", "SUB-OK",
 			"[SUB-OK] removing the spec's subscriptions: cleanup of u: 500"},
 	}

@@ -86,7 +86,7 @@ var failureLine = regexp.MustCompile(`^\[[A-Z][A-Z0-9-]+\] \S.*$`)
 // twice, no hint at ginkgo flags.
 func TestConformFailureLines(t *testing.T) {
 	target := mockTarget(t, mock.DefaultToken, mock.DefaultClientSecret, mock.DefaultAdminToken,
-		"SUB-LIMIT-USERS", "AUTH-401-CODE", "GET-ENTRY-PER-USER")
+		spec.RuleSubLimitUsers, spec.RuleAuth401Code, spec.RuleGetEntryPerUser)
 	r := conformChild(t, nil, "conform", "--target", target, "--token", mock.DefaultToken,
 		"--client-id", mock.DefaultClientID, "--client-secret", mock.DefaultClientSecret,
 		"--admin-token", mock.DefaultAdminToken, "--report-dir", t.TempDir())
@@ -143,7 +143,7 @@ func TestConformFailureLines(t *testing.T) {
 func TestConformSecretsNeverWritten(t *testing.T) {
 	const token, secret, admin, password = "tok-M4RK3R-1", "sec-M4RK3R-2", "adm-M4RK3R-3", "pw-M4RK3R-4"
 	markers := []string{token, secret, admin, password, url.QueryEscape(secret)}
-	target := mockTarget(t, token, secret, admin, "SUB-LIMIT-USERS", "TOKEN-BAD-SECRET", "ERR-ENVELOPE", "SCHEMA-RESPONSE")
+	target := mockTarget(t, token, secret, admin, spec.RuleSubLimitUsers, spec.RuleTokenBadSecret, spec.RuleErrEnvelope, spec.RuleSchemaResponse)
 	u, _ := url.Parse(target)
 	u.User = url.UserPassword("user", password)
 	dir := t.TempDir()
@@ -181,7 +181,7 @@ func TestConformSecretsNeverWritten(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(outputs["report.json"], "TOKEN-BAD-SECRET") || !strings.Contains(outputs["junit.xml"], "REDACTED") {
+	if !strings.Contains(outputs["report.json"], spec.RuleTokenBadSecret) || !strings.Contains(outputs["junit.xml"], "REDACTED") {
 		t.Errorf("the reports do not hold the masked failure")
 	}
 	var reports []map[string]any

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/presencekit/presencekit/spec"
 	"io"
 	"os"
 	"path/filepath"
@@ -196,7 +197,7 @@ func TestExitCodesSpecLimits(t *testing.T) {
 
 func TestExitCodesSpecRules(t *testing.T) {
 	codes := checkExitCodes(t, []exitCase{
-		{name: "all", args: []string{"spec", "rules"}, code: exitOK, stdout: "SUB-LIMIT-USERS"},
+		{name: "all", args: []string{"spec", "rules"}, code: exitOK, stdout: spec.RuleSubLimitUsers},
 		{name: "unknown level", args: []string{"spec", "rules", "--level", "may"}, code: exitUsage, stderr: "presencekit: --level"},
 		{name: "two formats", args: []string{"spec", "rules", "--json", "--markdown"}, code: exitUsage, stderr: "presencekit: "},
 		{name: "argument", args: []string{"spec", "rules", "extra"}, code: exitUsage, stderr: `unknown command "extra"`},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/presencekit/presencekit/spec"
 	"strings"
 	"testing"
 )
@@ -17,7 +18,7 @@ func TestProxyBadListen(t *testing.T) {
 // TestProxyHelp: the help gives examples, the exit codes and --fail-open.
 func TestProxyHelp(t *testing.T) {
 	r := execute(t, "", "proxy", "--help")
-	for _, want := range []string{"Exit codes:", "2 bad usage", "--fail-open", "Examples:", "--mode enforce", "PROXY-UNJUDGED"} {
+	for _, want := range []string{"Exit codes:", "2 bad usage", "--fail-open", "Examples:", "--mode enforce", spec.RuleProxyUnjudged} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("--help lacks %q", want)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/presencekit/presencekit/spec"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,8 +29,8 @@ func conformReport(t *testing.T) string {
 	r := types.Report{
 		SuiteDescription: "presencekit conformance",
 		SpecReports: types.SpecReports{
-			spec("AUTH-REQUIRED", types.SpecStatePassed, ""),
-			spec("SUB-SELF", types.SpecStateFailed, "[SUB-SELF] subscribing to oneself was accepted | Authorization: Bearer sekret-token-4711\n<b>second line</b>"),
+			spec(spec.RuleAuthRequired, types.SpecStatePassed, ""),
+			spec(spec.RuleSubSelf, types.SpecStateFailed, "[SUB-SELF] subscribing to oneself was accepted | Authorization: Bearer sekret-token-4711\n<b>second line</b>"),
 		},
 	}
 	path := filepath.Join(t.TempDir(), "report.json")
