@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/presencekit/presencekit/spec"
 	"net/http"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 func token(t testing.TB, s *Server, body string) (resp, string) {

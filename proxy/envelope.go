@@ -2,11 +2,12 @@ package proxy
 
 import (
 	"encoding/json"
-	"github.com/presencekit/presencekit/spec"
 	"net/http"
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 // Error codes and exception names of the proxy's own answers. They follow

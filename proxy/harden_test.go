@@ -63,7 +63,7 @@ func TestEncodedPathsJudged(t *testing.T) {
 	cases := []struct {
 		method, path, body string
 		status             int
-		rule               string
+		rule               spec.RuleID
 	}{
 		{"POST", base + "/users/u1/%70resence/100", users101, 400, spec.RuleSubLimitUsers},
 		{"POST", base + "/%75sers/u1/presence/100", users101, 400, spec.RuleSubLimitUsers},
@@ -90,7 +90,7 @@ func TestEncodedPathsJudged(t *testing.T) {
 			raw += "?" + query
 		}
 		ans := sendRaw(t, c.method, front, raw, c.body, nil)
-		if ans.status != c.status || ans.header.Get(proxy.HeaderViolation) != c.rule {
+		if ans.status != c.status || ans.header.Get(proxy.HeaderViolation) != string(c.rule) {
 			t.Errorf("%s %s: %d %q, want %d %q (%s)", c.method, c.path, ans.status, ans.header.Get(proxy.HeaderViolation), c.status, c.rule, ans.body)
 		}
 	}
@@ -137,7 +137,7 @@ func TestBigBodyStillJudged(t *testing.T) {
 		name, path string
 		opts       []proxy.Option
 		status     int
-		rule       string
+		rule       spec.RuleID
 		hit        bool
 	}{
 		{"expiry over the limit, enforce", "/users/u/presence/99999999", []proxy.Option{proxy.WithMode(proxy.ModeEnforce)}, 400, spec.RuleSubExpiryMax, false},
@@ -151,7 +151,7 @@ func TestBigBodyStillJudged(t *testing.T) {
 			target, hits := countingTarget(t, `{"result":[]}`)
 			front, px := startProxy(t, target, doc, append(c.opts, proxy.WithMaxBody(256))...)
 			ans := send(t, http.MethodPost, front+base+c.path, big, nil)
-			if ans.status != c.status || ans.header.Get(proxy.HeaderViolation) != c.rule || (hits.Load() > 0) != c.hit {
+			if ans.status != c.status || ans.header.Get(proxy.HeaderViolation) != string(c.rule) || (hits.Load() > 0) != c.hit {
 				t.Errorf("%d %q, target asked %d: want %d %q asked %v (%s)", ans.status, ans.header.Get(proxy.HeaderViolation), hits.Load(), c.status, c.rule, c.hit, ans.body)
 			}
 			if c.status == 413 {
@@ -178,7 +178,7 @@ func TestDeepNestingRefused(t *testing.T) {
 	target, hits := countingTarget(t)
 	front, _ := startProxy(t, target, doc, proxy.WithMode(proxy.ModeEnforce))
 	ans := send(t, http.MethodDelete, front+base+"/users/u/presence", deep, nil)
-	if ans.status != 400 || ans.header.Get(proxy.HeaderViolation) != spec.RuleErrJSONParse || hits.Load() != 0 {
+	if ans.status != 400 || ans.header.Get(proxy.HeaderViolation) != string(spec.RuleErrJSONParse) || hits.Load() != 0 {
 		t.Fatalf("%d %s, target asked %d", ans.status, ans.body, hits.Load())
 	}
 	if env := checkEnvelope(t, ans.body); env.Error != "json_parse" {

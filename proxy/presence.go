@@ -3,12 +3,12 @@ package proxy
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/presencekit/presencekit/checks"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/presencekit/presencekit/checks"
 	"github.com/presencekit/presencekit/spec"
 )
 

@@ -35,7 +35,7 @@ func loadDoc(t testing.TB) *spec.Doc {
 }
 
 // startMock serves a (possibly broken) mock and returns its URL.
-func startMock(t testing.TB, doc *spec.Doc, breaks ...string) string {
+func startMock(t testing.TB, doc *spec.Doc, breaks ...spec.RuleID) string {
 	t.Helper()
 	mc := mock.DefaultConfig(doc.Limits())
 	mc.Breaks = breaks
@@ -148,8 +148,8 @@ func TestEnforce(t *testing.T) {
 		path, body string
 		answer     func(now int64) (int, string) // the target's answer
 		wantStatus int
-		wantRule   string // in X-Presencekit-Violation and error_description
-		wantHit    bool   // the target was asked
+		wantRule   spec.RuleID // in X-Presencekit-Violation and error_description
+		wantHit    bool        // the target was asked
 	}{
 		{"valid exchange passes", proxy.ModeEnforce, "/users/u/presence/60", `{"usernames":["a"]}`,
 			func(now int64) (int, string) { return 200, jsonf(subscribeOK, now+60) }, 200, "", true},
@@ -205,11 +205,11 @@ func TestEnforce(t *testing.T) {
 				}
 				return
 			}
-			if got := ans.header.Get(proxy.HeaderViolation); got != c.wantRule {
+			if got := ans.header.Get(proxy.HeaderViolation); got != string(c.wantRule) {
 				t.Errorf("%s: %q, want %q", proxy.HeaderViolation, got, c.wantRule)
 			}
 			env := checkEnvelope(t, ans.body)
-			if !strings.Contains(env.Description, c.wantRule) {
+			if !strings.Contains(env.Description, string(c.wantRule)) {
 				t.Errorf("error_description %q does not name %s", env.Description, c.wantRule)
 			}
 			if st := px.Snapshot().Stats; st.Blocked != 1 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -62,7 +63,7 @@ func TestReportAndLog(t *testing.T) {
 	if err := json.Unmarshal(ans.body, &snap); err != nil {
 		t.Fatalf("report is not JSON: %v\n%s", err, ans.body)
 	}
-	if got := snap.Rules(""); strings.Join(got, ",") != "SUB-ENTRY-PER-USER,SUB-USERS-NONEMPTY" {
+	if got := snap.Rules(""); !slices.Equal(got, []spec.RuleID{spec.RuleSubEntryPerUser, spec.RuleSubUsersNonempty}) {
 		t.Errorf("report rules %v", got)
 	}
 	if snap.Stats.Requests != 2 || len(snap.Recent) != 2 {
@@ -78,7 +79,7 @@ func TestReportAndLog(t *testing.T) {
 		if !strings.HasPrefix(page.header.Get("Content-Type"), "text/html") {
 			t.Errorf("content type %q", page.header.Get("Content-Type"))
 		}
-		for _, want := range []string{"subscribePresence", spec.RuleSubEntryPerUser, spec.RuleSubUsersNonempty, "body.result[0].uid"} {
+		for _, want := range []string{"subscribePresence", string(spec.RuleSubEntryPerUser), string(spec.RuleSubUsersNonempty), "body.result[0].uid"} {
 			if !strings.Contains(html, want) {
 				t.Errorf("HTML report lacks %q", want)
 			}

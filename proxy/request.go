@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/presencekit/presencekit/checks"
 	"io"
 	"net/http"
 	"strings"
 
+	"github.com/presencekit/presencekit/checks"
 	"github.com/presencekit/presencekit/spec"
 )
 

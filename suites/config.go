@@ -62,7 +62,7 @@ type Config struct {
 	Group        string        `yaml:"group" env:"GROUP" flag:"group" help:"a group you prepared, for the group-count rules (without it and without --admin-token they are skipped)"`
 	GroupOnline  int           `yaml:"group_online" env:"GROUP_ONLINE" flag:"group-online" help:"how many members of --group are connected, to check GROUP-COUNT exactly (-1: only the answer's shape)"`
 	Level        string        `yaml:"level" env:"LEVEL" flag:"level" help:"rules that fail the gate: 'must' or 'should' (MUST and SHOULD)"`
-	LabelFilter  string        `yaml:"label_filter" env:"LABEL_FILTER" flag:"label-filter" help:"Ginkgo label filter, e.g. 'rule:SUB-LIMIT-USERS || op:listSubscriptions'"`
+	LabelFilter  string        `yaml:"label_filter" env:"LABEL_FILTER" flag:"label-filter" help:"Ginkgo label filter: rule:<ID>, level:<LEVEL>, op:<operationId>, slow, e.g. 'level:MUST || op:listSubscriptions'"`
 	ReportDir    string        `yaml:"report_dir" env:"REPORT_DIR" flag:"report-dir" help:"directory for junit.xml, report.json and report.html"`
 	Timeout      time.Duration `yaml:"timeout" env:"TIMEOUT" flag:"timeout" help:"timeout of one HTTP request"`
 	ClockSkew    time.Duration `yaml:"clock_skew" env:"CLOCK_SKEW" flag:"clock-skew" help:"tolerated difference between the server's clock and ours"`

@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/presencekit/presencekit/checks"
 	"strconv"
 	"time"
 
+	"github.com/presencekit/presencekit/checks"
 	"github.com/presencekit/presencekit/client"
 	"github.com/presencekit/presencekit/spec"
 )

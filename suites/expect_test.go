@@ -15,7 +15,7 @@ import (
 )
 
 // newMockEnv is an Env on a fresh mock, broken as asked.
-func newMockEnv(t *testing.T, breaks ...string) *Env {
+func newMockEnv(t *testing.T, breaks ...spec.RuleID) *Env {
 	t.Helper()
 	doc, err := spec.Load()
 	if err != nil {
@@ -39,7 +39,7 @@ func newMockEnv(t *testing.T, breaks ...string) *Env {
 	return e
 }
 
-func ruleOf(err error) string {
+func ruleOf(err error) spec.RuleID {
 	var f *Failure
 	if errors.As(err, &f) {
 		return f.Rule
@@ -51,7 +51,7 @@ func ruleOf(err error) string {
 // the report rely on: each way a refusal can be wrong names its own rule.
 func TestRejectedBlamesTheRightRule(t *testing.T) {
 	cases := []struct {
-		brk, want string
+		brk, want spec.RuleID
 	}{
 		{"", ""},
 		{spec.RuleSubLimitUsers, spec.RuleSubLimitUsers},
@@ -61,9 +61,9 @@ func TestRejectedBlamesTheRightRule(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, c := range cases {
-		var breaks []string
+		var breaks []spec.RuleID
 		if c.brk != "" {
-			breaks = []string{c.brk}
+			breaks = []spec.RuleID{c.brk}
 		}
 		e := newMockEnv(t, breaks...)
 		_, r, err := e.Client.Subscribe(ctx, e.User("s"), 60, e.Users("t", e.Limits.SubscribeMaxUsers+1))
@@ -164,20 +164,20 @@ func TestNewEnvRefusals(t *testing.T) {
 // TestGateLevels pins which failures fail the gate: MUST always, SHOULD
 // unless --level must, PROBE never.
 func TestGateLevels(t *testing.T) {
-	spec := func(rule, level string) types.SpecReport {
+	failed := func(rule spec.RuleID, level string) types.SpecReport {
 		return types.SpecReport{LeafNodeType: types.NodeTypeIt, State: types.SpecStateFailed,
-			LeafNodeLabels: []string{"level:" + level, "rule:" + rule},
-			Failure:        types.Failure{Message: "[" + rule + "] broken"}}
+			LeafNodeLabels: []string{"level:" + level, RuleLabel(rule)},
+			Failure:        types.Failure{Message: "broken"}}
 	}
 	cases := []struct {
 		report types.SpecReport
 		level  string
 		gate   bool
 	}{
-		{spec(spec.RuleSubLimitUsers, "MUST"), "must", false},
-		{spec(spec.RuleSubSelf, "SHOULD"), "should", false},
-		{spec(spec.RuleSubSelf, "SHOULD"), "must", true},
-		{spec(spec.RuleRateLimit, "PROBE"), "should", true},
+		{failed(spec.RuleSubLimitUsers, "MUST"), "must", false},
+		{failed(spec.RuleSubSelf, "SHOULD"), "should", false},
+		{failed(spec.RuleSubSelf, "SHOULD"), "must", true},
+		{failed(spec.RuleRateLimit, "PROBE"), "should", true},
 	}
 	for _, c := range cases {
 		cfg := Defaults()

@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"flag"
-	"github.com/presencekit/presencekit/spec"
 	"io"
 	"net/http"
 	"os"
@@ -21,6 +20,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/spec"
 )
 
 func resolve(t *testing.T, args []string, env map[string]string) (Config, error) {

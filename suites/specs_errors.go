@@ -2,7 +2,6 @@ package suites
 
 import (
 	"bytes"
-	"github.com/presencekit/presencekit/spec"
 	"net/http"
 	"strings"
 	"sync"
@@ -10,6 +9,7 @@ import (
 	g "github.com/onsi/ginkgo/v2"
 
 	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/spec"
 )
 
 func describeErrors(e *Env) {

@@ -2,12 +2,12 @@ package suites
 
 import (
 	"fmt"
-	"github.com/presencekit/presencekit/spec"
 
 	g "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/spec"
 )
 
 func describeGet(e *Env) {

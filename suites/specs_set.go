@@ -2,7 +2,6 @@ package suites
 
 import (
 	"context"
-	"github.com/presencekit/presencekit/spec"
 	"strings"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/spec"
 )
 
 // presenceOf reads one user's presence with batch get, found by uid (never

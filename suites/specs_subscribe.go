@@ -2,13 +2,13 @@ package suites
 
 import (
 	"fmt"
-	"github.com/presencekit/presencekit/spec"
 	"time"
 
 	g "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/spec"
 )
 
 func describeSubscribe(e *Env) {
