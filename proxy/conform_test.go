@@ -163,8 +163,29 @@ func TestConformThroughProxy(t *testing.T) {
 	if snap.Stats.UncheckedResponses != 0 || snap.Stats.UpstreamErrors != 0 {
 		t.Errorf("stats %+v: every answer of the mock should have been checked", snap.Stats)
 	}
+	// Every request violation must be one the suite sends on purpose; any
+	// other (a malformed request by accident, SCHEMA-REQUEST) is a stray.
+	for _, r := range snap.Rules(spec.Request) {
+		if !slices.Contains(onPurpose(), r) {
+			t.Errorf("clean traffic, yet a stray request violation %s: the suite sent a request it did not mean to", r)
+		}
+	}
 	t.Logf("%d requests, %d unrouted (admin API, wrong methods), %d unchecked request bodies; request violations the suite sent on purpose: %v",
 		snap.Stats.Requests, snap.Stats.Unrouted, snap.Stats.UncheckedRequests, snap.Rules(spec.Request))
+}
+
+// onPurpose are the request violations the suite sends to see them
+// refused: the out-of-limit cases, malformed JSON, another content type,
+// and the oversized body the proxy cannot buffer to judge.
+func onPurpose() []spec.RuleID {
+	return []spec.RuleID{
+		spec.RuleErrJSONParse, spec.RuleErrMediaType, spec.RuleProxyUnjudged,
+		spec.RuleGetLimitUsers, spec.RuleGetUsersNonempty, spec.RuleGroupQueryType,
+		spec.RuleSetExtMax, spec.RuleSetExtRequired,
+		spec.RuleSubExpiryMax, spec.RuleSubExpiryPositive, spec.RuleSubLimitUsers, spec.RuleSubUsersNonempty,
+		spec.RuleSublistNonInteger, spec.RuleSublistPagenumMin, spec.RuleSublistPagesizeRange,
+		spec.RuleUnsubLimitUsers, spec.RuleUnsubUsersNonempty,
+	}
 }
 
 // invisibleBreaks are the break modes no single exchange can show: they
