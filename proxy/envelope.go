@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/presencekit/presencekit/client"
 	"github.com/presencekit/presencekit/spec"
 )
 
@@ -29,15 +30,6 @@ const (
 	HeaderViolation = "X-Presencekit-Violation"
 )
 
-// envelope is the vendor's error body (docs/contract.md#d2).
-type envelope struct {
-	Error       string `json:"error"`
-	Exception   string `json:"exception"`
-	Timestamp   int64  `json:"timestamp"`
-	Duration    int64  `json:"duration"`
-	Description string `json:"error_description"`
-}
-
 // refusalFor is enforce mode's answer to a request violating rule: the
 // status and code the contract gives that fault.
 func refusalFor(rule spec.RuleID) (status int, code string) {
@@ -58,8 +50,9 @@ func (p *Proxy) envelopeBody(code, exception string, v Violation) []byte {
 	if v.Rule != "" {
 		desc = v.String()
 	}
-	body, _ := json.Marshal(envelope{Error: code, Exception: exception,
-		Timestamp: p.clock.now().UnixMilli(), Description: desc})
+	body, _ := json.Marshal(client.ErrorEnvelope{Error: code, Exception: exception,
+		Timestamp: client.Int64{Value: p.clock.now().UnixMilli(), Form: client.FormNumber},
+		Duration:  client.Int64{Form: client.FormNumber}, Description: desc})
 	return body
 }
 

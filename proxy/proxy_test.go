@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/presencekit/presencekit/client"
 	"github.com/presencekit/presencekit/mock"
 	"github.com/presencekit/presencekit/proxy"
 	"github.com/presencekit/presencekit/spec"
@@ -219,23 +220,15 @@ func TestEnforce(t *testing.T) {
 	}
 }
 
-type envelope struct {
-	Error       string `json:"error"`
-	Exception   string `json:"exception"`
-	Timestamp   int64  `json:"timestamp"`
-	Duration    *int64 `json:"duration"`
-	Description string `json:"error_description"`
-}
-
 // checkEnvelope demands the vendor's error envelope with a timestamp in ms.
-func checkEnvelope(t *testing.T, body []byte) envelope {
+func checkEnvelope(t *testing.T, body []byte) client.ErrorEnvelope {
 	t.Helper()
-	var env envelope
+	var env client.ErrorEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		t.Fatalf("not the error envelope: %v: %s", err, body)
 	}
 	now := time.Now().UnixMilli()
-	if env.Error == "" || env.Exception == "" || env.Duration == nil || env.Timestamp < now-60_000 || env.Timestamp > now+60_000 {
+	if env.Error == "" || env.Exception == "" || env.Duration.Form != client.FormNumber || env.Timestamp.Value < now-60_000 || env.Timestamp.Value > now+60_000 {
 		t.Errorf("envelope incomplete or timestamp not in ms: %s", body)
 	}
 	return env
