@@ -6,6 +6,7 @@ import (
 	g "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/presencekit/presencekit/checks"
 	"github.com/presencekit/presencekit/client"
 	"github.com/presencekit/presencekit/spec"
 )
@@ -48,7 +49,11 @@ func describeGet(e *Env) {
 			for i, p := range res.Result {
 				uids[i] = p.UID
 			}
-			e.about(spec.RuleGetEntryPerUser).Expect(uids).To(Equal(users), "uids of the answer, in order")
+			if i := checks.InRequestOrder(uids, users); i >= 0 {
+				e.must(fail(spec.RuleGetEntryPerUser, "uids of the answer %q, requested %q: entry %d is not requested, repeated or out of request order", uids, users, i))
+			}
+			// The users are known, so none may be left out (docs/contract.md#d11).
+			e.about(spec.RuleGetEntryPerUser).Expect(uids).To(HaveLen(len(users)), "entries for %d known users", len(users))
 		})
 
 		g.It("creates no subscription", rules(spec.RuleGetNoSideEffect), func(ctx g.SpecContext) {

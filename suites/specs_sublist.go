@@ -1,11 +1,14 @@
 package suites
 
 import (
+	"slices"
+
 	g "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/presencekit/presencekit/spec"
 
+	"github.com/presencekit/presencekit/checks"
 	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/spec"
 )
 
 func describeSublist(e *Env) {
@@ -77,22 +80,19 @@ func describeSublist(e *Env) {
 			_, err := subscribe(ctx, e, spec.RuleSublistPages, sub, 900, targets)
 			e.must(err)
 			const size = 3
-			seen := map[string]int{}
+			var pages [][]string
 			for num := 1; num <= 3; num++ {
 				p, err := page(ctx, e, spec.RuleSublistPages, sub, client.Page(num, size))
 				e.must(err)
-				e.about(spec.RuleSublistPages).Expect(len(p.Sublist)).To(BeNumerically("<=", size), "entries on page %d", num)
-				for _, s := range p.Sublist {
-					seen[s.UID]++
+				if !checks.PageFits(len(p.Sublist), size) {
+					e.must(fail(spec.RuleSublistPages, "%d entries on page %d of size %d", len(p.Sublist), num, size))
 				}
+				pages = append(pages, uids(p.Sublist))
 			}
-			for uid, n := range seen {
-				e.about(spec.RuleSublistPages).Expect(n).To(Equal(1), "%s is listed on %d pages", uid, n)
+			if uid, dup := checks.Repeated(pages...); dup {
+				e.must(fail(spec.RuleSublistPages, "%s is listed twice across pages %q", uid, pages))
 			}
-			e.about(spec.RuleSublistPages).Expect(seen).To(HaveLen(len(targets)), "the pages together must list every subscription")
-			for _, t := range targets {
-				e.about(spec.RuleSublistPages).Expect(seen).To(HaveKey(t), "a subscription is on no page")
-			}
+			e.about(spec.RuleSublistPages).Expect(slices.Concat(pages...)).To(ConsistOf(targets), "the pages together must list every subscription")
 		})
 
 		g.It("answers a page past the end with an empty list", rules(spec.RuleSublistPastEnd), func(ctx g.SpecContext) {

@@ -3,9 +3,9 @@ package suites
 import (
 	g "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/presencekit/presencekit/spec"
 
 	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/spec"
 )
 
 func describeUnsubscribe(e *Env) {

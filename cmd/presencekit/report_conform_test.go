@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/presencekit/presencekit/suites"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/presencekit/presencekit/spec"
+	"github.com/presencekit/presencekit/suites"
 )
 
 // conformReport writes a report.json the way conform does (Ginkgo's JSON
