@@ -2,6 +2,7 @@ package suites
 
 import (
 	"errors"
+	"strings"
 
 	g "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
@@ -64,8 +65,6 @@ func blameOf(entries types.ReportEntries, labels []string) spec.RuleID {
 
 // cutRuleLabel reads the rule of a rule:<ID> label.
 func cutRuleLabel(label string) (spec.RuleID, bool) {
-	if len(label) <= len(LabelRule) || label[:len(LabelRule)] != LabelRule {
-		return "", false
-	}
-	return spec.RuleID(label[len(LabelRule):]), true
+	id, ok := strings.CutPrefix(label, LabelRule)
+	return spec.RuleID(id), ok && id != ""
 }
