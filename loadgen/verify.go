@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 // Verification under load (--verify): a model of what every user this
@@ -42,18 +44,18 @@ const (
 
 // The catalogue rules the verifier reports (spec/rules.go).
 const (
-	ruleStatus    = "SET-STATUS-PER-RESOURCE"
-	ruleExt       = "SET-EXT-VISIBLE"
-	ruleGetEntry  = "GET-ENTRY-PER-USER"
-	ruleSubEntry  = "SUB-ENTRY-PER-USER"
-	ruleSubExpiry = "SUB-EXPIRY-ABSOLUTE"
-	ruleListed    = "SUB-LISTED"
-	ruleExpires   = "SUB-EXPIRES"
-	ruleCap       = "SUB-CAP"
-	ruleUnsub     = "UNSUB-REMOVES"
-	ruleTotal     = "SUBLIST-TOTALNUM"
-	rulePages     = "SUBLIST-PAGES"
-	ruleSchema    = "SCHEMA-RESPONSE"
+	ruleStatus    = string(spec.RuleSetStatusPerResource)
+	ruleExt       = string(spec.RuleSetExtVisible)
+	ruleGetEntry  = string(spec.RuleGetEntryPerUser)
+	ruleSubEntry  = string(spec.RuleSubEntryPerUser)
+	ruleSubExpiry = string(spec.RuleSubExpiryAbsolute)
+	ruleListed    = string(spec.RuleSubListed)
+	ruleExpires   = string(spec.RuleSubExpires)
+	ruleCap       = string(spec.RuleSubCap)
+	ruleUnsub     = string(spec.RuleUnsubRemoves)
+	ruleTotal     = string(spec.RuleSublistTotalnum)
+	rulePages     = string(spec.RuleSublistPages)
+	ruleSchema    = string(spec.RuleSchemaResponse)
 )
 
 // verifyRules lists them; counters are indexed by position.

@@ -56,7 +56,7 @@ func TestVerifyCorrectMockHasNoViolations(t *testing.T) {
 // the catalogue.
 func TestVerifyRulesAreCatalogued(t *testing.T) {
 	for _, r := range verifyRules {
-		if _, ok := spec.RuleByID(r); !ok {
+		if _, ok := spec.RuleByID(spec.RuleID(r)); !ok {
 			t.Errorf("verifier rule %s is not in the catalogue", r)
 		}
 	}
@@ -67,22 +67,25 @@ func TestVerifyRulesAreCatalogued(t *testing.T) {
 // catalogue break modes whose rule the verifier checks: each must yield
 // violations of its rule.
 func TestVerifyCatchesBreakModes(t *testing.T) {
-	cases := []struct{ mode, rule string }{
+	cases := []struct {
+		mode spec.RuleID
+		rule string
+	}{
 		{"RACE-SUB-LOST-UPDATE", ruleListed},
 		{"RACE-GET-STALE", ruleStatus},
 		{"RACE-SUBLIST-TOTALNUM", ruleTotal},
-		{"SET-EXT-VISIBLE", ruleExt},
-		{"UNSUB-REMOVES", ruleUnsub},
-		{"SUB-LISTED", ruleListed},
-		{"SUB-EXPIRY-ABSOLUTE", ruleSubExpiry},
-		{"SUBLIST-TOTALNUM", ruleTotal},
-		{"SUBLIST-PAGES", rulePages},
-		{"SET-STATUS-PER-RESOURCE", ruleStatus},
-		{"GET-ENTRY-PER-USER", ruleGetEntry},
+		{spec.RuleSetExtVisible, ruleExt},
+		{spec.RuleUnsubRemoves, ruleUnsub},
+		{spec.RuleSubListed, ruleListed},
+		{spec.RuleSubExpiryAbsolute, ruleSubExpiry},
+		{spec.RuleSublistTotalnum, ruleTotal},
+		{spec.RuleSublistPages, rulePages},
+		{spec.RuleSetStatusPerResource, ruleStatus},
+		{spec.RuleGetEntryPerUser, ruleGetEntry},
 	}
 	for _, c := range cases {
-		t.Run(c.mode, func(t *testing.T) {
-			url, _ := startMock(t, mock.Faults{}, func(m *mock.Config) { m.Breaks = []string{c.mode} })
+		t.Run(string(c.mode), func(t *testing.T) {
+			url, _ := startMock(t, mock.Faults{}, func(m *mock.Config) { m.Breaks = []spec.RuleID{c.mode} })
 			v := runVerify(t, verifyConfig(t, url, 2000))
 			var n uint64
 			for _, k := range v.Violations[c.rule] {
@@ -178,7 +181,7 @@ func TestVerifyThreshold(t *testing.T) {
 // TestVerifyHTML: the HTML report opens with the verification, the
 // counts per rule and the examples, escaped.
 func TestVerifyHTML(t *testing.T) {
-	url, _ := startMock(t, mock.Faults{}, func(m *mock.Config) { m.Breaks = []string{"RACE-GET-STALE"} })
+	url, _ := startMock(t, mock.Faults{}, func(m *mock.Config) { m.Breaks = []spec.RuleID{"RACE-GET-STALE"} })
 	res, err := Run(context.Background(), verifyConfig(t, url, 1000))
 	if err != nil {
 		t.Fatal(err)
@@ -230,11 +233,11 @@ func TestVerifySample(t *testing.T) {
 // nothing wrong; the mock without a cap (break SUB-CAP) is caught.
 func TestVerifySubscriptionCap(t *testing.T) {
 	capped := func(m *mock.Config) { m.MaxSubscriptions = 5 }
-	for _, brk := range []string{"", "SUB-CAP"} {
-		t.Run("break="+brk, func(t *testing.T) {
+	for _, brk := range []spec.RuleID{"", spec.RuleSubCap} {
+		t.Run("break="+string(brk), func(t *testing.T) {
 			url, _ := startMock(t, mock.Faults{}, capped, func(m *mock.Config) {
 				if brk != "" {
-					m.Breaks = []string{brk}
+					m.Breaks = []spec.RuleID{brk}
 				}
 			})
 			cfg := verifyConfig(t, url, 2000)

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 // groups holds group membership for the online count, copy-on-write: the
@@ -87,7 +89,7 @@ type (
 	}
 	stateDump struct {
 		Clock         clockAnswer         `json:"clock"`
-		Breaks        []string            `json:"breaks"`
+		Breaks        []spec.RuleID       `json:"breaks"`
 		Subscriptions int64               `json:"subscriptions"`
 		Users         []userDump          `json:"users"`
 		Groups        map[string][]string `json:"groups"`

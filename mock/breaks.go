@@ -14,7 +14,7 @@ type BreakMode struct {
 	// for a catalogue mode, whose --break name is its Rule.
 	Mode string `json:"mode,omitempty"`
 	// Rule is the catalogue rule ID the mode violates.
-	Rule string `json:"rule"`
+	Rule spec.RuleID `json:"rule"`
 	// Description says what the mock does wrong in this mode.
 	Description string `json:"description"`
 }
@@ -46,56 +46,57 @@ type breakSet struct {
 
 // breakDef binds a rule ID to its description and its flag.
 type breakDef struct {
-	rule, desc string
-	flag       func(*breakSet) *bool
+	rule spec.RuleID
+	desc string
+	flag func(*breakSet) *bool
 }
 
 func breakDefs() []breakDef {
 	return []breakDef{
-		{"AUTH-REQUIRED", "accepts requests without an Authorization header", func(b *breakSet) *bool { return &b.authRequired }},
-		{"AUTH-INVALID-TOKEN", "accepts any bearer token", func(b *breakSet) *bool { return &b.authInvalidToken }},
-		{"AUTH-401-CODE", "refuses with 401 but names the error \"invalid_token\"", func(b *breakSet) *bool { return &b.auth401Code }},
-		{"TOKEN-GRANT", "issues tokens that the presence operations then refuse", func(b *breakSet) *bool { return &b.tokenGrant }},
-		{"TOKEN-BAD-SECRET", "issues a token whatever the client_secret", func(b *breakSet) *bool { return &b.tokenBadSecret }},
-		{"ERR-ENVELOPE", "sends the error timestamp in seconds, not milliseconds", func(b *breakSet) *bool { return &b.errEnvelope }},
-		{"ERR-ILLEGAL-ARGUMENT", "names out-of-limit values \"bad_request\" instead of \"illegal_argument\"", func(b *breakSet) *bool { return &b.errIllegalArgument }},
-		{"ERR-JSON-PARSE", "names malformed JSON \"illegal_argument\" instead of \"json_parse\"", func(b *breakSet) *bool { return &b.errJSONParse }},
-		{"SCHEMA-RESPONSE", "sends the error envelope's duration as a string", func(b *breakSet) *bool { return &b.schemaResponse }},
-		{"SET-OK", "answers set status with result \"success\"", func(b *breakSet) *bool { return &b.setOK }},
-		{"SET-STATUS-PER-RESOURCE", "ignores the resource: a set replaces the statuses of the user's other resources", func(b *breakSet) *bool { return &b.setStatusPerResource }},
-		{"SET-EXT-VISIBLE", "drops ext: batch get and subscribe answer ext \"\"", func(b *breakSet) *bool { return &b.setExtVisible }},
-		{"SET-EXT-REQUIRED", "accepts a set-status body without ext", func(b *breakSet) *bool { return &b.setExtRequired }},
-		{"SET-EXT-MAX", "accepts an ext longer than the limit", func(b *breakSet) *bool { return &b.setExtMax }},
-		{"SET-LAST-TIME", "never moves last_time", func(b *breakSet) *bool { return &b.setLastTime }},
-		{"SET-RESOURCE-PLAIN", "refuses a resource without the {type}_{id} shape with 400", func(b *breakSet) *bool { return &b.setResPlain }},
-		{"SUB-LIMIT-USERS", "subscribe accepts more usernames than the limit", func(b *breakSet) *bool { return &b.subLimitUsers }},
-		{"SUB-USERS-NONEMPTY", "subscribe accepts an empty usernames array", func(b *breakSet) *bool { return &b.subUsersNonEmpty }},
-		{"SUB-EXPIRY-MAX", "subscribe accepts an expiry above the maximum", func(b *breakSet) *bool { return &b.subExpiryMax }},
-		{"SUB-EXPIRY-POSITIVE", "subscribe accepts an expiry of 0 or below", func(b *breakSet) *bool { return &b.subExpiryPositive }},
-		{"SUB-ENTRY-PER-USER", "subscribe answers in reverse request order (uid \"\", the document's bug, would also break SCHEMA-RESPONSE)", func(b *breakSet) *bool { return &b.subEntryPerUser }},
-		{"SUB-EXPIRY-ABSOLUTE", "expiry is answered relative (seconds left), in subscribe and sublist", func(b *breakSet) *bool { return &b.subExpiryAbsolute }},
-		{"SUB-LISTED", "sublist shows each expiry 60 s later than subscribe answered", func(b *breakSet) *bool { return &b.subListed }},
-		{"SUB-EXPIRES", "keeps expired subscriptions: listed and counted", func(b *breakSet) *bool { return &b.subExpires }},
-		{"SUB-RESUBSCRIBE", "re-subscribing adds a duplicate subscription", func(b *breakSet) *bool { return &b.subResubscribe }},
-		{"SUB-SELF", "accepts subscribing to oneself", func(b *breakSet) *bool { return &b.subSelf }},
-		{"SUB-CAP", "no per-subscriber cap: nothing is evicted", func(b *breakSet) *bool { return &b.subCap }},
-		{"GET-LIMIT-USERS", "batch get accepts more usernames than the limit", func(b *breakSet) *bool { return &b.getLimitUsers }},
-		{"GET-USERS-NONEMPTY", "batch get accepts an empty usernames array", func(b *breakSet) *bool { return &b.getUsersNonEmpty }},
-		{"GET-ENTRY-PER-USER", "batch get answers in reverse request order", func(b *breakSet) *bool { return &b.getEntryPerUser }},
-		{"GET-NO-SIDE-EFFECT", "batch get subscribes the requester to the users for a day", func(b *breakSet) *bool { return &b.getNoSideEffect }},
-		{"GROUP-COUNT", "counts every group member, connected or not", func(b *breakSet) *bool { return &b.groupCount }},
-		{"GROUP-QUERY-TYPE", "accepts any integer query_type", func(b *breakSet) *bool { return &b.groupQueryType }},
-		{"UNSUB-LIMIT-USERS", "unsubscribe accepts more users than the limit", func(b *breakSet) *bool { return &b.unsubLimitUsers }},
-		{"UNSUB-USERS-NONEMPTY", "unsubscribe accepts an empty user list", func(b *breakSet) *bool { return &b.unsubUsersNonEmpty }},
-		{"UNSUB-REMOVES", "unsubscribe answers ok and removes nothing", func(b *breakSet) *bool { return &b.unsubRemoves }},
-		{"UNSUB-BODY-FORMS", "unsubscribe refuses the bare-array body with 400", func(b *breakSet) *bool { return &b.unsubBodyForms }},
-		{"SUBLIST-PAGESIZE-RANGE", "accepts pageSize 0 and above the maximum", func(b *breakSet) *bool { return &b.sublistPageSize }},
-		{"SUBLIST-PAGENUM-MIN", "accepts pageNum 0 (as 1)", func(b *breakSet) *bool { return &b.sublistPageNum }},
-		{"SUBLIST-NON-INTEGER", "a non-integer pageNum or pageSize falls back to the default", func(b *breakSet) *bool { return &b.sublistNonInteger }},
-		{"SUBLIST-DEFAULTS", "without pageSize a page of 10 is returned", func(b *breakSet) *bool { return &b.sublistDefaults }},
-		{"SUBLIST-TOTALNUM", "totalnum is one more than the number of subscriptions", func(b *breakSet) *bool { return &b.sublistTotalnum }},
-		{"SUBLIST-PAGES", "pages after the first overlap the previous one by an entry", func(b *breakSet) *bool { return &b.sublistPages }},
-		{"SUBLIST-PAST-END", "a page past the end is refused with 400", func(b *breakSet) *bool { return &b.sublistPastEnd }},
+		{spec.RuleAuthRequired, "accepts requests without an Authorization header", func(b *breakSet) *bool { return &b.authRequired }},
+		{spec.RuleAuthInvalidToken, "accepts any bearer token", func(b *breakSet) *bool { return &b.authInvalidToken }},
+		{spec.RuleAuth401Code, "refuses with 401 but names the error \"invalid_token\"", func(b *breakSet) *bool { return &b.auth401Code }},
+		{spec.RuleTokenGrant, "issues tokens that the presence operations then refuse", func(b *breakSet) *bool { return &b.tokenGrant }},
+		{spec.RuleTokenBadSecret, "issues a token whatever the client_secret", func(b *breakSet) *bool { return &b.tokenBadSecret }},
+		{spec.RuleErrEnvelope, "sends the error timestamp in seconds, not milliseconds", func(b *breakSet) *bool { return &b.errEnvelope }},
+		{spec.RuleErrIllegalArgument, "names out-of-limit values \"bad_request\" instead of \"illegal_argument\"", func(b *breakSet) *bool { return &b.errIllegalArgument }},
+		{spec.RuleErrJSONParse, "names malformed JSON \"illegal_argument\" instead of \"json_parse\"", func(b *breakSet) *bool { return &b.errJSONParse }},
+		{spec.RuleSchemaResponse, "sends the error envelope's duration as a string", func(b *breakSet) *bool { return &b.schemaResponse }},
+		{spec.RuleSetOk, "answers set status with result \"success\"", func(b *breakSet) *bool { return &b.setOK }},
+		{spec.RuleSetStatusPerResource, "ignores the resource: a set replaces the statuses of the user's other resources", func(b *breakSet) *bool { return &b.setStatusPerResource }},
+		{spec.RuleSetExtVisible, "drops ext: batch get and subscribe answer ext \"\"", func(b *breakSet) *bool { return &b.setExtVisible }},
+		{spec.RuleSetExtRequired, "accepts a set-status body without ext", func(b *breakSet) *bool { return &b.setExtRequired }},
+		{spec.RuleSetExtMax, "accepts an ext longer than the limit", func(b *breakSet) *bool { return &b.setExtMax }},
+		{spec.RuleSetLastTime, "never moves last_time", func(b *breakSet) *bool { return &b.setLastTime }},
+		{spec.RuleSetResourcePlain, "refuses a resource without the {type}_{id} shape with 400", func(b *breakSet) *bool { return &b.setResPlain }},
+		{spec.RuleSubLimitUsers, "subscribe accepts more usernames than the limit", func(b *breakSet) *bool { return &b.subLimitUsers }},
+		{spec.RuleSubUsersNonempty, "subscribe accepts an empty usernames array", func(b *breakSet) *bool { return &b.subUsersNonEmpty }},
+		{spec.RuleSubExpiryMax, "subscribe accepts an expiry above the maximum", func(b *breakSet) *bool { return &b.subExpiryMax }},
+		{spec.RuleSubExpiryPositive, "subscribe accepts an expiry of 0 or below", func(b *breakSet) *bool { return &b.subExpiryPositive }},
+		{spec.RuleSubEntryPerUser, "subscribe answers in reverse request order (uid \"\", the document's bug, would also break SCHEMA-RESPONSE)", func(b *breakSet) *bool { return &b.subEntryPerUser }},
+		{spec.RuleSubExpiryAbsolute, "expiry is answered relative (seconds left), in subscribe and sublist", func(b *breakSet) *bool { return &b.subExpiryAbsolute }},
+		{spec.RuleSubListed, "sublist shows each expiry 60 s later than subscribe answered", func(b *breakSet) *bool { return &b.subListed }},
+		{spec.RuleSubExpires, "keeps expired subscriptions: listed and counted", func(b *breakSet) *bool { return &b.subExpires }},
+		{spec.RuleSubResubscribe, "re-subscribing adds a duplicate subscription", func(b *breakSet) *bool { return &b.subResubscribe }},
+		{spec.RuleSubSelf, "accepts subscribing to oneself", func(b *breakSet) *bool { return &b.subSelf }},
+		{spec.RuleSubCap, "no per-subscriber cap: nothing is evicted", func(b *breakSet) *bool { return &b.subCap }},
+		{spec.RuleGetLimitUsers, "batch get accepts more usernames than the limit", func(b *breakSet) *bool { return &b.getLimitUsers }},
+		{spec.RuleGetUsersNonempty, "batch get accepts an empty usernames array", func(b *breakSet) *bool { return &b.getUsersNonEmpty }},
+		{spec.RuleGetEntryPerUser, "batch get answers in reverse request order", func(b *breakSet) *bool { return &b.getEntryPerUser }},
+		{spec.RuleGetNoSideEffect, "batch get subscribes the requester to the users for a day", func(b *breakSet) *bool { return &b.getNoSideEffect }},
+		{spec.RuleGroupCount, "counts every group member, connected or not", func(b *breakSet) *bool { return &b.groupCount }},
+		{spec.RuleGroupQueryType, "accepts any integer query_type", func(b *breakSet) *bool { return &b.groupQueryType }},
+		{spec.RuleUnsubLimitUsers, "unsubscribe accepts more users than the limit", func(b *breakSet) *bool { return &b.unsubLimitUsers }},
+		{spec.RuleUnsubUsersNonempty, "unsubscribe accepts an empty user list", func(b *breakSet) *bool { return &b.unsubUsersNonEmpty }},
+		{spec.RuleUnsubRemoves, "unsubscribe answers ok and removes nothing", func(b *breakSet) *bool { return &b.unsubRemoves }},
+		{spec.RuleUnsubBodyForms, "unsubscribe refuses the bare-array body with 400", func(b *breakSet) *bool { return &b.unsubBodyForms }},
+		{spec.RuleSublistPagesizeRange, "accepts pageSize 0 and above the maximum", func(b *breakSet) *bool { return &b.sublistPageSize }},
+		{spec.RuleSublistPagenumMin, "accepts pageNum 0 (as 1)", func(b *breakSet) *bool { return &b.sublistPageNum }},
+		{spec.RuleSublistNonInteger, "a non-integer pageNum or pageSize falls back to the default", func(b *breakSet) *bool { return &b.sublistNonInteger }},
+		{spec.RuleSublistDefaults, "without pageSize a page of 10 is returned", func(b *breakSet) *bool { return &b.sublistDefaults }},
+		{spec.RuleSublistTotalnum, "totalnum is one more than the number of subscriptions", func(b *breakSet) *bool { return &b.sublistTotalnum }},
+		{spec.RuleSublistPages, "pages after the first overlap the previous one by an entry", func(b *breakSet) *bool { return &b.sublistPages }},
+		{spec.RuleSublistPastEnd, "a page past the end is refused with 400", func(b *breakSet) *bool { return &b.sublistPastEnd }},
 	}
 }
 
@@ -112,7 +113,7 @@ func BreakModes() []BreakMode {
 
 // UnknownBreakError says a --break value names no break mode.
 type UnknownBreakError struct {
-	Rule string
+	Rule spec.RuleID
 }
 
 func (e *UnknownBreakError) Error() string {
@@ -125,7 +126,7 @@ func (e *UnknownBreakError) Error() string {
 // Unwrap ties the error to ErrConfig.
 func (e *UnknownBreakError) Unwrap() error { return ErrConfig }
 
-func parseBreaks(ids []string) (breakSet, error) {
+func parseBreaks(ids []spec.RuleID) (breakSet, error) {
 	var b breakSet
 	defs := breakDefs()
 	for _, id := range ids {
@@ -138,7 +139,7 @@ func parseBreaks(ids []string) (breakSet, error) {
 			}
 		}
 		for _, d := range raceDefs() {
-			if !found && d.name == id {
+			if !found && spec.RuleID(d.name) == id {
 				*d.flag(&b) = true
 				found = true
 			}

@@ -37,8 +37,6 @@ const (
 	DefaultMaxTokenTTL = 365 * 24 * time.Hour
 	// DefaultMaxTokens caps the issued tokens kept at once.
 	DefaultMaxTokens = 10_000
-	// DefaultMaxSubscriptions is the per-subscriber cap (docs/contract.md#d4).
-	DefaultMaxSubscriptions = 3000
 	// DefaultMaxBodyBytes is the request body limit; larger bodies get 413.
 	DefaultMaxBodyBytes = spec.MaxRequestBodyBytes
 	// DefaultReclaimInterval is how often expired subscriptions are swept.
@@ -104,7 +102,7 @@ type Config struct {
 	Shards int
 
 	// Breaks lists rule IDs whose break mode is on (see BreakModes).
-	Breaks []string
+	Breaks []spec.RuleID
 	// Faults injects latency, errors, stalls and rate limits.
 	Faults Faults
 
@@ -144,7 +142,11 @@ func (c *Config) normalize() error {
 			ErrConfig, c.MaxSubscriptions, c.MaxBodyBytes, c.MaxTokens)
 	}
 	if c.MaxSubscriptions == 0 {
-		c.MaxSubscriptions = DefaultMaxSubscriptions
+		// The cap is the spec's, like every other limit (docs/contract.md#d4).
+		c.MaxSubscriptions = c.Limits.MaxSubscriptions
+	}
+	if c.MaxSubscriptions == 0 {
+		return fmt.Errorf("%w: no subscription cap: the spec has no x-max-subscriptions and MaxSubscriptions is 0", ErrConfig)
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes

@@ -70,7 +70,9 @@ func newTest(t testing.TB, mods ...func(*Config)) *Server {
 	return s
 }
 
-func withBreak(id string) func(*Config) { return func(c *Config) { c.Breaks = append(c.Breaks, id) } }
+func withBreak(id spec.RuleID) func(*Config) {
+	return func(c *Config) { c.Breaks = append(c.Breaks, id) }
+}
 
 // resp is an answer as a test sees it.
 type resp struct {

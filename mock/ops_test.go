@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 func token(t testing.TB, s *Server, body string) (resp, string) {
@@ -284,7 +286,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	for name, mod := range map[string]func(*Config){
 		"no auth":                    func(c *Config) { c.Tokens, c.ClientID = nil, "" },
 		"unknown rule":               withBreak("NOPE"),
-		"probe rule":                 withBreak("ERR-METHOD"),
+		"probe rule":                 withBreak(spec.RuleErrMethod),
 		"error rate":                 func(c *Config) { c.Faults.ErrorRate = 2 },
 		"limits":                     func(c *Config) { c.Limits.PageSizeMax = 0 },
 		"negative max body":          func(c *Config) { c.MaxBodyBytes = -1 },

@@ -15,7 +15,7 @@ import (
 // duplicated, totalnum equal to the entries across all pages, the cap held.
 func TestConcurrentInvariants(t *testing.T) {
 	const workers, ops, subscribers = 8, 150, 3
-	for _, capN := range []int{DefaultMaxSubscriptions, 40} {
+	for _, capN := range []int{testDoc(t).Limits().MaxSubscriptions, 40} {
 		t.Run("cap="+strconv.Itoa(capN), func(t *testing.T) {
 			s := newTest(t, func(c *Config) { c.MaxSubscriptions = capN })
 			want := make([]map[string]bool, subscribers) // union of the workers' final sets

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 // Concurrency break modes: faults that a single request at a time never
@@ -25,18 +27,19 @@ const staleFor = 50 * time.Millisecond
 // raceDef binds a concurrency mode to the rule it makes a busy server
 // break.
 type raceDef struct {
-	name, rule, desc string
-	flag             func(*breakSet) *bool
+	name, desc string
+	rule       spec.RuleID
+	flag       func(*breakSet) *bool
 }
 
 func raceDefs() []raceDef {
 	return []raceDef{
-		{"RACE-SUB-LOST-UPDATE", "SUB-LISTED", "subscribe copies the subscriber's set, releases the lock, then writes the copy back: of two overlapping subscribe (or unsubscribe) calls for one subscriber, one is lost",
-			func(b *breakSet) *bool { return &b.raceSubLost }},
-		{"RACE-GET-STALE", "SET-STATUS-PER-RESOURCE", "batch get answers the status and ext a user had before its last set for 50 ms after that set (a stale read window)",
-			func(b *breakSet) *bool { return &b.raceGetStale }},
-		{"RACE-SUBLIST-TOTALNUM", "SUBLIST-TOTALNUM", "totalnum comes from a per-subscriber counter updated read-modify-write without a lock held across: overlapping subscribe/unsubscribe calls lose counts",
-			func(b *breakSet) *bool { return &b.raceTotalnum }},
+		{name: "RACE-SUB-LOST-UPDATE", rule: spec.RuleSubListed, desc: "subscribe copies the subscriber's set, releases the lock, then writes the copy back: of two overlapping subscribe (or unsubscribe) calls for one subscriber, one is lost",
+			flag: func(b *breakSet) *bool { return &b.raceSubLost }},
+		{name: "RACE-GET-STALE", rule: spec.RuleSetStatusPerResource, desc: "batch get answers the status and ext a user had before its last set for 50 ms after that set (a stale read window)",
+			flag: func(b *breakSet) *bool { return &b.raceGetStale }},
+		{name: "RACE-SUBLIST-TOTALNUM", rule: spec.RuleSublistTotalnum, desc: "totalnum comes from a per-subscriber counter updated read-modify-write without a lock held across: overlapping subscribe/unsubscribe calls lose counts",
+			flag: func(b *breakSet) *bool { return &b.raceTotalnum }},
 	}
 }
 

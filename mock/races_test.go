@@ -28,24 +28,24 @@ func TestRaceModesApartFromCatalogue(t *testing.T) {
 		if !strings.HasPrefix(m.Mode, "RACE-") {
 			t.Errorf("mode %s: want a RACE- name, apart from rule IDs", m.Mode)
 		}
-		if _, ok := spec.RuleByID(m.Mode); ok {
+		if _, ok := spec.RuleByID(spec.RuleID(m.Mode)); ok {
 			t.Errorf("mode %s is a rule ID", m.Mode)
 		}
 		if _, ok := spec.RuleByID(m.Rule); !ok {
 			t.Errorf("mode %s names rule %s, not in the catalogue", m.Mode, m.Rule)
 		}
-		if slices.ContainsFunc(BreakModes(), func(b BreakMode) bool { return b.Rule == m.Mode || b.Mode != "" }) {
+		if slices.ContainsFunc(BreakModes(), func(b BreakMode) bool { return b.Rule == spec.RuleID(m.Mode) || b.Mode != "" }) {
 			t.Errorf("mode %s is listed among the catalogue break modes", m.Mode)
 		}
-		newTest(t, withBreak(m.Mode)) // accepted
+		newTest(t, withBreak(spec.RuleID(m.Mode))) // accepted
 	}
 }
 
 // One request at a time, the lost-update and counter modes behave: only
 // overlapping requests show them (the loadgen tests prove they do).
 func TestRaceModesSerialIsCorrect(t *testing.T) {
-	for _, mode := range []string{"RACE-SUB-LOST-UPDATE", "RACE-SUBLIST-TOTALNUM"} {
-		t.Run(mode, func(t *testing.T) {
+	for _, mode := range []spec.RuleID{"RACE-SUB-LOST-UPDATE", "RACE-SUBLIST-TOTALNUM"} {
+		t.Run(string(mode), func(t *testing.T) {
 			s := newTest(t, withBreak(mode))
 			ok(t, call(t, s, "POST", base+"/users/a/presence/3600", names("b", "c", "d")))
 			ok(t, call(t, s, "DELETE", base+"/users/a/presence", `{"users":["c"]}`))

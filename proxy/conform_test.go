@@ -25,7 +25,7 @@ import (
 // break mode and an output file named in its environment.
 const (
 	envChild = "PRESENCEKIT_PROXY_CHILD" // "clean" or a break mode's rule ID
-	envOut   = "PRESENCEKIT_PROXY_OUT"   // where the child writes the proxy's Snapshot
+	envOut   = "PRESENCEKIT_PROXY_OUT"   // where the child writes its childReport
 	clean    = "clean"
 )
 
@@ -40,9 +40,29 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// childReport is what a child saw: the proxy's report, and the suite's
+// failed specs with the rule each blamed, so a test can hold the two
+// judges of the same exchanges against each other.
+type childReport struct {
+	Proxy  proxy.Snapshot      `json:"proxy"`
+	Failed []suites.SpecResult `json:"failed"`
+}
+
+// blamed lists the rules the suite's failed specs blamed, sorted, once each.
+func (c childReport) blamed() []spec.RuleID {
+	var out []spec.RuleID
+	for _, s := range c.Failed {
+		if !slices.Contains(out, s.Blamed) {
+			out = append(out, s.Blamed)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // runChild serves the mock (broken as mode says) behind the proxy in report
 // mode, runs the whole conformance suite through the proxy, and writes the
-// proxy's report to out.
+// proxy's report and the suite's failures to out.
 func runChild(ctx context.Context, mode, out string) error {
 	doc, err := spec.Load()
 	if err != nil {
@@ -51,7 +71,7 @@ func runChild(ctx context.Context, mode, out string) error {
 	mc := mock.DefaultConfig(doc.Limits())
 	mc.VirtualClock = true
 	if mode != clean {
-		mc.Breaks = []string{mode}
+		mc.Breaks = []spec.RuleID{spec.RuleID(mode)}
 	}
 	srv, err := mock.New(mc)
 	if err != nil {
@@ -76,22 +96,29 @@ func runChild(ctx context.Context, mode, out string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := suites.Run(ctx, e, io.Discard, true, nil); err != nil {
+	res, err := suites.Run(ctx, e, io.Discard, true, nil)
+	if err != nil {
 		return err
 	}
 	if err := px.Flush(ctx); err != nil {
 		return err
 	}
-	data, err := json.Marshal(px.Snapshot())
+	rep := childReport{Proxy: px.Snapshot()}
+	for _, s := range res.Specs {
+		if s.State == suites.StateFailed {
+			rep.Failed = append(rep.Failed, s)
+		}
+	}
+	data, err := json.Marshal(rep)
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(out, data, 0o644)
 }
 
-// runSuiteThroughProxy runs a child and returns the proxy's report.
-func runSuiteThroughProxy(ctx context.Context, mode, dir string) (proxy.Snapshot, error) {
-	var snap proxy.Snapshot
+// runSuiteThroughProxy runs a child and returns what it saw.
+func runSuiteThroughProxy(ctx context.Context, mode, dir string) (childReport, error) {
+	var snap childReport
 	out := filepath.Join(dir, mode+".json")
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run", "^$")
 	cmd.Env = append(os.Environ(), envChild+"="+mode, envOut+"="+out)
@@ -116,9 +143,13 @@ func TestConformThroughProxy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the conformance suite in a child process")
 	}
-	snap, err := runSuiteThroughProxy(t.Context(), clean, t.TempDir())
+	child, err := runSuiteThroughProxy(t.Context(), clean, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
+	}
+	snap := child.Proxy
+	for _, s := range child.Failed {
+		t.Errorf("clean traffic, yet the suite failed %s: %s", s.Name, s.FailureLine())
 	}
 	if snap.Stats.Requests < 100 {
 		t.Errorf("only %d requests went through the proxy: did the suite run?", snap.Stats.Requests)
@@ -132,8 +163,29 @@ func TestConformThroughProxy(t *testing.T) {
 	if snap.Stats.UncheckedResponses != 0 || snap.Stats.UpstreamErrors != 0 {
 		t.Errorf("stats %+v: every answer of the mock should have been checked", snap.Stats)
 	}
+	// Every request violation must be one the suite sends on purpose; any
+	// other (a malformed request by accident, SCHEMA-REQUEST) is a stray.
+	for _, r := range snap.Rules(spec.Request) {
+		if !slices.Contains(onPurpose(), r) {
+			t.Errorf("clean traffic, yet a stray request violation %s: the suite sent a request it did not mean to", r)
+		}
+	}
 	t.Logf("%d requests, %d unrouted (admin API, wrong methods), %d unchecked request bodies; request violations the suite sent on purpose: %v",
 		snap.Stats.Requests, snap.Stats.Unrouted, snap.Stats.UncheckedRequests, snap.Rules(spec.Request))
+}
+
+// onPurpose are the request violations the suite sends to see them
+// refused: the out-of-limit cases, malformed JSON, another content type,
+// and the oversized body the proxy cannot buffer to judge.
+func onPurpose() []spec.RuleID {
+	return []spec.RuleID{
+		spec.RuleErrJSONParse, spec.RuleErrMediaType, spec.RuleProxyUnjudged,
+		spec.RuleGetLimitUsers, spec.RuleGetUsersNonempty, spec.RuleGroupQueryType,
+		spec.RuleSetExtMax, spec.RuleSetExtRequired,
+		spec.RuleSubExpiryMax, spec.RuleSubExpiryPositive, spec.RuleSubLimitUsers, spec.RuleSubUsersNonempty,
+		spec.RuleSublistNonInteger, spec.RuleSublistPagenumMin, spec.RuleSublistPagesizeRange,
+		spec.RuleUnsubLimitUsers, spec.RuleUnsubUsersNonempty,
+	}
 }
 
 // invisibleBreaks are the break modes no single exchange can show: they
@@ -141,12 +193,12 @@ func TestConformThroughProxy(t *testing.T) {
 // token, what was set or subscribed earlier, what another page held).
 // SUBLIST-PAGES (overlapping pages) does show, as a last page that
 // disagrees with totalnum, but one page cannot tell it from SUBLIST-TOTALNUM.
-func invisibleBreaks() []string {
-	return []string{
-		"AUTH-INVALID-TOKEN", "TOKEN-GRANT", "TOKEN-BAD-SECRET",
-		"SET-STATUS-PER-RESOURCE", "SET-EXT-VISIBLE", "SET-LAST-TIME",
-		"SUB-LISTED", "SUB-CAP", "GET-NO-SIDE-EFFECT", "GROUP-COUNT",
-		"UNSUB-REMOVES", "SUBLIST-PAGES",
+func invisibleBreaks() []spec.RuleID {
+	return []spec.RuleID{
+		spec.RuleAuthInvalidToken, spec.RuleTokenGrant, spec.RuleTokenBadSecret,
+		spec.RuleSetStatusPerResource, spec.RuleSetExtVisible, spec.RuleSetLastTime,
+		spec.RuleSubListed, spec.RuleSubCap, spec.RuleGetNoSideEffect, spec.RuleGroupCount,
+		spec.RuleUnsubRemoves, spec.RuleSublistPages,
 	}
 }
 
@@ -158,7 +210,7 @@ func TestBreakModesThroughProxy(t *testing.T) {
 		t.Skip("runs the conformance suite in child processes")
 	}
 	invisible := invisibleBreaks()
-	var visible []string
+	var visible []spec.RuleID
 	for _, m := range mock.BreakModes() {
 		if !slices.Contains(invisible, m.Rule) {
 			visible = append(visible, m.Rule)
@@ -171,7 +223,7 @@ func TestBreakModesThroughProxy(t *testing.T) {
 	}
 	dir := t.TempDir()
 	type outcome struct {
-		snap proxy.Snapshot
+		snap childReport
 		err  error
 	}
 	res := make([]outcome, len(visible))
@@ -181,23 +233,27 @@ func TestBreakModesThroughProxy(t *testing.T) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			res[i].snap, res[i].err = runSuiteThroughProxy(t.Context(), rule, dir)
+			res[i].snap, res[i].err = runSuiteThroughProxy(t.Context(), string(rule), dir)
 		})
 	}
 	wg.Wait()
 	for i, rule := range visible {
-		snap, err := res[i].snap, res[i].err
+		child, err := res[i].snap, res[i].err
 		if err != nil {
 			t.Errorf("--break %s: %v", rule, err)
 			continue
 		}
-		got := snap.Rules(spec.Response)
+		// Both judges must blame the broken rule: the proxy on the
+		// exchanges it watched, the suite on the specs that made them.
+		got, blamed := child.Proxy.Rules(spec.Response), child.blamed()
 		if !slices.Contains(got, rule) {
 			t.Errorf("--break %s: the proxy did not report it; it reported %v", rule, got)
-			continue
 		}
-		if strays := slices.DeleteFunc(slices.Clone(got), func(r string) bool { return r == rule }); len(strays) > 0 {
-			t.Logf("--break %s: caught, also reported %v", rule, strays)
+		if !slices.Contains(blamed, rule) {
+			t.Errorf("--break %s: the suite did not blame it; it blamed %v", rule, blamed)
+		}
+		if strays := slices.DeleteFunc(slices.Clone(got), func(r spec.RuleID) bool { return r == rule }); len(strays) > 0 {
+			t.Logf("--break %s: caught, the proxy also reported %v", rule, strays)
 		}
 	}
 }

@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/spec"
 )
 
 // Error codes and exception names of the proxy's own answers. They follow
@@ -27,22 +30,13 @@ const (
 	HeaderViolation = "X-Presencekit-Violation"
 )
 
-// envelope is the vendor's error body (docs/contract.md#d2).
-type envelope struct {
-	Error       string `json:"error"`
-	Exception   string `json:"exception"`
-	Timestamp   int64  `json:"timestamp"`
-	Duration    int64  `json:"duration"`
-	Description string `json:"error_description"`
-}
-
 // refusalFor is enforce mode's answer to a request violating rule: the
 // status and code the contract gives that fault.
-func refusalFor(rule string) (status int, code string) {
+func refusalFor(rule spec.RuleID) (status int, code string) {
 	switch rule {
-	case "ERR-JSON-PARSE":
+	case spec.RuleErrJSONParse:
 		return http.StatusBadRequest, codeJSONParse
-	case "ERR-BODY-LIMIT":
+	case spec.RuleErrBodyLimit:
 		return http.StatusRequestEntityTooLarge, codeTooLarge
 	}
 	return http.StatusBadRequest, codeRequest
@@ -56,8 +50,9 @@ func (p *Proxy) envelopeBody(code, exception string, v Violation) []byte {
 	if v.Rule != "" {
 		desc = v.String()
 	}
-	body, _ := json.Marshal(envelope{Error: code, Exception: exception,
-		Timestamp: p.clock.now().UnixMilli(), Description: desc})
+	body, _ := json.Marshal(client.ErrorEnvelope{Error: code, Exception: exception,
+		Timestamp: client.Int64{Value: p.clock.now().UnixMilli(), Form: client.FormNumber},
+		Duration:  client.Int64{Form: client.FormNumber}, Description: desc})
 	return body
 }
 
@@ -67,7 +62,7 @@ func (p *Proxy) writeEnvelope(w http.ResponseWriter, status int, code, exception
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if v.Rule != "" {
-		h.Set(HeaderViolation, v.Rule)
+		h.Set(HeaderViolation, string(v.Rule))
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)

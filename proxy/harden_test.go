@@ -63,16 +63,16 @@ func TestEncodedPathsJudged(t *testing.T) {
 	cases := []struct {
 		method, path, body string
 		status             int
-		rule               string
+		rule               spec.RuleID
 	}{
-		{"POST", base + "/users/u1/%70resence/100", users101, 400, "SUB-LIMIT-USERS"},
-		{"POST", base + "/%75sers/u1/presence/100", users101, 400, "SUB-LIMIT-USERS"},
-		{"POST", base + "/users/u1/presenc%65", users101, 400, "GET-LIMIT-USERS"},
-		{"DELETE", base + "/users/u1/presenc%65", strings.Replace(users101, "usernames", "users", 1), 400, "UNSUB-LIMIT-USERS"},
+		{"POST", base + "/users/u1/%70resence/100", users101, 400, spec.RuleSubLimitUsers},
+		{"POST", base + "/%75sers/u1/presence/100", users101, 400, spec.RuleSubLimitUsers},
+		{"POST", base + "/users/u1/presenc%65", users101, 400, spec.RuleGetLimitUsers},
+		{"DELETE", base + "/users/u1/presenc%65", strings.Replace(users101, "usernames", "users", 1), 400, spec.RuleUnsubLimitUsers},
 		{"POST", base + "/%74oken", `{"grant_type":"password","client_id":"a","client_secret":"b"}`, 400, proxy.RuleSchemaRequest},
-		{"GET", base + "/users/u1/presence/%73ublist?pageSize=501", "", 400, "SUBLIST-PAGESIZE-RANGE"},
-		{"GET", base + "/presence/online/g/%74ype/7", "", 400, "GROUP-QUERY-TYPE"},
-		{"POST", base + "/users/u1/%70resence/android/1", `{"ext":"` + strings.Repeat("e", 1025) + `"}`, 400, "SET-EXT-MAX"},
+		{"GET", base + "/users/u1/presence/%73ublist?pageSize=501", "", 400, spec.RuleSublistPagesizeRange},
+		{"GET", base + "/presence/online/g/%74ype/7", "", 400, spec.RuleGroupQueryType},
+		{"POST", base + "/users/u1/%70resence/android/1", `{"ext":"` + strings.Repeat("e", 1025) + `"}`, 400, spec.RuleSetExtMax},
 		{"POST", base + "/users/u1/presence%2F100", users101, 400, proxy.RuleUnjudged},
 		{"POST", base + "/users/u1/presence/./100", users101, 400, proxy.RuleUnjudged},
 		{"POST", base + "/users/u1/presence%00", users101, 400, proxy.RuleUnjudged},
@@ -90,7 +90,7 @@ func TestEncodedPathsJudged(t *testing.T) {
 			raw += "?" + query
 		}
 		ans := sendRaw(t, c.method, front, raw, c.body, nil)
-		if ans.status != c.status || ans.header.Get(proxy.HeaderViolation) != c.rule {
+		if ans.status != c.status || ans.header.Get(proxy.HeaderViolation) != string(c.rule) {
 			t.Errorf("%s %s: %d %q, want %d %q (%s)", c.method, c.path, ans.status, ans.header.Get(proxy.HeaderViolation), c.status, c.rule, ans.body)
 		}
 	}
@@ -137,11 +137,11 @@ func TestBigBodyStillJudged(t *testing.T) {
 		name, path string
 		opts       []proxy.Option
 		status     int
-		rule       string
+		rule       spec.RuleID
 		hit        bool
 	}{
-		{"expiry over the limit, enforce", "/users/u/presence/99999999", []proxy.Option{proxy.WithMode(proxy.ModeEnforce)}, 400, "SUB-EXPIRY-MAX", false},
-		{"expiry over the limit, fail-open", "/users/u/presence/99999999", []proxy.Option{proxy.WithMode(proxy.ModeEnforce), proxy.WithFailOpen()}, 400, "SUB-EXPIRY-MAX", false},
+		{"expiry over the limit, enforce", "/users/u/presence/99999999", []proxy.Option{proxy.WithMode(proxy.ModeEnforce)}, 400, spec.RuleSubExpiryMax, false},
+		{"expiry over the limit, fail-open", "/users/u/presence/99999999", []proxy.Option{proxy.WithMode(proxy.ModeEnforce), proxy.WithFailOpen()}, 400, spec.RuleSubExpiryMax, false},
 		{"valid URL, enforce", "/users/u/presence/100", []proxy.Option{proxy.WithMode(proxy.ModeEnforce)}, 413, proxy.RuleUnjudged, false},
 		{"valid URL, fail-open", "/users/u/presence/100", []proxy.Option{proxy.WithMode(proxy.ModeEnforce), proxy.WithFailOpen()}, 200, "", true},
 		{"expiry over the limit, report", "/users/u/presence/99999999", nil, 200, "", true},
@@ -151,7 +151,7 @@ func TestBigBodyStillJudged(t *testing.T) {
 			target, hits := countingTarget(t, `{"result":[]}`)
 			front, px := startProxy(t, target, doc, append(c.opts, proxy.WithMaxBody(256))...)
 			ans := send(t, http.MethodPost, front+base+c.path, big, nil)
-			if ans.status != c.status || ans.header.Get(proxy.HeaderViolation) != c.rule || (hits.Load() > 0) != c.hit {
+			if ans.status != c.status || ans.header.Get(proxy.HeaderViolation) != string(c.rule) || (hits.Load() > 0) != c.hit {
 				t.Errorf("%d %q, target asked %d: want %d %q asked %v (%s)", ans.status, ans.header.Get(proxy.HeaderViolation), hits.Load(), c.status, c.rule, c.hit, ans.body)
 			}
 			if c.status == 413 {
@@ -178,7 +178,7 @@ func TestDeepNestingRefused(t *testing.T) {
 	target, hits := countingTarget(t)
 	front, _ := startProxy(t, target, doc, proxy.WithMode(proxy.ModeEnforce))
 	ans := send(t, http.MethodDelete, front+base+"/users/u/presence", deep, nil)
-	if ans.status != 400 || ans.header.Get(proxy.HeaderViolation) != "ERR-JSON-PARSE" || hits.Load() != 0 {
+	if ans.status != 400 || ans.header.Get(proxy.HeaderViolation) != string(spec.RuleErrJSONParse) || hits.Load() != 0 {
 		t.Fatalf("%d %s, target asked %d", ans.status, ans.body, hits.Load())
 	}
 	if env := checkEnvelope(t, ans.body); env.Error != "json_parse" {
@@ -191,7 +191,7 @@ func TestDeepNestingRefused(t *testing.T) {
 	}
 	found := false
 	for _, g := range rpx.Snapshot().Groups {
-		found = found || (g.Rule == "ERR-JSON-PARSE" && g.Direction == spec.Request)
+		found = found || (g.Rule == spec.RuleErrJSONParse && g.Direction == spec.Request)
 	}
 	if !found {
 		t.Errorf("report mode recorded %+v, want the request's ERR-JSON-PARSE", rpx.Snapshot().Groups)

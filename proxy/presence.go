@@ -1,15 +1,14 @@
 package proxy
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/presencekit/presencekit/checks"
 	"github.com/presencekit/presencekit/spec"
 )
 
@@ -25,12 +24,12 @@ type judge struct {
 	found  []Violation
 }
 
-func (j *judge) violation(rule, field, reason string) Violation {
+func (j *judge) violation(rule spec.RuleID, field, reason string) Violation {
 	return Violation{Operation: j.ex.route.Operation, Rule: rule, Direction: spec.Response,
 		Field: field, Reason: reason, Method: j.ex.method, Path: j.ex.path, Status: j.status}
 }
 
-func (j *judge) add(rule, field, format string, a ...any) {
+func (j *judge) add(rule spec.RuleID, field, format string, a ...any) {
 	for _, v := range j.found {
 		if v.Rule == rule {
 			return
@@ -49,7 +48,7 @@ func (j *judge) run() {
 			return
 		}
 		if !ex.hasAuth && ex.route.Operation != spec.OpToken {
-			j.add("AUTH-REQUIRED", "status", "answered %d to a request without an Authorization header", j.status)
+			j.add(spec.RuleAuthRequired, "status", "answered %d to a request without an Authorization header", j.status)
 		}
 		j.presence()
 	case j.status >= 400 && j.status < 500:
@@ -67,10 +66,10 @@ func (j *judge) acceptedBadRequest() {
 	rv := j.ex.reqViolation
 	rule := rv.Rule
 	switch rule {
-	case "ERR-MEDIA-TYPE":
+	case spec.RuleErrMediaType:
 		return // the contract allows accepting another content type
 	case RuleSchemaRequest:
-		rule = "ERR-ILLEGAL-ARGUMENT"
+		rule = spec.RuleErrIllegalArgument
 	}
 	j.add(rule, rv.Field, "answered %d to a request the contract refuses: %s", j.status, rv.Reason)
 }
@@ -78,29 +77,25 @@ func (j *judge) acceptedBadRequest() {
 // errorAnswer checks the error envelope beyond its schema: the error code
 // the contract names for the cause, and a timestamp in milliseconds.
 func (j *judge) errorAnswer() {
-	var env struct {
-		Error     string          `json:"error"`
-		Timestamp json.RawMessage `json:"timestamp"`
-	}
-	if json.Unmarshal(j.body, &env) != nil {
+	env, err := checks.Envelope(j.body)
+	if err != nil {
 		return // the schema check has already said so
 	}
 	ex := j.ex
 	switch {
 	case j.status == http.StatusUnauthorized && env.Error != "unauthorized":
-		j.add("AUTH-401-CODE", "body.error", "401 names the error %q, want \"unauthorized\"", env.Error)
+		j.add(spec.RuleAuth401Code, "body.error", "401 names the error %q, want \"unauthorized\"", env.Error)
 	case j.status == http.StatusBadRequest && ex.badJSON && env.Error != "json_parse":
-		j.add("ERR-JSON-PARSE", "body.error", "malformed JSON answered with error %q, want \"json_parse\"", env.Error)
+		j.add(spec.RuleErrJSONParse, "body.error", "malformed JSON answered with error %q, want \"json_parse\"", env.Error)
 	case j.status == http.StatusBadRequest && ex.limitRule != "" && env.Error != "illegal_argument":
-		j.add("ERR-ILLEGAL-ARGUMENT", "body.error", "a value outside the limits (%s) answered with error %q, want \"illegal_argument\"", ex.limitRule, env.Error)
+		j.add(spec.RuleErrIllegalArgument, "body.error", "a value outside the limits (%s) answered with error %q, want \"illegal_argument\"", ex.limitRule, env.Error)
 	case j.status == http.StatusBadRequest && ex.reqViolation == nil:
 		j.refusedGoodRequest(env.Error)
 	}
-	if ts, ok := unixNumber(env.Timestamp); ok {
+	if ts := env.Timestamp.Value; !checks.NearMillis(ts, j.now, j.p.cfg.skew) {
 		now := j.now.UnixMilli()
-		if d := time.Duration(abs(ts-now)) * time.Millisecond; d > j.p.cfg.skew {
-			j.add("ERR-ENVELOPE", "body.timestamp", "timestamp %d is %s away from now in milliseconds (%d): not milliseconds, or the clock is off", ts, d.Round(time.Second), now)
-		}
+		d := time.Duration(abs(ts-now)) * time.Millisecond
+		j.add(spec.RuleErrEnvelope, "body.timestamp", "timestamp %d is %s away from now in milliseconds (%d): not milliseconds, or the clock is off", ts, d.Round(time.Second), now)
 	}
 }
 
@@ -112,18 +107,18 @@ func (j *judge) refusedGoodRequest(code string) {
 	switch ex.route.Operation {
 	case spec.OpSubscribe:
 		if slices.Contains(ex.names, ex.route.Params["username"]) && code != "illegal_argument" {
-			j.add("ERR-ILLEGAL-ARGUMENT", "body.error", "subscribing to oneself answered with error %q, want \"illegal_argument\"", code)
+			j.add(spec.RuleErrIllegalArgument, "body.error", "subscribing to oneself answered with error %q, want \"illegal_argument\"", code)
 		}
 	case spec.OpSetStatus:
 		if res := ex.route.Params["resource"]; !strings.Contains(res, "_") {
-			j.add("SET-RESOURCE-PLAIN", "path.resource", "resource %q without the {type}_{id} shape refused with 400", res)
+			j.add(spec.RuleSetResourcePlain, "path.resource", "resource %q without the {type}_{id} shape refused with 400", res)
 		}
 	case spec.OpUnsubscribe:
 		if ex.bareArray {
-			j.add("UNSUB-BODY-FORMS", "body", "the bare-array body refused with 400")
+			j.add(spec.RuleUnsubBodyForms, "body", "the bare-array body refused with 400")
 		}
 	case spec.OpSublist:
-		j.add("SUBLIST-PAST-END", "query.pageNum", "page %d (pageSize %d) refused with 400; a page past the end is an empty page", ex.pageNum, ex.pageSize)
+		j.add(spec.RuleSublistPastEnd, "query.pageNum", "page %d (pageSize %d) refused with 400; a page past the end is an empty page", ex.pageNum, ex.pageSize)
 	}
 }
 
@@ -135,7 +130,7 @@ func (j *judge) presence() {
 			Result string `json:"result"`
 		}
 		if json.Unmarshal(j.body, &ans) == nil && ans.Result != "ok" {
-			j.add("SET-OK", "body.result", "result %q, want \"ok\"", ans.Result)
+			j.add(spec.RuleSetOk, "body.result", "result %q, want \"ok\"", ans.Result)
 		}
 	case spec.OpSubscribe:
 		j.subscribed()
@@ -155,7 +150,7 @@ type entry struct {
 func (j *judge) subscribed() {
 	ex := j.ex
 	if self := ex.route.Params["username"]; slices.Contains(ex.names, self) {
-		j.add("SUB-SELF", "body.usernames", "subscribing %q to itself answered %d, want 400", self, j.status)
+		j.add(spec.RuleSubSelf, "body.usernames", "subscribing %q to itself answered %d, want 400", self, j.status)
 	}
 	var ans struct {
 		Result []entry `json:"result"`
@@ -167,23 +162,18 @@ func (j *judge) subscribed() {
 	for i, e := range ans.Result {
 		uids[i] = e.UID
 	}
-	if distinct(ex.names) {
-		if len(uids) != len(ex.names) {
-			j.add("SUB-ENTRY-PER-USER", "body.result", "%d entries for %d requested users", len(uids), len(ex.names))
-		}
-		for i := range min(len(uids), len(ex.names)) {
-			if uids[i] != ex.names[i] {
-				j.add("SUB-ENTRY-PER-USER", fmt.Sprintf("body.result[%d].uid", i), "entry %d is %q, want %q (one entry per user, in request order)", i, uids[i], ex.names[i])
-			}
+	if checks.Distinct(ex.names) {
+		if i, why := checks.EntryPerUser(uids, ex.names); i >= len(uids) {
+			j.add(spec.RuleSubEntryPerUser, "body.result", "%s", why)
+		} else if i >= 0 {
+			j.add(spec.RuleSubEntryPerUser, fmt.Sprintf("body.result[%d].uid", i), "%s", why)
 		}
 	}
-	now := j.now.Unix()
-	want := now + ex.expiry
-	skew := int64(j.p.cfg.skew / time.Second)
+	want := j.now.Add(time.Duration(ex.expiry) * time.Second)
 	for i, e := range ans.Result {
-		got, ok := unixNumber(e.Expiry)
-		if ok && abs(got-want) > skew {
-			j.add("SUB-EXPIRY-ABSOLUTE", fmt.Sprintf("body.result[%d].expiry", i), "expiry %d, want now + %d = %d (± %ds)", got, ex.expiry, want, skew)
+		got, ok := checks.Number(e.Expiry)
+		if ok && !checks.NearUnix(got, want, j.p.cfg.skew) {
+			j.add(spec.RuleSubExpiryAbsolute, fmt.Sprintf("body.result[%d].expiry", i), "expiry %d, want now + %d = %d (± %s)", got, ex.expiry, want.Unix(), j.p.cfg.skew)
 		}
 	}
 }
@@ -194,17 +184,15 @@ func (j *judge) got() {
 	var ans struct {
 		Result []entry `json:"result"`
 	}
-	if json.Unmarshal(j.body, &ans) != nil || !distinct(j.ex.names) {
+	if json.Unmarshal(j.body, &ans) != nil || !checks.Distinct(j.ex.names) {
 		return
 	}
-	next := 0
+	uids := make([]string, len(ans.Result))
 	for i, e := range ans.Result {
-		k := slices.Index(j.ex.names[next:], e.UID)
-		if k < 0 {
-			j.add("GET-ENTRY-PER-USER", fmt.Sprintf("body.result[%d].uid", i), "entry %d is %q: not requested, repeated or out of request order", i, e.UID)
-			return
-		}
-		next += k + 1
+		uids[i] = e.UID
+	}
+	if i := checks.InRequestOrder(uids, j.ex.names); i >= 0 {
+		j.add(spec.RuleGetEntryPerUser, fmt.Sprintf("body.result[%d].uid", i), "entry %d is %q: not requested, repeated or out of request order", i, uids[i])
 	}
 }
 
@@ -223,66 +211,54 @@ func (j *judge) sublist() {
 	now := j.now.Unix()
 	skew := int64(j.p.cfg.skew / time.Second)
 	maxExp := j.p.lim.ExpiryMax
-	seen := make(map[string]bool, len(list))
+	if u, dup := checks.Repeated(uidsOf(list)); dup {
+		same := func(e entry) bool { return e.UID == u }
+		first := slices.IndexFunc(list, same)
+		i := first + 1 + slices.IndexFunc(list[first+1:], same)
+		j.add(spec.RuleSubResubscribe, fmt.Sprintf("body.result.sublist[%d].uid", i), "%q listed twice: a subscription was duplicated", u)
+	}
 	for i, e := range list {
-		if seen[e.UID] {
-			j.add("SUB-RESUBSCRIBE", fmt.Sprintf("body.result.sublist[%d].uid", i), "%q listed twice: a subscription was duplicated", e.UID)
-		}
-		seen[e.UID] = true
-		got, ok := unixNumber(e.Expiry)
+		got, ok := checks.Number(e.Expiry)
 		field := fmt.Sprintf("body.result.sublist[%d].expiry", i)
 		switch {
 		case !ok:
 		case now > 2*maxExp && got <= maxExp+skew:
-			j.add("SUB-EXPIRY-ABSOLUTE", field, "expiry %d looks like seconds left, not unix seconds (now %d)", got, now)
+			j.add(spec.RuleSubExpiryAbsolute, field, "expiry %d looks like seconds left, not unix seconds (now %d)", got, now)
 		case got < now-skew:
-			j.add("SUB-EXPIRES", field, "%q listed with expiry %d, %ds in the past", e.UID, got, now-got)
+			j.add(spec.RuleSubExpires, field, "%q listed with expiry %d, %ds in the past", e.UID, got, now-got)
 		case got > now+maxExp+skew:
-			j.add("SUB-EXPIRY-ABSOLUTE", field, "expiry %d is more than the longest subscription (%ds) after now (%d)", got, maxExp, now)
+			j.add(spec.RuleSubExpiryAbsolute, field, "expiry %d is more than the longest subscription (%ds) after now (%d)", got, maxExp, now)
 		}
 	}
 	n, size := int64(len(list)), int64(ex.pageSize)
-	if n > size {
-		rule := "SUBLIST-PAGES"
+	if !checks.PageFits(int(n), int(size)) {
+		rule := spec.RuleSublistPages
 		if !ex.sizeGiven {
-			rule = "SUBLIST-DEFAULTS"
+			rule = spec.RuleSublistDefaults
 		}
 		j.add(rule, "body.result.sublist", "%d entries on a page of %d", n, size)
 		return
 	}
-	total, ok := unixNumber(ans.Result.Totalnum)
+	total, ok := checks.Number(ans.Result.Totalnum)
 	if !ok || size <= 0 {
 		return
 	}
 	before := int64(ex.pageNum-1) * size
 	switch {
 	case n < size && (n > 0 || ex.pageNum == 1) && total != before+n:
-		j.add("SUBLIST-TOTALNUM", "body.result.totalnum", "totalnum %d, but page %d of size %d ends the list with %d entries: want %d (or pages overlap, SUBLIST-PAGES)", total, ex.pageNum, size, n, before+n)
+		j.add(spec.RuleSublistTotalnum, "body.result.totalnum", "totalnum %d, but page %d of size %d ends the list with %d entries: want %d (or pages overlap, SUBLIST-PAGES)", total, ex.pageNum, size, n, before+n)
 	case n == size && total < before+n:
-		j.add("SUBLIST-TOTALNUM", "body.result.totalnum", "totalnum %d, but page %d of size %d is full: want at least %d", total, ex.pageNum, size, before+n)
+		j.add(spec.RuleSublistTotalnum, "body.result.totalnum", "totalnum %d, but page %d of size %d is full: want at least %d", total, ex.pageNum, size, before+n)
 	}
 }
 
-// unixNumber reads a UnixSeconds or Count value: a JSON integer or a string
-// of decimal digits (docs/contract.md#d5).
-func unixNumber(raw json.RawMessage) (int64, bool) {
-	raw = bytes.Trim(bytes.TrimSpace(raw), `"`)
-	if len(raw) == 0 {
-		return 0, false
+// uidsOf lists the uids of entries.
+func uidsOf(list []entry) []string {
+	out := make([]string, len(list))
+	for i, e := range list {
+		out[i] = e.UID
 	}
-	n, err := strconv.ParseInt(string(raw), 10, 64)
-	return n, err == nil
-}
-
-func distinct(names []string) bool {
-	seen := make(map[string]bool, len(names))
-	for _, n := range names {
-		if seen[n] {
-			return false
-		}
-		seen[n] = true
-	}
-	return true
+	return out
 }
 
 func abs(n int64) int64 {

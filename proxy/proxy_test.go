@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/presencekit/presencekit/client"
 	"github.com/presencekit/presencekit/mock"
 	"github.com/presencekit/presencekit/proxy"
 	"github.com/presencekit/presencekit/spec"
@@ -35,7 +36,7 @@ func loadDoc(t testing.TB) *spec.Doc {
 }
 
 // startMock serves a (possibly broken) mock and returns its URL.
-func startMock(t testing.TB, doc *spec.Doc, breaks ...string) string {
+func startMock(t testing.TB, doc *spec.Doc, breaks ...spec.RuleID) string {
 	t.Helper()
 	mc := mock.DefaultConfig(doc.Limits())
 	mc.Breaks = breaks
@@ -148,37 +149,37 @@ func TestEnforce(t *testing.T) {
 		path, body string
 		answer     func(now int64) (int, string) // the target's answer
 		wantStatus int
-		wantRule   string // in X-Presencekit-Violation and error_description
-		wantHit    bool   // the target was asked
+		wantRule   spec.RuleID // in X-Presencekit-Violation and error_description
+		wantHit    bool        // the target was asked
 	}{
 		{"valid exchange passes", proxy.ModeEnforce, "/users/u/presence/60", `{"usernames":["a"]}`,
 			func(now int64) (int, string) { return 200, jsonf(subscribeOK, now+60) }, 200, "", true},
 		{"request over the limit is blocked", proxy.ModeEnforce, "/users/u/presence/60", users101,
-			nil, 400, "SUB-LIMIT-USERS", false},
+			nil, 400, spec.RuleSubLimitUsers, false},
 		{"expiry over the limit is blocked", proxy.ModeEnforce, "/users/u/presence/2592001", `{"usernames":["a"]}`,
-			nil, 400, "SUB-EXPIRY-MAX", false},
+			nil, 400, spec.RuleSubExpiryMax, false},
 		{"malformed JSON is blocked", proxy.ModeEnforce, "/users/u/presence", `{"usernames":[`,
-			nil, 400, "ERR-JSON-PARSE", false},
+			nil, 400, spec.RuleErrJSONParse, false},
 		{"request over the limit is forwarded in report mode", proxy.ModeReport, "/users/u/presence/60", users101,
 			func(int64) (int, string) {
 				return 400, `{"error":"illegal_argument","error_description":"too many sub presence"}`
 			}, 400, "", true},
 		{"schema violation answered 502", proxy.ModeEnforce, "/users/u/presence/60", `{"usernames":["a"]}`,
-			func(int64) (int, string) { return 200, `{"result":[{"uid":"a"}]}` }, 502, "SCHEMA-RESPONSE", true},
+			func(int64) (int, string) { return 200, `{"result":[{"uid":"a"}]}` }, 502, spec.RuleSchemaResponse, true},
 		{"undeclared status answered 502", proxy.ModeEnforce, "/users/u/presence/60", `{"usernames":["a"]}`,
-			func(int64) (int, string) { return 418, `{}` }, 502, "SCHEMA-RESPONSE", true},
+			func(int64) (int, string) { return 418, `{}` }, 502, spec.RuleSchemaResponse, true},
 		{"wrong uid answered 502", proxy.ModeEnforce, "/users/u/presence/60", `{"usernames":["b"]}`,
-			func(now int64) (int, string) { return 200, jsonf(subscribeOK, now+60) }, 502, "SUB-ENTRY-PER-USER", true},
+			func(now int64) (int, string) { return 200, jsonf(subscribeOK, now+60) }, 502, spec.RuleSubEntryPerUser, true},
 		{"relative expiry answered 502", proxy.ModeEnforce, "/users/u/presence/60", `{"usernames":["a"]}`,
-			func(int64) (int, string) { return 200, jsonf(subscribeOK, 60) }, 502, "SUB-EXPIRY-ABSOLUTE", true},
+			func(int64) (int, string) { return 200, jsonf(subscribeOK, 60) }, 502, spec.RuleSubExpiryAbsolute, true},
 		{"limit accepted answered 502", proxy.ModeReport, "/users/u/presence/60", users101,
 			func(now int64) (int, string) { return 200, jsonf(subscribeOK, now+60) }, 200, "", true},
 		{"set-status result not ok answered 502", proxy.ModeEnforce, "/users/u/presence/android/1", `{"ext":""}`,
-			func(int64) (int, string) { return 200, `{"result":"success"}` }, 502, "SET-OK", true},
+			func(int64) (int, string) { return 200, `{"result":"success"}` }, 502, spec.RuleSetOk, true},
 		{"error timestamp in seconds answered 502", proxy.ModeEnforce, "/users/u/presence/android_1/1", `{"ext":""}`,
 			func(now int64) (int, string) {
 				return 400, jsonf(`{"error":"illegal_argument","timestamp":%d,"error_description":"ext cannot be null"}`, now)
-			}, 502, "ERR-ENVELOPE", true},
+			}, 502, spec.RuleErrEnvelope, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -205,11 +206,11 @@ func TestEnforce(t *testing.T) {
 				}
 				return
 			}
-			if got := ans.header.Get(proxy.HeaderViolation); got != c.wantRule {
+			if got := ans.header.Get(proxy.HeaderViolation); got != string(c.wantRule) {
 				t.Errorf("%s: %q, want %q", proxy.HeaderViolation, got, c.wantRule)
 			}
 			env := checkEnvelope(t, ans.body)
-			if !strings.Contains(env.Description, c.wantRule) {
+			if !strings.Contains(env.Description, string(c.wantRule)) {
 				t.Errorf("error_description %q does not name %s", env.Description, c.wantRule)
 			}
 			if st := px.Snapshot().Stats; st.Blocked != 1 {
@@ -219,23 +220,15 @@ func TestEnforce(t *testing.T) {
 	}
 }
 
-type envelope struct {
-	Error       string `json:"error"`
-	Exception   string `json:"exception"`
-	Timestamp   int64  `json:"timestamp"`
-	Duration    *int64 `json:"duration"`
-	Description string `json:"error_description"`
-}
-
 // checkEnvelope demands the vendor's error envelope with a timestamp in ms.
-func checkEnvelope(t *testing.T, body []byte) envelope {
+func checkEnvelope(t *testing.T, body []byte) client.ErrorEnvelope {
 	t.Helper()
-	var env envelope
+	var env client.ErrorEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		t.Fatalf("not the error envelope: %v: %s", err, body)
 	}
 	now := time.Now().UnixMilli()
-	if env.Error == "" || env.Exception == "" || env.Duration == nil || env.Timestamp < now-60_000 || env.Timestamp > now+60_000 {
+	if env.Error == "" || env.Exception == "" || env.Duration.Form != client.FormNumber || env.Timestamp.Value < now-60_000 || env.Timestamp.Value > now+60_000 {
 		t.Errorf("envelope incomplete or timestamp not in ms: %s", body)
 	}
 	return env

@@ -56,7 +56,7 @@ type Stats struct {
 // Group is every violation of one rule by one operation in one direction.
 type Group struct {
 	Operation string         `json:"operation"`
-	Rule      string         `json:"rule"`
+	Rule      spec.RuleID    `json:"rule"`
 	Level     spec.Level     `json:"level,omitempty"`
 	Statement string         `json:"statement,omitempty"`
 	Direction spec.Direction `json:"direction"`
@@ -85,8 +85,8 @@ func (s Snapshot) Violations() int64 { return s.Stats.RequestViolations + s.Stat
 
 // Rules lists the rules with a violation in direction d (all directions
 // when d is ""), sorted, for tests and summaries.
-func (s Snapshot) Rules(d spec.Direction) []string {
-	var out []string
+func (s Snapshot) Rules(d spec.Direction) []spec.RuleID {
+	var out []spec.RuleID
 	for _, g := range s.Groups {
 		if (d == "" || g.Direction == d) && !slices.Contains(out, g.Rule) {
 			out = append(out, g.Rule)
@@ -97,8 +97,9 @@ func (s Snapshot) Rules(d spec.Direction) []string {
 }
 
 type groupKey struct {
-	op, rule string
-	dir      spec.Direction
+	op   string
+	rule spec.RuleID
+	dir  spec.Direction
 }
 
 // report aggregates violations in memory.

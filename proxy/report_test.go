@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -35,7 +36,7 @@ func (s *syncBuffer) String() string {
 func TestReportAndLog(t *testing.T) {
 	doc := loadDoc(t)
 	var log syncBuffer
-	front, px := startProxy(t, startMock(t, doc, "SUB-ENTRY-PER-USER"), doc, proxy.WithSink(proxy.JSONLines(&log, nil)))
+	front, px := startProxy(t, startMock(t, doc, spec.RuleSubEntryPerUser), doc, proxy.WithSink(proxy.JSONLines(&log, nil)))
 	send(t, http.MethodPost, front+base+"/users/u/presence/60", `{"usernames":["a","b"]}`, http.Header{"Authorization": {"Bearer presencekit-mock-token"}})
 	send(t, http.MethodPost, front+base+"/users/u/presence/60", `{"usernames":[]}`, nil)
 	if err := px.Flush(t.Context()); err != nil { // report mode judges after answering
@@ -62,7 +63,7 @@ func TestReportAndLog(t *testing.T) {
 	if err := json.Unmarshal(ans.body, &snap); err != nil {
 		t.Fatalf("report is not JSON: %v\n%s", err, ans.body)
 	}
-	if got := snap.Rules(""); strings.Join(got, ",") != "SUB-ENTRY-PER-USER,SUB-USERS-NONEMPTY" {
+	if got := snap.Rules(""); !slices.Equal(got, []spec.RuleID{spec.RuleSubEntryPerUser, spec.RuleSubUsersNonempty}) {
 		t.Errorf("report rules %v", got)
 	}
 	if snap.Stats.Requests != 2 || len(snap.Recent) != 2 {
@@ -78,7 +79,7 @@ func TestReportAndLog(t *testing.T) {
 		if !strings.HasPrefix(page.header.Get("Content-Type"), "text/html") {
 			t.Errorf("content type %q", page.header.Get("Content-Type"))
 		}
-		for _, want := range []string{"subscribePresence", "SUB-ENTRY-PER-USER", "SUB-USERS-NONEMPTY", "body.result[0].uid"} {
+		for _, want := range []string{"subscribePresence", string(spec.RuleSubEntryPerUser), string(spec.RuleSubUsersNonempty), "body.result[0].uid"} {
 			if !strings.Contains(html, want) {
 				t.Errorf("HTML report lacks %q", want)
 			}

@@ -8,10 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/presencekit/presencekit/checks"
 	"github.com/presencekit/presencekit/spec"
 )
 
@@ -27,7 +26,7 @@ type exchange struct {
 	// limitRule is the catalogue rule whose limit the request is outside
 	// (e.g. SUB-LIMIT-USERS), "" if none: a server that accepts such a
 	// request breaks that rule.
-	limitRule string
+	limitRule spec.RuleID
 	badJSON   bool // the body is not JSON at all
 	hasAuth   bool
 
@@ -137,10 +136,10 @@ func (p *Proxy) judgeRequest(ctx context.Context, ex *exchange, r *http.Request,
 	switch {
 	case errors.Is(verr, spec.ErrTooDeep):
 		ex.badJSON = true
-		p.requestViolation(ex, r, verr, "ERR-JSON-PARSE")
+		p.requestViolation(ex, r, verr, spec.RuleErrJSONParse)
 		return
 	case errors.Is(verr, spec.ErrBodyTooLarge):
-		p.requestViolation(ex, r, verr, "ERR-BODY-LIMIT")
+		p.requestViolation(ex, r, verr, spec.RuleErrBodyLimit)
 		return
 	}
 	ex.parse(rt, body, r, p.lim, true)
@@ -154,14 +153,14 @@ func (p *Proxy) judgeParams(ctx context.Context, ex *exchange, r *http.Request) 
 	verr := p.doc.ValidateParamsFor(ctx, ex.route, r)
 	if verr == nil && ex.limitRule != "" {
 		verr = &spec.ValidationError{Operation: ex.route.Operation, Direction: spec.Request, Field: "path",
-			Reason: "outside the limit of " + ex.limitRule}
+			Reason: "outside the limit of " + string(ex.limitRule)}
 	}
 	p.requestViolation(ex, r, verr, "")
 }
 
 // requestViolation sets ex.reqViolation for verr (nil: none), naming rule,
 // or else the rule the request's shape points to.
-func (p *Proxy) requestViolation(ex *exchange, r *http.Request, verr error, rule string) {
+func (p *Proxy) requestViolation(ex *exchange, r *http.Request, verr error, rule spec.RuleID) {
 	if verr == nil {
 		return
 	}
@@ -176,9 +175,9 @@ func (p *Proxy) requestViolation(ex *exchange, r *http.Request, verr error, rule
 	case ex.limitRule != "":
 		v.Rule = ex.limitRule
 	case ex.badJSON:
-		v.Rule = "ERR-JSON-PARSE"
+		v.Rule = spec.RuleErrJSONParse
 	case strings.Contains(v.Field, "Content-Type") || strings.Contains(v.Reason, "Content-Type") || strings.Contains(v.Reason, "content type"):
-		v.Rule = "ERR-MEDIA-TYPE"
+		v.Rule = spec.RuleErrMediaType
 	default:
 		v.Rule = RuleSchemaRequest
 	}
@@ -250,54 +249,33 @@ func (ex *exchange) parse(rt *spec.Route, body []byte, r *http.Request, lim spec
 			ex.names = append(ex.names, s)
 		}
 	}
-	count := func(nonEmpty, tooMany string, max int) {
-		switch {
-		case !bodyKnown || ex.badJSON || !countable:
-		case len(ex.names) < max1(lim.MinUsers):
-			ex.limitRule = nonEmpty
-		case len(ex.names) > max:
-			ex.limitRule = tooMany
+	count := func() {
+		if bodyKnown && !ex.badJSON && countable {
+			ex.limitRule = checks.UsersRule(rt.Operation, len(ex.names), lim)
 		}
 	}
 	switch rt.Operation {
 	case spec.OpSetStatus:
 		if obj != nil {
 			ext, present := obj["ext"]
-			s, isString := ext.(string)
-			switch {
-			case !present || ext == nil:
-				ex.limitRule = "SET-EXT-REQUIRED"
-			case isString && len(s) > lim.ExtMaxBytes:
-				ex.limitRule = "SET-EXT-MAX"
-			}
+			ex.limitRule = checks.ExtRule(ext, present, lim)
 		}
 	case spec.OpSubscribe:
 		users("usernames")
-		n, err := strconv.ParseInt(rt.Params["expiry"], 10, 64)
-		ex.expiry = n
-		switch {
-		case err != nil && errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(rt.Params["expiry"], "-"):
-			ex.limitRule = "SUB-EXPIRY-MAX"
-		case err != nil || n < lim.ExpiryMin:
-			ex.limitRule = "SUB-EXPIRY-POSITIVE"
-		case n > lim.ExpiryMax:
-			ex.limitRule = "SUB-EXPIRY-MAX"
-		default:
-			count("SUB-USERS-NONEMPTY", "SUB-LIMIT-USERS", lim.SubscribeMaxUsers)
+		ex.expiry, ex.limitRule = checks.ExpiryRule(rt.Params["expiry"], lim)
+		if ex.limitRule == "" {
+			count()
 		}
 	case spec.OpGetStatus:
 		users("usernames")
-		count("GET-USERS-NONEMPTY", "GET-LIMIT-USERS", lim.GetMaxUsers)
+		count()
 	case spec.OpUnsubscribe:
 		users("users")
-		count("UNSUB-USERS-NONEMPTY", "UNSUB-LIMIT-USERS", lim.UnsubscribeMaxUsers)
+		count()
 	case spec.OpSublist:
 		ex.parsePage(r, lim)
 	case spec.OpGroupOnline:
-		t, err := strconv.ParseInt(rt.Params["query_type"], 10, 64)
-		if err != nil || !slices.Contains(lim.QueryTypes, t) {
-			ex.limitRule = "GROUP-QUERY-TYPE"
-		}
+		ex.limitRule = checks.QueryTypeRule(rt.Params["query_type"], lim)
 	}
 }
 
@@ -306,27 +284,15 @@ func (ex *exchange) parsePage(r *http.Request, lim spec.Limits) {
 	q := r.URL.Query()
 	ex.pageNum, ex.pageSize = lim.PageNumDefault, lim.PageSizeDefault
 	if s, ok := q["pageNum"]; ok && len(s) > 0 {
-		n, err := strconv.Atoi(s[0])
-		switch {
-		case err != nil:
-			ex.limitRule = "SUBLIST-NON-INTEGER"
-		case n < lim.PageNumMin:
-			ex.limitRule = "SUBLIST-PAGENUM-MIN"
-		}
-		ex.pageNum = n
+		ex.pageNum, ex.limitRule = checks.PageNumRule(s[0], lim)
 	}
 	if s, ok := q["pageSize"]; ok && len(s) > 0 {
 		ex.sizeGiven = true
-		n, err := strconv.Atoi(s[0])
-		switch {
-		case err != nil:
-			ex.limitRule = "SUBLIST-NON-INTEGER"
-		case n < lim.PageSizeMin || n > lim.PageSizeMax:
-			if ex.limitRule == "" {
-				ex.limitRule = "SUBLIST-PAGESIZE-RANGE"
-			}
+		var rule spec.RuleID
+		ex.pageSize, rule = checks.PageSizeRule(s[0], lim)
+		if ex.limitRule == "" || rule == spec.RuleSublistNonInteger {
+			ex.limitRule = rule
 		}
-		ex.pageSize = n
 	}
 }
 

@@ -99,7 +99,7 @@ func (p *Proxy) replace(resp *http.Response, v Violation) {
 	resp.Header = http.Header{
 		"Content-Type":   {"application/json"},
 		"Content-Length": {strconv.Itoa(len(body))},
-		HeaderViolation:  {v.Rule},
+		HeaderViolation:  {string(v.Rule)},
 	}
 	resp.ContentLength = int64(len(body))
 	resp.Body = io.NopCloser(bytes.NewReader(body))

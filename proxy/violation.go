@@ -14,17 +14,17 @@ import (
 const (
 	// RuleSchemaResponse is the catalogue's rule for answers that do not
 	// match openapi.yaml (schema, content type, undeclared status).
-	RuleSchemaResponse = "SCHEMA-RESPONSE"
+	RuleSchemaResponse = spec.RuleSchemaResponse
 	// RuleSchemaRequest marks a request that does not match openapi.yaml in
 	// a way no catalogue rule names (a wrong shape rather than a limit). It
 	// is not in the catalogue: the catalogue judges servers, and a bad
 	// request is the client's doing.
-	RuleSchemaRequest = "SCHEMA-REQUEST"
+	RuleSchemaRequest = spec.RuleSchemaRequest
 	// RuleUnjudged marks a request the proxy could not judge: a path
 	// servers may decode differently (spec.ErrAmbiguousPath), a body over
 	// the buffer or unreadable. Enforce mode refuses it unless
 	// WithFailOpen; report mode forwards it and records it under this rule.
-	RuleUnjudged = "PROXY-UNJUDGED"
+	RuleUnjudged = spec.RuleProxyUnjudged
 )
 
 // Violation is one thing the proxy saw that the contract forbids. It names
@@ -33,7 +33,7 @@ const (
 type Violation struct {
 	Time      time.Time      `json:"time"`
 	Operation string         `json:"operation"`
-	Rule      string         `json:"rule"`
+	Rule      spec.RuleID    `json:"rule"`
 	Direction spec.Direction `json:"direction"`
 	Field     string         `json:"field"`
 	Reason    string         `json:"reason"`

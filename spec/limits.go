@@ -25,6 +25,10 @@ type Limits struct {
 	PageSizeDefault     int     `json:"page_size_default"`
 	ExtMaxBytes         int     `json:"ext_max_bytes"`
 	QueryTypes          []int64 `json:"query_types"` // the enum of the group count's query_type
+	// MaxSubscriptions is how many subscriptions one subscriber holds before
+	// the one with least time left is evicted: x-max-subscriptions of the
+	// subscribe operation, since no schema keyword states a server's state.
+	MaxSubscriptions int `json:"max_subscriptions"`
 }
 
 // Limits returns the limits read when the spec was loaded. A constraint the
@@ -127,6 +131,12 @@ func (d *Doc) readLimits() (Limits, []string) {
 		}
 	}
 	need("QueryTypes (getGroupOnlineCount query_type enum)", len(l.QueryTypes) > 0)
+
+	ok = false
+	if op, _, _, found := d.Operation(OpSubscribe); found {
+		l.MaxSubscriptions, ok = extValue(op.Extensions, maxSubscriptionsExt)
+	}
+	need("MaxSubscriptions (subscribePresence x-max-subscriptions)", ok && l.MaxSubscriptions > 0)
 	return l, probs
 }
 
@@ -225,4 +235,21 @@ func intDefault(s *openapi3.Schema) (int, bool) {
 	}
 	f, ok := s.Default.(float64)
 	return int(f), ok
+}
+
+// maxSubscriptionsExt is the subscribe operation's extension holding the
+// per-subscriber cap (docs/contract.md#d4).
+const maxSubscriptionsExt = "x-max-subscriptions"
+
+// extValue reads an integer extension of an operation.
+func extValue(ext map[string]any, name string) (int, bool) {
+	switch n := ext[name].(type) {
+	case float64:
+		return int(n), n == float64(int(n))
+	case int:
+		return n, true
+	case int64:
+		return int(n), true
+	}
+	return 0, false
 }

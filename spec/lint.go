@@ -253,17 +253,17 @@ func (l *linter) limits() {
 
 // rules checks that every rule names an operation the spec has.
 func (l *linter) rules() {
-	seen := map[string]bool{}
+	seen := map[RuleID]bool{}
 	for _, r := range Rules() {
 		if seen[r.ID] {
-			l.add(CheckRules, nil, "rule "+r.ID+" is listed twice")
+			l.add(CheckRules, nil, "rule "+string(r.ID)+" is listed twice")
 		}
 		seen[r.ID] = true
 		if r.Operation == AllOperations {
 			continue
 		}
 		if _, ok := l.d.ops[r.Operation]; !ok {
-			l.add(CheckRules, nil, "rule "+r.ID+" names operation "+r.Operation+", which the spec does not have")
+			l.add(CheckRules, nil, "rule "+string(r.ID)+" names operation "+r.Operation+", which the spec does not have")
 		}
 	}
 }

@@ -65,7 +65,7 @@ func TestLimitsReadFromSpec(t *testing.T) {
 	l := mustLoad(t).Limits()
 	want := spec.Limits{MinUsers: 1, SubscribeMaxUsers: 100, GetMaxUsers: 100, UnsubscribeMaxUsers: 100,
 		ExpiryMin: 1, ExpiryMax: 2592000, PageNumMin: 1, PageNumDefault: 1, PageSizeMin: 1, PageSizeMax: 500,
-		PageSizeDefault: 1, ExtMaxBytes: 1024}
+		PageSizeDefault: 1, ExtMaxBytes: 1024, MaxSubscriptions: 3000}
 	qt := l.QueryTypes
 	l.QueryTypes = nil
 	if !reflect.DeepEqual(l, want) {
@@ -94,6 +94,7 @@ func TestLimitsFollowSpecEdits(t *testing.T) {
 		{"pageSize 200", "            maximum: 500\n            default: 1", "            maximum: 200\n            default: 1", func(l spec.Limits) int64 { return int64(l.PageSizeMax) }, 200},
 		{"pageSize default 20", "            maximum: 500\n            default: 1", "            maximum: 500\n            default: 20", func(l spec.Limits) int64 { return int64(l.PageSizeDefault) }, 20},
 		{"ext 64 bytes", "x-max-bytes: 1024", "x-max-bytes: 64", func(l spec.Limits) int64 { return int64(l.ExtMaxBytes) }, 64},
+		{"cap 500", "x-max-subscriptions: 3000", "x-max-subscriptions: 500", func(l spec.Limits) int64 { return int64(l.MaxSubscriptions) }, 500},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,7 +125,7 @@ func TestEditedLimitValidates(t *testing.T) {
 }
 
 func TestRulesCatalogue(t *testing.T) {
-	seen := map[string]bool{}
+	seen := map[spec.RuleID]bool{}
 	levels := map[spec.Level]int{}
 	for _, r := range spec.Rules() {
 		if r.ID == "" || r.Statement == "" || r.Source == "" || r.Operation == "" {
@@ -143,10 +144,10 @@ func TestRulesCatalogue(t *testing.T) {
 		t.Errorf("levels = %v, want MUST, SHOULD and PROBE rules", levels)
 	}
 	// Contract decisions and limits docs/contract.md names must each have a rule.
-	for _, id := range []string{"AUTH-REQUIRED", "ERR-ENVELOPE", "SUB-LIMIT-USERS", "GET-LIMIT-USERS", "UNSUB-LIMIT-USERS",
-		"SUB-EXPIRY-MAX", "SUBLIST-PAGESIZE-RANGE", "SUBLIST-PAGENUM-MIN", "SET-EXT-MAX", "SET-EXT-REQUIRED", "SUB-SELF",
-		"SUB-CAP", "GROUP-QUERY-TYPE", "SUB-RESUBSCRIBE", "UNSUB-BODY-FORMS", "SUB-ENTRY-PER-USER", "SUB-EXPIRY-ABSOLUTE",
-		"SET-STATUS-PER-RESOURCE", "SUBLIST-PAGES", "UNSUB-REMOVES", "GROUP-COUNT", "SET-RESOURCE-PLAIN", "RATE-LIMIT"} {
+	for _, id := range []spec.RuleID{spec.RuleAuthRequired, spec.RuleErrEnvelope, spec.RuleSubLimitUsers, spec.RuleGetLimitUsers, spec.RuleUnsubLimitUsers,
+		spec.RuleSubExpiryMax, spec.RuleSublistPagesizeRange, spec.RuleSublistPagenumMin, spec.RuleSetExtMax, spec.RuleSetExtRequired, spec.RuleSubSelf,
+		spec.RuleSubCap, spec.RuleGroupQueryType, spec.RuleSubResubscribe, spec.RuleUnsubBodyForms, spec.RuleSubEntryPerUser, spec.RuleSubExpiryAbsolute,
+		spec.RuleSetStatusPerResource, spec.RuleSublistPages, spec.RuleUnsubRemoves, spec.RuleGroupCount, spec.RuleSetResourcePlain, spec.RuleRateLimit} {
 		if !seen[id] {
 			t.Errorf("no rule %s", id)
 		}

@@ -9,6 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 func TestConfigLayers(t *testing.T) {
@@ -96,32 +100,26 @@ func TestWithUserPrefixIsRandomPerRun(t *testing.T) {
 	}
 }
 
-func TestBlame(t *testing.T) {
-	if got := blame("[SUB-LIMIT-USERS] 101 accepted", nil); got != "SUB-LIMIT-USERS" {
-		t.Errorf("blame = %q", got)
+// TestBlameReadsTheRecordedRule: the rule blamed is the one the failing
+// check recorded as data, whatever the message says; without one, the
+// spec's main rule.
+func TestBlameReadsTheRecordedRule(t *testing.T) {
+	entry := func(v any) types.ReportEntry {
+		return types.ReportEntry{Name: entryRule, Value: types.WrapEntryValue(v)}
 	}
-	if got := blame("[NOT-A-RULE] x", nil); got != "" {
-		t.Errorf("blame of an unknown ID = %q", got)
+	labels := []string{"level:MUST", "op:x", RuleLabel(spec.RuleSubSelf), RuleLabel(spec.RuleSchemaResponse)}
+	if got := blameOf(types.ReportEntries{entry(spec.RuleErrEnvelope)}, labels); got != spec.RuleErrEnvelope {
+		t.Errorf("blame = %q, want the recorded rule", got)
 	}
-	msg := "Expected success, but got an error:\n    <*suites.Failure>: [ERR-ENVELOPE] timestamp"
-	if got := blame(msg, []string{"level:MUST", "rule:SUB-SELF"}); got != "ERR-ENVELOPE" {
-		t.Errorf("blame = %q, want the rule the message names", got)
+	first := types.ReportEntries{entry(spec.RuleSubLimitUsers), entry(spec.RuleSchemaResponse)}
+	if got := blameOf(first, labels); got != spec.RuleSubLimitUsers {
+		t.Errorf("blame = %q, want the first recorded rule (the failure Ginkgo reports)", got)
 	}
-	if got := blame("timeout", []string{"level:MUST", "op:x", "rule:SUB-SELF", "rule:SCHEMA-RESPONSE"}); got != "SUB-SELF" {
-		t.Errorf("blame without a named rule = %q, want the spec's main rule", got)
+	if got := blameOf(nil, labels); got != spec.RuleSubSelf {
+		t.Errorf("blame without a recorded rule = %q, want the spec's main rule", got)
 	}
-}
-
-func TestNumberForms(t *testing.T) {
-	body := []byte(`{"result":[{"uid":"a","last_time":"1","expiry":2,"ext":"","status":{}}]}`)
-	if f, form := numberForms(body, "string"); f != "body.result[0].expiry" || form != "number" {
-		t.Errorf("strict string: %s %s", f, form)
-	}
-	if f, form := numberForms(body, "integer"); f != "body.result[0].last_time" || form != "string" {
-		t.Errorf("strict integer: %s %s", f, form)
-	}
-	if f, _ := numberForms([]byte(`{"result":"ok"}`), "integer"); f != "" {
-		t.Errorf("result \"ok\" is not a number: %s", f)
+	if got := blameOf(types.ReportEntries{entry("NOT-A-RULE")}, nil); got != "" {
+		t.Errorf("blame of an unknown recorded ID = %q, want none", got)
 	}
 }
 

@@ -39,7 +39,7 @@ func reportToConsole(e *Env) {
 			return
 		}
 		labels := sr.Labels()
-		fmt.Fprintln(e.console, FailureLine(sr.Failure.Message, blame(sr.Failure.Message, labels)))
+		fmt.Fprintln(e.console, FailureLine(sr.Failure.Message, blameOf(sr.ReportEntries, labels)))
 	})
 }
 

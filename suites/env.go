@@ -79,6 +79,10 @@ func NewEnv(ctx context.Context, cfg Config, doc *spec.Doc, extra ...client.Opti
 		return nil, fmt.Errorf("%w: %s", ErrConfig, red.Error(err))
 	}
 	e := &Env{Cfg: cfg.WithUserPrefix(), Doc: doc, Limits: doc.Limits(), Client: c, Redactor: red, http: hc, subs: map[string]map[string]bool{}}
+	if e.Cfg.MaxSubs == 0 {
+		// SUB-CAP checks the spec's cap unless the tenant has another.
+		e.Cfg.MaxSubs = e.Limits.MaxSubscriptions
+	}
 	if err := e.probe(ctx); err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 // newMockEnv is an Env on a fresh mock, broken as asked.
-func newMockEnv(t *testing.T, breaks ...string) *Env {
+func newMockEnv(t *testing.T, breaks ...spec.RuleID) *Env {
 	t.Helper()
 	doc, err := spec.Load()
 	if err != nil {
@@ -39,7 +39,7 @@ func newMockEnv(t *testing.T, breaks ...string) *Env {
 	return e
 }
 
-func ruleOf(err error) string {
+func ruleOf(err error) spec.RuleID {
 	var f *Failure
 	if errors.As(err, &f) {
 		return f.Rule
@@ -51,23 +51,23 @@ func ruleOf(err error) string {
 // the report rely on: each way a refusal can be wrong names its own rule.
 func TestRejectedBlamesTheRightRule(t *testing.T) {
 	cases := []struct {
-		brk, want string
+		brk, want spec.RuleID
 	}{
 		{"", ""},
-		{"SUB-LIMIT-USERS", "SUB-LIMIT-USERS"},
-		{"ERR-ENVELOPE", RuleEnvelope},
-		{"ERR-ILLEGAL-ARGUMENT", RuleIllegalArgument},
-		{"SCHEMA-RESPONSE", RuleSchema},
+		{spec.RuleSubLimitUsers, spec.RuleSubLimitUsers},
+		{spec.RuleErrEnvelope, spec.RuleErrEnvelope},
+		{spec.RuleErrIllegalArgument, spec.RuleErrIllegalArgument},
+		{spec.RuleSchemaResponse, spec.RuleSchemaResponse},
 	}
 	ctx := context.Background()
 	for _, c := range cases {
-		var breaks []string
+		var breaks []spec.RuleID
 		if c.brk != "" {
-			breaks = []string{c.brk}
+			breaks = []spec.RuleID{c.brk}
 		}
 		e := newMockEnv(t, breaks...)
 		_, r, err := e.Client.Subscribe(ctx, e.User("s"), 60, e.Users("t", e.Limits.SubscribeMaxUsers+1))
-		got := e.Rejected(ctx, "SUB-LIMIT-USERS", r, err, 400, "illegal_argument")
+		got := e.Rejected(ctx, spec.RuleSubLimitUsers, r, err, 400, "illegal_argument")
 		if ruleOf(got) != c.want || (c.want == "" && got != nil) {
 			t.Errorf("break %q: Rejected = %v, want a failure of %q", c.brk, got, c.want)
 		}
@@ -78,17 +78,17 @@ func TestValidAndStatus(t *testing.T) {
 	ctx := context.Background()
 	e := newMockEnv(t)
 	_, r, err := e.Client.ListSubscriptions(ctx, e.User("s"), client.Page(1, 10))
-	if err := e.OK(ctx, "SUBLIST-PAGES", r, err); err != nil {
+	if err := e.OK(ctx, spec.RuleSublistPages, r, err); err != nil {
 		t.Fatalf("a correct answer: %v", err)
 	}
-	if got := e.Status(ctx, "SUBLIST-PAGES", r, err, 201); ruleOf(got) != "SUBLIST-PAGES" {
+	if got := e.Status(ctx, spec.RuleSublistPages, r, err, 201); ruleOf(got) != spec.RuleSublistPages {
 		t.Errorf("a wrong status must blame the spec's rule, got %v", got)
 	}
 	e.Cfg.StrictTypes = "integer" // the mock sends numbers as strings
-	if got := e.OK(ctx, "SUBLIST-PAGES", r, err); ruleOf(got) != RuleSchema {
+	if got := e.OK(ctx, spec.RuleSublistPages, r, err); ruleOf(got) != spec.RuleSchemaResponse {
 		t.Errorf("--strict-types integer on string numbers: %v", got)
 	}
-	if got := e.Valid(ctx, "SUB-SELF", nil, errors.New("connection refused")); ruleOf(got) != "SUB-SELF" {
+	if got := e.Valid(ctx, spec.RuleSubSelf, nil, errors.New("connection refused")); ruleOf(got) != spec.RuleSubSelf {
 		t.Errorf("no answer must blame the spec's rule, got %v", got)
 	}
 	if e.LastExchange() == "" {
@@ -164,20 +164,20 @@ func TestNewEnvRefusals(t *testing.T) {
 // TestGateLevels pins which failures fail the gate: MUST always, SHOULD
 // unless --level must, PROBE never.
 func TestGateLevels(t *testing.T) {
-	spec := func(rule, level string) types.SpecReport {
+	failed := func(rule spec.RuleID, level string) types.SpecReport {
 		return types.SpecReport{LeafNodeType: types.NodeTypeIt, State: types.SpecStateFailed,
-			LeafNodeLabels: []string{"level:" + level, "rule:" + rule},
-			Failure:        types.Failure{Message: "[" + rule + "] broken"}}
+			LeafNodeLabels: []string{"level:" + level, RuleLabel(rule)},
+			Failure:        types.Failure{Message: "broken"}}
 	}
 	cases := []struct {
 		report types.SpecReport
 		level  string
 		gate   bool
 	}{
-		{spec("SUB-LIMIT-USERS", "MUST"), "must", false},
-		{spec("SUB-SELF", "SHOULD"), "should", false},
-		{spec("SUB-SELF", "SHOULD"), "must", true},
-		{spec("RATE-LIMIT", "PROBE"), "should", true},
+		{failed(spec.RuleSubLimitUsers, "MUST"), "must", false},
+		{failed(spec.RuleSubSelf, "SHOULD"), "should", false},
+		{failed(spec.RuleSubSelf, "SHOULD"), "must", true},
+		{failed(spec.RuleRateLimit, "PROBE"), "should", true},
 	}
 	for _, c := range cases {
 		cfg := Defaults()

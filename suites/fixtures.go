@@ -8,12 +8,13 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/spec"
 )
 
 // subscribe subscribes and registers the cleanup that removes the
 // subscriptions after the spec. It checks only that the answer is a valid
 // 200 and returns its entries by uid.
-func subscribe(ctx context.Context, e *Env, rule, subscriber string, expiry int64, targets []string) (map[string]client.Presence, error) {
+func subscribe(ctx context.Context, e *Env, rule spec.RuleID, subscriber string, expiry int64, targets []string) (map[string]client.Presence, error) {
 	cleanupAfter(e, subscriber, targets)
 	res, r, err := e.Client.Subscribe(ctx, subscriber, expiry, targets)
 	if err := e.OK(ctx, rule, r, err); err != nil {
@@ -36,7 +37,7 @@ func cleanupAfter(e *Env, subscriber string, targets []string) {
 }
 
 // page reads one sublist page and checks it is a valid 200.
-func page(ctx context.Context, e *Env, rule, subscriber string, q client.SublistQuery) (*client.Sublist, error) {
+func page(ctx context.Context, e *Env, rule spec.RuleID, subscriber string, q client.SublistQuery) (*client.Sublist, error) {
 	res, r, err := e.Client.ListSubscriptions(ctx, subscriber, q)
 	if err := e.OK(ctx, rule, r, err); err != nil {
 		return nil, err
@@ -49,7 +50,7 @@ func page(ctx context.Context, e *Env, rule, subscriber string, q client.Sublist
 // last page is then short and no page past the end is ever asked for
 // (that is SUBLIST-PAST-END's business). Duplicates across pages collapse
 // (that is SUBLIST-PAGES's business).
-func listAll(ctx context.Context, e *Env, rule, subscriber string, n int) (map[string]int64, error) {
+func listAll(ctx context.Context, e *Env, rule spec.RuleID, subscriber string, n int) (map[string]int64, error) {
 	size := e.Limits.PageSizeMax
 	for size > e.Limits.PageSizeMin && n > 0 && n%size == 0 {
 		size--

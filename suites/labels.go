@@ -25,23 +25,26 @@ const (
 
 // rules labels a spec whose main rule is the first ID. Every spec also
 // checks SCHEMA-RESPONSE, since every answer is validated.
-func rules(ids ...string) g.Labels {
+func rules(ids ...spec.RuleID) g.Labels {
 	r, _ := spec.RuleByID(ids[0])
 	labels := g.Labels{LabelLevel + string(r.Level), LabelOp + r.Operation}
-	seen := map[string]bool{}
-	for _, id := range append(ids, RuleSchema) {
+	seen := map[spec.RuleID]bool{}
+	for _, id := range append(ids, spec.RuleSchemaResponse) {
 		if !seen[id] {
 			seen[id] = true
-			labels = append(labels, LabelRule+id)
+			labels = append(labels, RuleLabel(id))
 		}
 	}
 	return labels
 }
 
+// RuleLabel is the label of the specs that check rule id.
+func RuleLabel(id spec.RuleID) string { return LabelRule + string(id) }
+
 // refusals labels a spec that expects 400 illegal_argument answers: it also
 // checks the envelope and the error code.
-func refusals(id string, more ...string) g.Labels {
-	return rules(append([]string{id, RuleEnvelope, RuleIllegalArgument}, more...)...)
+func refusals(id spec.RuleID, more ...spec.RuleID) g.Labels {
+	return rules(append([]spec.RuleID{id, spec.RuleErrEnvelope, spec.RuleErrIllegalArgument}, more...)...)
 }
 
 // CheckLabelFilter refuses a --label-filter Ginkgo cannot parse, before

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/spec"
 )
 
 func resolve(t *testing.T, args []string, env map[string]string) (Config, error) {
@@ -208,9 +209,9 @@ func TestThrottleCountsReachEveryReport(t *testing.T) {
 func TestThrottledErrorIsBlamedOnTheRuleAndRemembered(t *testing.T) {
 	e := &Env{}
 	te := &client.ThrottledError{Tries: 5, Waited: time.Second, Response: &client.Response{Status: 429, Body: []byte(`{"error":"reach_limit"}`)}}
-	err := e.Status(t.Context(), "SUB-SELF", te.Response, te, 400)
+	err := e.Status(t.Context(), spec.RuleSubSelf, te.Response, te, 400)
 	var f *Failure
-	if !errors.As(err, &f) || f.Rule != "SUB-SELF" || !strings.Contains(f.Msg, "still throttled after 5 tries") {
+	if !errors.As(err, &f) || f.Rule != spec.RuleSubSelf || !strings.Contains(f.Msg, "still throttled after 5 tries") {
 		t.Fatalf("got %v, want a SUB-SELF failure naming the throttling", err)
 	}
 	if !strings.Contains(e.lastThrottle, "reach_limit") {

@@ -129,7 +129,7 @@ func partition(specs []types.SpecReport, k int, weight func(types.SpecReport) in
 // in batches (fanOutLimit at once), pages through them and removes them
 // again.
 func (e *Env) specWeight(sr types.SpecReport) int {
-	if slices.Contains(sr.Labels(), LabelRule+"SUB-CAP") {
+	if slices.Contains(sr.Labels(), RuleLabel(spec.RuleSubCap)) {
 		batches := e.Cfg.MaxSubs/max(e.Limits.SubscribeMaxUsers, 1) + 1
 		return 3 + 2*batches/fanOutLimit + e.Cfg.MaxSubs/max(e.Limits.PageSizeMax, 1) + 1
 	}
@@ -274,7 +274,7 @@ func runWorkers(ctx context.Context, spawn Spawn, jobs []workerJob, reports *[]t
 		// fails (console.go); console masks secrets.
 		for _, sr := range kept {
 			if sr.LeafNodeType == types.NodeTypeIt && sr.State.Is(types.SpecStateFailureStates) {
-				fmt.Fprintln(console, FailureLine(sr.Failure.Message, blame(sr.Failure.Message, sr.Labels())))
+				fmt.Fprintln(console, FailureLine(sr.Failure.Message, blameOf(sr.ReportEntries, sr.Labels())))
 			}
 		}
 		*reports = append(*reports, r)

@@ -104,7 +104,7 @@ func TestLabelFilterErrorsArePlain(t *testing.T) {
 			t.Errorf("%q: message is not one plain line: %q", f, msg)
 		}
 	}
-	if err := suites.CheckLabelFilter("rule:SUB-LIMIT-USERS || op:listSubscriptions"); err != nil {
+	if err := suites.CheckLabelFilter(suites.RuleLabel(spec.RuleSubLimitUsers) + " || op:listSubscriptions"); err != nil {
 		t.Errorf("a valid filter was refused: %v", err)
 	}
 }

@@ -58,31 +58,14 @@ type SpecResult struct {
 	Name     string
 	State    string
 	Labels   []string
-	Blamed   string // the rule the failure names (or the spec's main rule)
-	Message  string // the failure, or why the spec was skipped
+	Blamed   spec.RuleID // the rule the failing check recorded (or the spec's main rule)
+	Message  string      // the failure, or why the spec was skipped
 	Exchange string
 	Observed string // what a PROBE recorded
 }
 
 // GatePassed reports whether the gate passes.
 func (r *Result) GatePassed() bool { return r.GateFailures == 0 }
-
-var ruleInMessage = regexp.MustCompile(`\[([A-Z][A-Z0-9-]+)\]`)
-
-// blame finds the rule a failure message names, else the spec's main rule.
-func blame(msg string, labels []string) string {
-	for _, m := range ruleInMessage.FindAllStringSubmatch(msg, -1) {
-		if _, ok := spec.RuleByID(m[1]); ok {
-			return m[1]
-		}
-	}
-	for _, l := range labels {
-		if strings.HasPrefix(l, LabelRule) {
-			return strings.TrimPrefix(l, LabelRule)
-		}
-	}
-	return ""
-}
 
 // NewResult builds the matrix from Ginkgo's report, with cfg's secrets
 // masked in every text it keeps.
@@ -95,11 +78,11 @@ const notSelected = "not selected by --label-filter"
 
 func newResult(r types.Report, cfg Config, red interface{ String(string) string }) *Result {
 	res := &Result{Config: cfg.Redacted(), Started: r.StartTime, Duration: r.RunTime, Selected: selected(r)}
-	byRule := map[string]*RuleResult{}
+	byRule := map[spec.RuleID]*RuleResult{}
 	for _, rule := range spec.Rules() {
 		byRule[rule.ID] = &RuleResult{Rule: rule, State: StateNA}
 	}
-	ran := map[string]bool{}
+	ran := map[spec.RuleID]bool{}
 	for _, sr := range r.SpecReports {
 		if sr.LeafNodeType != types.NodeTypeIt {
 			continue
@@ -130,11 +113,11 @@ func newResult(r types.Report, cfg Config, red interface{ String(string) string 
 		default:
 			s.State = StateFailed
 			s.Message = msg
-			s.Blamed = blame(msg, s.Labels)
+			s.Blamed = blameOf(sr.ReportEntries, s.Labels)
 			res.Failed++
 		}
 		for _, l := range s.Labels {
-			id, ok := strings.CutPrefix(l, LabelRule)
+			id, ok := cutRuleLabel(l)
 			if !ok || byRule[id] == nil {
 				continue
 			}
@@ -230,31 +213,27 @@ const maxLine = 300
 // gomegaType is the type annotation Gomega puts before a value.
 var gomegaType = regexp.MustCompile(`^<[^>]*>:\s*`)
 
-// FailureLine folds a failure message into one line: the line naming the
-// rule ("[RULE-ID] what was expected, what came back"), then what a Gomega
-// matcher added ("Expected <got> to equal <want>") without its type
-// annotations. A message naming no rule gets blamed's ID in front.
-func FailureLine(msg, blamed string) string {
-	lines := strings.Split(strings.TrimSpace(msg), "\n")
-	head := 0
-	for i, l := range lines {
-		if ruleInMessage.MatchString(l) {
-			head = i
-			break
-		}
-	}
-	parts := []string{strings.TrimSpace(lines[head])}
-	for i, l := range lines {
-		if l = strings.TrimSpace(gomegaType.ReplaceAllString(strings.TrimSpace(l), "")); i != head && l != "" {
+// FailureLine folds a failure message into one line, "[RULE-ID] what was
+// expected, what came back": the blamed rule (data the failing check
+// recorded, never read from the text), the message's first line, then what
+// a Gomega matcher added ("Expected <got> to equal <want>") without its
+// type annotations.
+func FailureLine(msg string, blamed spec.RuleID) string {
+	var parts []string
+	for _, l := range strings.Split(strings.TrimSpace(msg), "\n") {
+		if l = strings.TrimSpace(gomegaType.ReplaceAllString(strings.TrimSpace(l), "")); l != "" {
 			parts = append(parts, l)
 		}
 	}
-	line := parts[0]
+	line := ""
+	if len(parts) > 0 {
+		line = parts[0]
+	}
 	if len(parts) > 1 {
 		line += ": " + strings.Join(parts[1:], " ")
 	}
-	if !ruleInMessage.MatchString(line) && blamed != "" {
-		line = "[" + blamed + "] " + line
+	if blamed != "" {
+		line = "[" + string(blamed) + "] " + line
 	}
 	if r := []rune(line); len(r) > maxLine {
 		line = string(r[:maxLine]) + "…"

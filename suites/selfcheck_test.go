@@ -28,7 +28,7 @@ const envTable = "PRESENCEKIT_SELFCHECK_TABLE"
 
 // breakOutcome is what the suite did against the mock broken in one way.
 type breakOutcome struct {
-	rule    string
+	rule    spec.RuleID
 	caught  int      // failed specs labelled with the rule and blamed on it
 	strays  []string // failed specs that are not the rule's
 	problem string   // the child could not run
@@ -67,7 +67,7 @@ func TestSelfCheck(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			out[i] = runBroken(t.Context(), m.Rule, filepath.Join(dir, m.Rule))
+			out[i] = runBroken(t.Context(), m.Rule, filepath.Join(dir, string(m.Rule)))
 		}()
 	}
 	wg.Wait()
@@ -108,10 +108,10 @@ func TestSelfCheck(t *testing.T) {
 
 // runBroken runs the suite in a child process against the mock broken by
 // rule and reads its Ginkgo JSON report.
-func runBroken(ctx context.Context, rule, dir string) breakOutcome {
+func runBroken(ctx context.Context, rule spec.RuleID, dir string) breakOutcome {
 	o := breakOutcome{rule: rule}
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run", "^TestConformance$")
-	cmd.Env = append(os.Environ(), envBreak+"="+rule, suites.EnvPrefix+"REPORT_DIR="+dir,
+	cmd.Env = append(os.Environ(), envBreak+"="+string(rule), suites.EnvPrefix+"REPORT_DIR="+dir,
 		suites.EnvPrefix+"TARGET=", suites.EnvPrefix+"LABEL_FILTER=")
 	output, _ := cmd.CombinedOutput() // a failing suite exits 1: expected
 	data, err := os.ReadFile(filepath.Join(dir, "report.json"))
@@ -129,7 +129,7 @@ func runBroken(ctx context.Context, rule, dir string) breakOutcome {
 		if s.State != suites.StateFailed {
 			continue
 		}
-		if s.Blamed == rule && slices.Contains(s.Labels, suites.LabelRule+rule) {
+		if s.Blamed == rule && slices.Contains(s.Labels, suites.RuleLabel(rule)) {
 			o.caught++
 			continue
 		}

@@ -57,30 +57,30 @@ func describeAuth(e *Env) {
 			}
 			return out
 		}
-		g.DescribeTable("refuses a request without a token with 401", rules("AUTH-REQUIRED", RuleEnvelope),
+		g.DescribeTable("refuses a request without a token with 401", rules(spec.RuleAuthRequired, spec.RuleErrEnvelope),
 			func(ctx g.SpecContext, op string) {
 				r, err := calls[op](ctx, e, client.WithoutAuth())
-				Expect(e.Rejected(ctx, "AUTH-REQUIRED", r, err, http.StatusUnauthorized, "")).To(Succeed())
+				e.must(e.Rejected(ctx, spec.RuleAuthRequired, r, err, http.StatusUnauthorized, ""))
 			}, entries())
-		g.DescribeTable("refuses a wrong token with 401", rules("AUTH-INVALID-TOKEN", RuleEnvelope),
+		g.DescribeTable("refuses a wrong token with 401", rules(spec.RuleAuthInvalidToken, spec.RuleErrEnvelope),
 			func(ctx g.SpecContext, op string) {
 				r, err := calls[op](ctx, e, client.WithBearer(wrongToken))
-				Expect(e.Rejected(ctx, "AUTH-INVALID-TOKEN", r, err, http.StatusUnauthorized, "")).To(Succeed())
+				e.must(e.Rejected(ctx, spec.RuleAuthInvalidToken, r, err, http.StatusUnauthorized, ""))
 			}, entries())
-		g.It("names a refused request \"unauthorized\"", rules("AUTH-401-CODE", RuleEnvelope), func(ctx g.SpecContext) {
+		g.It("names a refused request \"unauthorized\"", rules(spec.RuleAuth401Code, spec.RuleErrEnvelope), func(ctx g.SpecContext) {
 			// Each refusal is checked for its code; a request that was not
 			// refused is another rule's failure (AUTH-REQUIRED or
 			// AUTH-INVALID-TOKEN), so it is left to that rule.
 			checked := 0
 			for _, opt := range []client.CallOption{client.WithoutAuth(), client.WithBearer(wrongToken)} {
 				r, err := calls[spec.OpSublist](ctx, e, opt)
-				Expect(e.Valid(ctx, "AUTH-401-CODE", r, err)).To(Succeed())
+				e.must(e.Valid(ctx, spec.RuleAuth401Code, r, err))
 				if r.Status == http.StatusUnauthorized {
-					Expect(e.Rejected(ctx, "AUTH-401-CODE", r, err, http.StatusUnauthorized, "unauthorized")).To(Succeed())
+					e.must(e.Rejected(ctx, spec.RuleAuth401Code, r, err, http.StatusUnauthorized, "unauthorized"))
 					checked++
 				}
 			}
-			Expect(checked).To(BeNumerically(">", 0), "[AUTH-401-CODE] no request was refused, nothing to check")
+			e.about(spec.RuleAuth401Code).Expect(checked).To(BeNumerically(">", 0), "no request was refused, nothing to check")
 		})
 	})
 
@@ -90,17 +90,17 @@ func describeAuth(e *Env) {
 				g.Skip("needs --client-id and --client-secret")
 			}
 		})
-		g.It("issues a token for client credentials that the presence operations accept", rules("TOKEN-GRANT"), func(ctx g.SpecContext) {
+		g.It("issues a token for client credentials that the presence operations accept", rules(spec.RuleTokenGrant), func(ctx g.SpecContext) {
 			res, r, err := e.Client.GetAppToken(ctx, client.TokenRequest{ClientID: e.Cfg.ClientID, ClientSecret: e.Cfg.ClientSecret})
-			Expect(e.OK(ctx, "TOKEN-GRANT", r, err)).To(Succeed())
-			Expect(res.AccessToken).NotTo(BeEmpty(), "[TOKEN-GRANT] empty access_token")
-			Expect(res.ExpiresIn.Value).To(BeNumerically(">", 0), "[TOKEN-GRANT] expires_in must be positive")
+			e.must(e.OK(ctx, spec.RuleTokenGrant, r, err))
+			e.about(spec.RuleTokenGrant).Expect(res.AccessToken).NotTo(BeEmpty(), "empty access_token")
+			e.about(spec.RuleTokenGrant).Expect(res.ExpiresIn.Value).To(BeNumerically(">", 0), "expires_in must be positive")
 			r, err = calls[spec.OpSublist](ctx, e, client.WithBearer(res.AccessToken))
-			Expect(e.OK(ctx, "TOKEN-GRANT", r, err)).To(Succeed())
+			e.must(e.OK(ctx, spec.RuleTokenGrant, r, err))
 		})
-		g.It("refuses a wrong client secret with 401 and issues no token", rules("TOKEN-BAD-SECRET", RuleEnvelope), func(ctx g.SpecContext) {
+		g.It("refuses a wrong client secret with 401 and issues no token", rules(spec.RuleTokenBadSecret, spec.RuleErrEnvelope), func(ctx g.SpecContext) {
 			_, r, err := e.Client.GetAppToken(ctx, client.TokenRequest{ClientID: e.Cfg.ClientID, ClientSecret: e.Cfg.ClientSecret + "-wrong"})
-			Expect(e.Rejected(ctx, "TOKEN-BAD-SECRET", r, err, http.StatusUnauthorized, "")).To(Succeed())
+			e.must(e.Rejected(ctx, spec.RuleTokenBadSecret, r, err, http.StatusUnauthorized, ""))
 		})
 	})
 }

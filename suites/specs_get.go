@@ -6,65 +6,71 @@ import (
 	g "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/presencekit/presencekit/checks"
 	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/spec"
 )
 
 func describeGet(e *Env) {
 	g.Describe("Batch get", func() {
-		g.DescribeTable("limits usernames per call", refusals("GET-LIMIT-USERS"),
+		g.DescribeTable("limits usernames per call", refusals(spec.RuleGetLimitUsers),
 			func(ctx g.SpecContext, over int, accepted bool) {
 				// Limit checks need a 200 and a valid body only: a server may
 				// leave out users it does not know (docs/contract.md#d11).
 				_, r, err := e.Client.GetPresence(ctx, e.User("get"), e.Users("t", e.Limits.GetMaxUsers+over))
 				if accepted {
-					Expect(e.OK(ctx, "GET-LIMIT-USERS", r, err)).To(Succeed())
+					e.must(e.OK(ctx, spec.RuleGetLimitUsers, r, err))
 					return
 				}
-				Expect(e.Rejected(ctx, "GET-LIMIT-USERS", r, err, 400, "illegal_argument")).To(Succeed())
+				e.must(e.Rejected(ctx, spec.RuleGetLimitUsers, r, err, 400, "illegal_argument"))
 			},
 			g.Entry("the maximum is accepted", 0, true),
 			g.Entry("one more is refused", 1, false),
 		)
 
-		g.DescribeTable("refuses an empty or missing usernames array", refusals("GET-USERS-NONEMPTY"),
+		g.DescribeTable("refuses an empty or missing usernames array", refusals(spec.RuleGetUsersNonempty),
 			func(ctx g.SpecContext, body string) {
 				r, err := e.Client.Do(ctx, "POST", "/users/"+e.User("get")+"/presence", nil, []byte(body), nil)
-				Expect(e.Rejected(ctx, "GET-USERS-NONEMPTY", r, err, 400, "illegal_argument")).To(Succeed())
+				e.must(e.Rejected(ctx, spec.RuleGetUsersNonempty, r, err, 400, "illegal_argument"))
 			},
 			g.Entry("empty array", `{"usernames":[]}`),
 			g.Entry("missing", `{}`),
 		)
 
-		g.It("answers one entry per requested user, in order, with its uid", rules("GET-ENTRY-PER-USER"), func(ctx g.SpecContext) {
+		g.It("answers one entry per requested user, in order, with its uid", rules(spec.RuleGetEntryPerUser), func(ctx g.SpecContext) {
 			users, ok := e.Known("t", 3)
 			if !ok {
 				g.Skip(fmt.Sprintf("needs 3 known users; --test-users lists %d", len(e.Cfg.Users)))
 			}
 			users = []string{users[2], users[0], users[1]}
 			res, r, err := e.Client.GetPresence(ctx, e.User("get"), users)
-			Expect(e.OK(ctx, "GET-ENTRY-PER-USER", r, err)).To(Succeed())
+			e.must(e.OK(ctx, spec.RuleGetEntryPerUser, r, err))
 			uids := make([]string, len(res.Result))
 			for i, p := range res.Result {
 				uids[i] = p.UID
 			}
-			Expect(uids).To(Equal(users), "[GET-ENTRY-PER-USER] uids of the answer, in order")
+			if i := checks.InRequestOrder(uids, users); i >= 0 {
+				e.must(fail(spec.RuleGetEntryPerUser, "uids of the answer %q, requested %q: entry %d is not requested, repeated or out of request order", uids, users, i))
+			}
+			// The users are known, so none may be left out (docs/contract.md#d11).
+			e.about(spec.RuleGetEntryPerUser).Expect(uids).To(HaveLen(len(users)), "entries for %d known users", len(users))
 		})
 
-		g.It("creates no subscription", rules("GET-NO-SIDE-EFFECT"), func(ctx g.SpecContext) {
+		g.It("creates no subscription", rules(spec.RuleGetNoSideEffect), func(ctx g.SpecContext) {
 			reader := e.User("get")
 			targets := e.Users("t", 2)
 			cleanupAfter(e, reader, targets) // in case the server subscribes
 			_, r, err := e.Client.GetPresence(ctx, reader, targets)
-			Expect(e.OK(ctx, "GET-NO-SIDE-EFFECT", r, err)).To(Succeed())
-			p, err := page(ctx, e, "GET-NO-SIDE-EFFECT", reader, client.Page(1, 10))
-			Expect(err).To(Succeed())
-			Expect(p.Sublist).To(BeEmpty(), "[GET-NO-SIDE-EFFECT] the reader's sublist after a batch get")
+			e.must(e.OK(ctx, spec.RuleGetNoSideEffect, r, err))
+			p, err := page(ctx, e, spec.RuleGetNoSideEffect, reader, client.Page(1, 10))
+			e.must(err)
+			e.about(spec.RuleGetNoSideEffect).Expect(p.Sublist).To(BeEmpty(), "the reader's sublist after a batch get")
 		})
 
-		g.It("PROBE: records what batch get answers for a user the server may not know", rules("PROBE-UNKNOWN-USER"), func(ctx g.SpecContext) {
+		g.It("PROBE: records what batch get answers for a user the server may not know", rules(spec.RuleProbeUnknownUser), func(ctx g.SpecContext) {
 			unknown := e.Cfg.UserPrefix + "-never-registered"
 			res, r, err := e.Client.GetPresence(ctx, e.User("get"), []string{unknown})
-			Expect(e.Valid(ctx, "PROBE-UNKNOWN-USER", r, err)).To(Succeed())
+			e.must(e.Valid(ctx, spec.RuleProbeUnknownUser, r, err))
 			observed := "answered " + itoa(int64(r.Status))
 			if res != nil {
 				observed += ", " + itoa(int64(len(res.Result))) + " entries"
@@ -87,23 +93,23 @@ func describeGroup(e *Env) {
 				// Two members connected; a third only has an "online"
 				// presence status, which must not count (docs/contract.md#d9).
 				id, err := e.PrepareGroup(ctx, members, 2)
-				Expect(plainErr(err)).To(Succeed())
-				Expect(set(ctx, e, "GROUP-COUNT", members[2], "android_1", "1", "")).To(Succeed())
+				e.must(plainErr(err))
+				e.must(set(ctx, e, spec.RuleGroupCount, members[2], "android_1", "1", ""))
 				group, online = id, 2
 			default:
 				g.Skip("needs a prepared group: --group (with --group-online for an exact count), or a presencekit mock target with its admin API (--admin-token)")
 			}
 		})
 
-		g.It("counts the connected members", rules("GROUP-COUNT"), func(ctx g.SpecContext) {
+		g.It("counts the connected members", rules(spec.RuleGroupCount), func(ctx g.SpecContext) {
 			res, r, err := e.Client.GroupOnlineCount(ctx, group, 1)
-			Expect(e.OK(ctx, "GROUP-COUNT", r, err)).To(Succeed())
+			e.must(e.OK(ctx, spec.RuleGroupCount, r, err))
 			if online >= 0 {
-				Expect(res.Result.Value).To(BeEquivalentTo(online), "[GROUP-COUNT] online members of the group")
+				e.about(spec.RuleGroupCount).Expect(res.Result.Value).To(BeEquivalentTo(online), "online members of the group")
 			}
 		})
 
-		g.It("refuses a query_type other than 0 or 1 with 400", refusals("GROUP-QUERY-TYPE"), func(ctx g.SpecContext) {
+		g.It("refuses a query_type other than 0 or 1 with 400", refusals(spec.RuleGroupQueryType), func(ctx g.SpecContext) {
 			bad := int(2)
 			for _, q := range e.Limits.QueryTypes {
 				if int(q) >= bad {
@@ -111,7 +117,7 @@ func describeGroup(e *Env) {
 				}
 			}
 			_, r, err := e.Client.GroupOnlineCount(ctx, group, bad)
-			Expect(e.Rejected(ctx, "GROUP-QUERY-TYPE", r, err, 400, "illegal_argument")).To(Succeed())
+			e.must(e.Rejected(ctx, spec.RuleGroupQueryType, r, err, 400, "illegal_argument"))
 		})
 	})
 }

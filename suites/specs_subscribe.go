@@ -7,60 +7,62 @@ import (
 	g "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/presencekit/presencekit/checks"
 	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/spec"
 )
 
 func describeSubscribe(e *Env) {
 	g.Describe("Batch subscribe", func() {
-		g.DescribeTable("limits usernames per call", refusals("SUB-LIMIT-USERS"),
+		g.DescribeTable("limits usernames per call", refusals(spec.RuleSubLimitUsers),
 			func(ctx g.SpecContext, over int, accepted bool) {
 				sub := e.User("sub")
 				targets := e.Users("t", e.Limits.SubscribeMaxUsers+over)
 				if accepted {
-					_, err := subscribe(ctx, e, "SUB-LIMIT-USERS", sub, 60, targets)
-					Expect(err).To(Succeed())
+					_, err := subscribe(ctx, e, spec.RuleSubLimitUsers, sub, 60, targets)
+					e.must(err)
 					return
 				}
 				cleanupAfter(e, sub, targets) // in case the server wrongly accepts them
 				_, r, err := e.Client.Subscribe(ctx, sub, 60, targets)
-				Expect(e.Rejected(ctx, "SUB-LIMIT-USERS", r, err, 400, "illegal_argument")).To(Succeed())
+				e.must(e.Rejected(ctx, spec.RuleSubLimitUsers, r, err, 400, "illegal_argument"))
 			},
 			g.Entry("the maximum is accepted", 0, true),
 			g.Entry("one more is refused", 1, false),
 		)
 
-		g.DescribeTable("refuses an empty or missing usernames array", refusals("SUB-USERS-NONEMPTY"),
+		g.DescribeTable("refuses an empty or missing usernames array", refusals(spec.RuleSubUsersNonempty),
 			func(ctx g.SpecContext, body string) {
 				r, err := e.Client.Do(ctx, "POST", "/users/"+e.User("sub")+"/presence/60", nil, []byte(body), nil)
-				Expect(e.Rejected(ctx, "SUB-USERS-NONEMPTY", r, err, 400, "illegal_argument")).To(Succeed())
+				e.must(e.Rejected(ctx, spec.RuleSubUsersNonempty, r, err, 400, "illegal_argument"))
 			},
 			g.Entry("empty array", `{"usernames":[]}`),
 			g.Entry("missing", `{}`),
 		)
 
-		g.DescribeTable("limits expiry to 30 days", refusals("SUB-EXPIRY-MAX"),
+		g.DescribeTable("limits expiry to 30 days", refusals(spec.RuleSubExpiryMax),
 			func(ctx g.SpecContext, over int64, accepted bool) {
 				sub := e.User("sub")
 				t := []string{e.User("t")}
 				if accepted {
-					_, err := subscribe(ctx, e, "SUB-EXPIRY-MAX", sub, e.Limits.ExpiryMax+over, t)
-					Expect(err).To(Succeed())
+					_, err := subscribe(ctx, e, spec.RuleSubExpiryMax, sub, e.Limits.ExpiryMax+over, t)
+					e.must(err)
 					return
 				}
 				cleanupAfter(e, sub, t)
 				_, r, err := e.Client.Subscribe(ctx, sub, e.Limits.ExpiryMax+over, t)
-				Expect(e.Rejected(ctx, "SUB-EXPIRY-MAX", r, err, 400, "illegal_argument")).To(Succeed())
+				e.must(e.Rejected(ctx, spec.RuleSubExpiryMax, r, err, 400, "illegal_argument"))
 			},
 			g.Entry("the maximum is accepted", int64(0), true),
 			g.Entry("one second more is refused", int64(1), false),
 		)
 
-		g.DescribeTable("refuses an expiry that is not a positive integer", refusals("SUB-EXPIRY-POSITIVE"),
+		g.DescribeTable("refuses an expiry that is not a positive integer", refusals(spec.RuleSubExpiryPositive),
 			func(ctx g.SpecContext, expiry func() string) {
 				sub, t := e.User("sub"), e.User("t")
 				cleanupAfter(e, sub, []string{t})
 				_, r, err := e.Client.SubscribeRaw(ctx, sub, expiry(), []string{t})
-				Expect(e.Rejected(ctx, "SUB-EXPIRY-POSITIVE", r, err, 400, "illegal_argument")).To(Succeed())
+				e.must(e.Rejected(ctx, spec.RuleSubExpiryPositive, r, err, 400, "illegal_argument"))
 			},
 			g.Entry("below the minimum", func() string { return itoa(e.Limits.ExpiryMin - 1) }),
 			g.Entry("negative", func() string { return "-60" }),
@@ -68,7 +70,7 @@ func describeSubscribe(e *Env) {
 			g.Entry("not a number", func() string { return "soon" }),
 		)
 
-		g.It("answers one entry per requested user, in order, with its uid", rules("SUB-ENTRY-PER-USER"), func(ctx g.SpecContext) {
+		g.It("answers one entry per requested user, in order, with its uid", rules(spec.RuleSubEntryPerUser), func(ctx g.SpecContext) {
 			targets, ok := e.Known("t", 3)
 			if !ok {
 				g.Skip(fmt.Sprintf("needs 3 known users; --test-users lists %d", len(e.Cfg.Users)))
@@ -76,41 +78,43 @@ func describeSubscribe(e *Env) {
 			sub := e.User("sub")
 			cleanupAfter(e, sub, targets)
 			res, r, err := e.Client.Subscribe(ctx, sub, 600, targets)
-			Expect(e.OK(ctx, "SUB-ENTRY-PER-USER", r, err)).To(Succeed())
+			e.must(e.OK(ctx, spec.RuleSubEntryPerUser, r, err))
 			uids := make([]string, len(res.Result))
 			for i, p := range res.Result {
 				uids[i] = p.UID
 			}
-			Expect(uids).To(Equal(targets), "[SUB-ENTRY-PER-USER] uids of the answer, in order")
+			if i, why := checks.EntryPerUser(uids, targets); i >= 0 {
+				e.must(fail(spec.RuleSubEntryPerUser, "uids of the answer %q, requested %q: %s", uids, targets, why))
+			}
 		})
 
-		g.It("answers the expiry as absolute unix seconds", rules("SUB-EXPIRY-ABSOLUTE"), func(ctx g.SpecContext) {
+		g.It("answers the expiry as absolute unix seconds", rules(spec.RuleSubExpiryAbsolute), func(ctx g.SpecContext) {
 			const expiry = 1000
 			now, err := e.Now(ctx)
-			Expect(err).To(Succeed())
+			e.must(err)
 			t := e.User("t")
-			got, err := subscribe(ctx, e, "SUB-EXPIRY-ABSOLUTE", e.User("sub"), expiry, []string{t})
-			Expect(err).To(Succeed())
-			Expect(got).To(HaveKey(t), "[SUB-EXPIRY-ABSOLUTE] no entry for the subscribed user")
-			Expect(e.NearUnix("SUB-EXPIRY-ABSOLUTE", "expiry", got[t].Expiry.Value, now.Add(expiry*time.Second))).To(Succeed())
+			got, err := subscribe(ctx, e, spec.RuleSubExpiryAbsolute, e.User("sub"), expiry, []string{t})
+			e.must(err)
+			e.about(spec.RuleSubExpiryAbsolute).Expect(got).To(HaveKey(t), "no entry for the subscribed user")
+			e.must(e.NearUnix(spec.RuleSubExpiryAbsolute, "expiry", got[t].Expiry.Value, now.Add(expiry*time.Second)))
 		})
 
-		g.It("lists a subscription with the answered expiry", rules("SUB-LISTED"), func(ctx g.SpecContext) {
+		g.It("lists a subscription with the answered expiry", rules(spec.RuleSubListed), func(ctx g.SpecContext) {
 			sub := e.User("sub")
 			targets := e.Users("t", 2)
-			got, err := subscribe(ctx, e, "SUB-LISTED", sub, 900, targets)
-			Expect(err).To(Succeed())
-			listed, err := listAll(ctx, e, "SUB-LISTED", sub, len(targets))
-			Expect(err).To(Succeed())
+			got, err := subscribe(ctx, e, spec.RuleSubListed, sub, 900, targets)
+			e.must(err)
+			listed, err := listAll(ctx, e, spec.RuleSubListed, sub, len(targets))
+			e.must(err)
 			for _, t := range targets {
-				Expect(listed).To(HaveKey(t), "[SUB-LISTED] subscribed user missing from the sublist")
+				e.about(spec.RuleSubListed).Expect(listed).To(HaveKey(t), "subscribed user missing from the sublist")
 				if p, ok := got[t]; ok {
-					Expect(listed[t]).To(BeNumerically("~", p.Expiry.Value, 1), "[SUB-LISTED] sublist expiry of "+t)
+					e.about(spec.RuleSubListed).Expect(listed[t]).To(BeNumerically("~", p.Expiry.Value, 1), "sublist expiry of "+t)
 				}
 			}
 		})
 
-		expiresLabels := rules("SUB-EXPIRES")
+		expiresLabels := rules(spec.RuleSubExpires)
 		if !e.Virtual() {
 			expiresLabels = append(expiresLabels, LabelSlow) // it waits on the real clock
 		}
@@ -121,14 +125,14 @@ func describeSubscribe(e *Env) {
 			sub := e.User("sub")
 			short, long := e.User("short"), e.User("long")
 			shortExpiry := max(e.Limits.ExpiryMin, 2)
-			_, err := subscribe(ctx, e, "SUB-EXPIRES", sub, shortExpiry, []string{short})
-			Expect(err).To(Succeed())
-			_, err = subscribe(ctx, e, "SUB-EXPIRES", sub, 3600, []string{long})
-			Expect(err).To(Succeed())
-			before, err := page(ctx, e, "SUB-EXPIRES", sub, client.Page(1, 10))
-			Expect(err).To(Succeed())
+			_, err := subscribe(ctx, e, spec.RuleSubExpires, sub, shortExpiry, []string{short})
+			e.must(err)
+			_, err = subscribe(ctx, e, spec.RuleSubExpires, sub, 3600, []string{long})
+			e.must(err)
+			before, err := page(ctx, e, spec.RuleSubExpires, sub, client.Page(1, 10))
+			e.must(err)
 			gone := func() (bool, error) {
-				p, err := page(ctx, e, "SUB-EXPIRES", sub, client.Page(1, 10))
+				p, err := page(ctx, e, spec.RuleSubExpires, sub, client.Page(1, 10))
 				if err != nil {
 					return false, err
 				}
@@ -137,47 +141,47 @@ func describeSubscribe(e *Env) {
 					listed[s.UID] = true
 				}
 				if !listed[long] {
-					return false, fail("SUB-EXPIRES", "the unexpired subscription is missing too")
+					return false, fail(spec.RuleSubExpires, "the unexpired subscription is missing too")
 				}
 				return !listed[short] && p.TotalNum.Value == before.TotalNum.Value-1, nil
 			}
 			if e.Virtual() {
-				Expect(plainErr(e.Advance(ctx, time.Duration(shortExpiry+1)*time.Second+e.Cfg.ClockSkew))).To(Succeed())
-				Expect(gone()).To(BeTrue(), "[SUB-EXPIRES] an expired subscription is still listed or counted")
+				e.must(plainErr(e.Advance(ctx, time.Duration(shortExpiry+1)*time.Second+e.Cfg.ClockSkew)))
+				e.about(spec.RuleSubExpires).Expect(gone()).To(BeTrue(), "an expired subscription is still listed or counted")
 				return
 			}
-			Eventually(gone).WithContext(ctx).WithTimeout(time.Duration(shortExpiry)*time.Second+e.Cfg.ClockSkew+5*time.Second).
-				WithPolling(250*time.Millisecond).Should(BeTrue(), "[SUB-EXPIRES] an expired subscription is still listed or counted")
+			e.about(spec.RuleSubExpires).Eventually(gone).WithContext(ctx).WithTimeout(time.Duration(shortExpiry)*time.Second+e.Cfg.ClockSkew+5*time.Second).
+				WithPolling(250*time.Millisecond).Should(BeTrue(), "an expired subscription is still listed or counted")
 		})
 
-		g.It("replaces the expiry when subscribing again", rules("SUB-RESUBSCRIBE"), func(ctx g.SpecContext) {
+		g.It("replaces the expiry when subscribing again", rules(spec.RuleSubResubscribe), func(ctx g.SpecContext) {
 			sub, t := e.User("sub"), e.User("t")
-			first, err := subscribe(ctx, e, "SUB-RESUBSCRIBE", sub, 1000, []string{t})
-			Expect(err).To(Succeed())
-			_, err = subscribe(ctx, e, "SUB-RESUBSCRIBE", sub, 5000, []string{t})
-			Expect(err).To(Succeed())
-			p, err := page(ctx, e, "SUB-RESUBSCRIBE", sub, client.Page(1, 10))
-			Expect(err).To(Succeed())
-			Expect(p.Sublist).To(HaveLen(1), "[SUB-RESUBSCRIBE] one subscription after subscribing twice")
-			Expect(p.Sublist[0].Expiry.Value).To(BeNumerically(">", first[t].Expiry.Value+2000), "[SUB-RESUBSCRIBE] the second expiry replaces the first")
+			first, err := subscribe(ctx, e, spec.RuleSubResubscribe, sub, 1000, []string{t})
+			e.must(err)
+			_, err = subscribe(ctx, e, spec.RuleSubResubscribe, sub, 5000, []string{t})
+			e.must(err)
+			p, err := page(ctx, e, spec.RuleSubResubscribe, sub, client.Page(1, 10))
+			e.must(err)
+			e.about(spec.RuleSubResubscribe).Expect(p.Sublist).To(HaveLen(1), "one subscription after subscribing twice")
+			e.about(spec.RuleSubResubscribe).Expect(p.Sublist[0].Expiry.Value).To(BeNumerically(">", first[t].Expiry.Value+2000), "the second expiry replaces the first")
 		})
 
-		g.It("refuses subscribing to oneself with 400", refusals("SUB-SELF"), func(ctx g.SpecContext) {
+		g.It("refuses subscribing to oneself with 400", refusals(spec.RuleSubSelf), func(ctx g.SpecContext) {
 			sub := e.User("sub")
 			cleanupAfter(e, sub, []string{sub})
 			_, r, err := e.Client.Subscribe(ctx, sub, 60, []string{sub})
-			Expect(e.Rejected(ctx, "SUB-SELF", r, err, 400, "illegal_argument")).To(Succeed())
+			e.must(e.Rejected(ctx, spec.RuleSubSelf, r, err, 400, "illegal_argument"))
 		})
 
-		g.It("caps a subscriber's subscriptions and evicts the one with least time left", rules("SUB-CAP"), func(ctx g.SpecContext) {
+		g.It("caps a subscriber's subscriptions and evicts the one with least time left", rules(spec.RuleSubCap), func(ctx g.SpecContext) {
 			if len(e.Cfg.Users) > 0 {
 				g.Skip(fmt.Sprintf("needs --max-subscriptions+1 (%d) known users; --test-users lists %d", e.Cfg.MaxSubs+1, len(e.Cfg.Users)))
 			}
 			sub := e.User("cap")
 			batch := e.Limits.SubscribeMaxUsers
 			soonest := e.User("soonest")
-			_, err := subscribe(ctx, e, "SUB-CAP", sub, 600, []string{soonest})
-			Expect(err).To(Succeed())
+			_, err := subscribe(ctx, e, spec.RuleSubCap, sub, 600, []string{soonest})
+			e.must(err)
 			// The batches fill the subscriber up to the cap, in any order:
 			// sent side by side (fanOut), still paced.
 			var batches [][]string
@@ -185,18 +189,18 @@ func describeSubscribe(e *Env) {
 				batches = append(batches, e.Users("c", min(batch, e.Cfg.MaxSubs-made)))
 				cleanupAfter(e, sub, batches[len(batches)-1])
 			}
-			Expect(fanOut(len(batches), func(i int) error {
+			e.must(fanOut(len(batches), func(i int) error {
 				_, r, err := e.Client.Subscribe(ctx, sub, 7200, batches[i])
-				return e.OK(ctx, "SUB-CAP", r, err)
-			})).To(Succeed())
+				return e.OK(ctx, spec.RuleSubCap, r, err)
+			}))
 			newest := e.User("newest")
-			_, err = subscribe(ctx, e, "SUB-CAP", sub, 7200, []string{newest})
-			Expect(err).To(Succeed())
-			listed, err := listAll(ctx, e, "SUB-CAP", sub, e.Cfg.MaxSubs)
-			Expect(err).To(Succeed())
-			Expect(listed).To(HaveLen(e.Cfg.MaxSubs), "[SUB-CAP] subscriptions listed after one more than the cap")
-			Expect(listed).NotTo(HaveKey(soonest), "[SUB-CAP] the subscription with least time left must be evicted")
-			Expect(listed).To(HaveKey(newest), "[SUB-CAP] the newest subscription must be kept")
+			_, err = subscribe(ctx, e, spec.RuleSubCap, sub, 7200, []string{newest})
+			e.must(err)
+			listed, err := listAll(ctx, e, spec.RuleSubCap, sub, e.Cfg.MaxSubs)
+			e.must(err)
+			e.about(spec.RuleSubCap).Expect(listed).To(HaveLen(e.Cfg.MaxSubs), "subscriptions listed after one more than the cap")
+			e.about(spec.RuleSubCap).Expect(listed).NotTo(HaveKey(soonest), "the subscription with least time left must be evicted")
+			e.about(spec.RuleSubCap).Expect(listed).To(HaveKey(newest), "the newest subscription must be kept")
 		})
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/spec"
 )
 
 // A busy server is not a broken one (docs/contract.md#d12): requests are
@@ -29,7 +30,7 @@ const entryThrottle = "throttling"
 
 // ruleRateLimit is the probe that meets the rate limit on purpose: its
 // throttled answers are what it records, so it is never skipped for them.
-const ruleRateLimit = "RATE-LIMIT"
+const ruleRateLimit = spec.RuleRateLimit
 
 // pacingOptions are the client options of cfg's pacing and retries. The
 // limiter's burst is one: a server's own bucket never sees a burst above
@@ -62,7 +63,7 @@ func registerThrottling(e *Env) {
 
 // throttled turns a request still throttled after the last try into the
 // failure of rule, and remembers it as the reason to skip the spec.
-func (e *Env) throttled(rule string, err error) error {
+func (e *Env) throttled(rule spec.RuleID, err error) error {
 	var te *client.ThrottledError
 	if !errors.As(err, &te) {
 		return nil
@@ -89,7 +90,7 @@ func (e *Env) failOrSkip(message string, callerSkip ...int) {
 
 // skipReason says why the current spec is skipped rather than failed, or "".
 func (e *Env) skipReason() string {
-	if slices.Contains(g.CurrentSpecReport().Labels(), LabelRule+ruleRateLimit) {
+	if slices.Contains(g.CurrentSpecReport().Labels(), RuleLabel(ruleRateLimit)) {
 		return ""
 	}
 	e.mu.Lock()

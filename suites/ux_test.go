@@ -14,6 +14,7 @@ import (
 	"github.com/onsi/gomega"
 
 	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/spec"
 )
 
 // gomegaMessage is the message Gomega's Succeed() fails with for err.
@@ -24,10 +25,11 @@ func gomegaMessage(err error) string {
 }
 
 // TestFailureFormatsAsOneLine pins the message of a failed check: the
-// rule and the finding once, never "<*suites.Failure | 0x…>" nor a dump
+// finding alone (the rule is data the check records, put in front by
+// FailureLine), never "<*suites.Failure | 0x…>" nor a dump
 // of a client error's fields (which hold the Authorization header).
 func TestFailureFormatsAsOneLine(t *testing.T) {
-	if got := gomegaMessage(fail("SUB-LIMIT-USERS", "want 400, got 200")); got != "[SUB-LIMIT-USERS] want 400, got 200" {
+	if got := gomegaMessage(fail(spec.RuleSubLimitUsers, "want 400, got 200")); got != "want 400, got 200" {
 		t.Errorf("Succeed() message of a Failure: %q", got)
 	}
 	req, _ := http.NewRequest(http.MethodDelete, "http://h/org/app/users/u/presence", nil)
@@ -42,11 +44,15 @@ func TestFailureFormatsAsOneLine(t *testing.T) {
 }
 
 func TestFailureLine(t *testing.T) {
-	cases := []struct{ msg, blamed, want string }{
-		{"[SUB-LIMIT-USERS] POST /p: want 400 illegal_argument, got 200", "SUB-LIMIT-USERS",
-			"[SUB-LIMIT-USERS] POST /p: want 400 illegal_argument, got 200"},
-		{"[GET-ENTRY-PER-USER] uids of the answer, in order\nExpected\n    <[]string | len:2, cap:2>: [\"a\", \"b\"]\nto equal\n    <[]string | len:2, cap:2>: [\"b\", \"a\"]",
-			"GET-ENTRY-PER-USER", `[GET-ENTRY-PER-USER] uids of the answer, in order: Expected ["a", "b"] to equal ["b", "a"]`},
+	cases := []struct {
+		msg    string
+		blamed spec.RuleID
+		want   string
+	}{
+		{"POST /p: want 400 illegal_argument, got 200", spec.RuleSubLimitUsers,
+			"[" + string(spec.RuleSubLimitUsers) + "] POST /p: want 400 illegal_argument, got 200"},
+		{"uids of the answer, in order\nExpected\n    <[]string | len:2, cap:2>: [\"a\", \"b\"]\nto equal\n    <[]string | len:2, cap:2>: [\"b\", \"a\"]",
+			spec.RuleGetEntryPerUser, "[" + string(spec.RuleGetEntryPerUser) + `] uids of the answer, in order: Expected ["a", "b"] to equal ["b", "a"]`},
 		{"removing the spec's subscriptions\ncleanup of u: 500", "SUB-OK",
 			"[SUB-OK] removing the spec's subscriptions: cleanup of u: 500"},
 	}
@@ -55,7 +61,7 @@ func TestFailureLine(t *testing.T) {
 			t.Errorf("FailureLine(%q)\n got %q\nwant %q", c.msg, got, c.want)
 		}
 	}
-	if got := FailureLine("[R] "+strings.Repeat("x", 1000), "R"); len([]rune(got)) > maxLine+1 {
+	if got := FailureLine(strings.Repeat("x", 1000), "R"); len([]rune(got)) > maxLine+1 {
 		t.Errorf("a long failure line is not capped: %d runes", len([]rune(got)))
 	}
 }
@@ -67,10 +73,10 @@ func TestResultRedactsAndGivesSkipReasons(t *testing.T) {
 	cfg := Defaults()
 	cfg.Target, cfg.Token, cfg.ClientSecret = "http://user:pw-marker@host", "tok-marker", "sec-marker"
 	skipped := types.SpecReport{LeafNodeType: types.NodeTypeIt, State: types.SpecStateSkipped,
-		LeafNodeLabels: []string{"rule:GROUP-COUNT"}, Failure: types.Failure{Message: "needs a prepared group: --group"}}
+		LeafNodeLabels: []string{RuleLabel(spec.RuleGroupCount)}, Failure: types.Failure{Message: "needs a prepared group: --group"}}
 	failed := types.SpecReport{LeafNodeType: types.NodeTypeIt, State: types.SpecStateFailed,
-		LeafNodeLabels: []string{"rule:TOKEN-BAD-SECRET"},
-		Failure:        types.Failure{Message: `[TOKEN-BAD-SECRET] want 401, got 200 {"client_secret":"sec-marker-wrong"}`},
+		LeafNodeLabels: []string{RuleLabel(spec.RuleTokenBadSecret)},
+		Failure:        types.Failure{Message: `want 401, got 200 {"client_secret":"sec-marker-wrong"}`},
 		ReportEntries: types.ReportEntries{{Name: entryExchange, Value: types.WrapEntryValue(
 			"POST /org/app/token\nAuthorization: Bearer tok-marker\n{\"client_secret\":\"sec-marker-wrong\"}")}}}
 	res := NewResult(types.Report{SpecReports: types.SpecReports{skipped, failed}}, cfg)

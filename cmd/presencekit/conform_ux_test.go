@@ -18,6 +18,7 @@ import (
 
 	"github.com/presencekit/presencekit/mock"
 	"github.com/presencekit/presencekit/spec"
+	"github.com/presencekit/presencekit/suites"
 )
 
 // envChildArgs holds the command line of a conform child process, one
@@ -56,7 +57,7 @@ func conformChild(t *testing.T, env []string, args ...string) result {
 
 // mockTarget serves a mock, broken as asked, with the given secrets, and
 // returns its URL.
-func mockTarget(t *testing.T, token, secret, admin string, breaks ...string) string {
+func mockTarget(t *testing.T, token, secret, admin string, breaks ...spec.RuleID) string {
 	t.Helper()
 	doc, err := spec.Load()
 	if err != nil {
@@ -86,7 +87,7 @@ var failureLine = regexp.MustCompile(`^\[[A-Z][A-Z0-9-]+\] \S.*$`)
 // twice, no hint at ginkgo flags.
 func TestConformFailureLines(t *testing.T) {
 	target := mockTarget(t, mock.DefaultToken, mock.DefaultClientSecret, mock.DefaultAdminToken,
-		"SUB-LIMIT-USERS", "AUTH-401-CODE", "GET-ENTRY-PER-USER")
+		spec.RuleSubLimitUsers, spec.RuleAuth401Code, spec.RuleGetEntryPerUser)
 	r := conformChild(t, nil, "conform", "--target", target, "--token", mock.DefaultToken,
 		"--client-id", mock.DefaultClientID, "--client-secret", mock.DefaultClientSecret,
 		"--admin-token", mock.DefaultAdminToken, "--report-dir", t.TempDir())
@@ -121,9 +122,9 @@ func TestConformFailureLines(t *testing.T) {
 		t.Errorf("%d failed specs, %d failure lines: want one line each\n%s", n, len(lines), r)
 	}
 	for _, want := range []string{
-		"[SUB-LIMIT-USERS] POST ", ": want 400 illegal_argument, got 200",
-		"[AUTH-401-CODE] ", "want 401 unauthorized, got 401 invalid_token",
-		"[GET-ENTRY-PER-USER] uids of the answer, in order: Expected [",
+		bracket(spec.RuleSubLimitUsers) + " POST ", ": want 400 illegal_argument, got 200",
+		bracket(spec.RuleAuth401Code) + " ", "want 401 unauthorized, got 401 invalid_token",
+		bracket(spec.RuleGetEntryPerUser) + ` uids of the answer ["`,
 	} {
 		if !strings.Contains(head, want) {
 			t.Errorf("the failure lines lack %q:\n%s", want, head)
@@ -143,7 +144,7 @@ func TestConformFailureLines(t *testing.T) {
 func TestConformSecretsNeverWritten(t *testing.T) {
 	const token, secret, admin, password = "tok-M4RK3R-1", "sec-M4RK3R-2", "adm-M4RK3R-3", "pw-M4RK3R-4"
 	markers := []string{token, secret, admin, password, url.QueryEscape(secret)}
-	target := mockTarget(t, token, secret, admin, "SUB-LIMIT-USERS", "TOKEN-BAD-SECRET", "ERR-ENVELOPE", "SCHEMA-RESPONSE")
+	target := mockTarget(t, token, secret, admin, spec.RuleSubLimitUsers, spec.RuleTokenBadSecret, spec.RuleErrEnvelope, spec.RuleSchemaResponse)
 	u, _ := url.Parse(target)
 	u.User = url.UserPassword("user", password)
 	dir := t.TempDir()
@@ -181,7 +182,7 @@ func TestConformSecretsNeverWritten(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(outputs["report.json"], "TOKEN-BAD-SECRET") || !strings.Contains(outputs["junit.xml"], "REDACTED") {
+	if !strings.Contains(outputs["report.json"], string(spec.RuleTokenBadSecret)) || !strings.Contains(outputs["junit.xml"], "REDACTED") {
 		t.Errorf("the reports do not hold the masked failure")
 	}
 	var reports []map[string]any
@@ -208,7 +209,7 @@ func TestConformSkipsAndFilters(t *testing.T) {
 	target := mockTarget(t, mock.DefaultToken, mock.DefaultClientSecret, mock.DefaultAdminToken)
 	dir := t.TempDir()
 	r := conformChild(t, nil, "conform", "--target", target, "--token", mock.DefaultToken, "--users", "a,b",
-		"--label-filter", "rule:GET-ENTRY-PER-USER || op:getGroupOnlineCount", "--report-dir", dir)
+		"--label-filter", suites.RuleLabel(spec.RuleGetEntryPerUser)+" || op:getGroupOnlineCount", "--report-dir", dir)
 	if r.code != exitOK {
 		t.Fatalf("want exit 0:\n%s", r)
 	}
@@ -263,3 +264,6 @@ func TestConformProbeExits2(t *testing.T) {
 		}
 	}
 }
+
+// bracket is how a console failure line names its rule: "[RULE-ID]".
+func bracket(id spec.RuleID) string { return "[" + string(id) + "]" }

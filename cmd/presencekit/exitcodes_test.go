@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 // exitCase is one command line and the exit code it must end with: the
@@ -196,7 +198,7 @@ func TestExitCodesSpecLimits(t *testing.T) {
 
 func TestExitCodesSpecRules(t *testing.T) {
 	codes := checkExitCodes(t, []exitCase{
-		{name: "all", args: []string{"spec", "rules"}, code: exitOK, stdout: "SUB-LIMIT-USERS"},
+		{name: "all", args: []string{"spec", "rules"}, code: exitOK, stdout: string(spec.RuleSubLimitUsers)},
 		{name: "unknown level", args: []string{"spec", "rules", "--level", "may"}, code: exitUsage, stderr: "presencekit: --level"},
 		{name: "two formats", args: []string{"spec", "rules", "--json", "--markdown"}, code: exitUsage, stderr: "presencekit: "},
 		{name: "argument", args: []string{"spec", "rules", "extra"}, code: exitUsage, stderr: `unknown command "extra"`},

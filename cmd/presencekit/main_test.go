@@ -186,7 +186,7 @@ func TestSpecRules(t *testing.T) {
 	}
 	for i, rule := range rules {
 		row := lines[i+2]
-		if !strings.HasPrefix(row, "| `"+rule.ID+"` | "+string(rule.Level)+" | ") || !strings.Contains(row, rule.Source) ||
+		if !strings.HasPrefix(row, "| `"+string(rule.ID)+"` | "+string(rule.Level)+" | ") || !strings.Contains(row, rule.Source) ||
 			strings.Count(row, " | ") != 4 {
 			t.Errorf("row %d is not rule %s with its source: %s", i, rule.ID, row)
 		}

@@ -89,7 +89,7 @@ value, unreadable --spec, address it cannot listen on).`,
 	f.StringVar(&o.stall, "stall", "", "hold every request for D at the end of each period P: D@P, e.g. 1s@30s")
 	f.StringVar(&o.rateLimit, "rate-limit", "", "requests per org/app: 50/s, 20/5s or 600/m; over it 429 reach_limit with Retry-After")
 	f.StringVar(&o.logLevel, "log-level", "info", "request log level: debug, info, warn or error")
-	f.IntVar(&o.maxSubs, "max-subscriptions", mock.DefaultMaxSubscriptions, "subscriptions per subscriber (≥ 1); beyond it the one with least time left is evicted")
+	f.IntVar(&o.maxSubs, "max-subscriptions", 0, "subscriptions per subscriber (0: the spec's x-max-subscriptions); beyond it the one with least time left is evicted")
 	f.Int64Var(&o.maxBody, "max-body", mock.DefaultMaxBodyBytes, "request body limit in bytes (≥ 1; 413 above)")
 	f.IntVar(&o.maxTokens, "max-tokens", mock.DefaultMaxTokens, "issued tokens kept at once (≥ 1); one more revokes the oldest issued")
 	f.StringVar(&o.specFile, "spec", "", "openapi.yaml whose limits to serve (default: the embedded one)")
@@ -114,10 +114,13 @@ func runMock(cmd *cobra.Command, o mockOptions) error {
 	for _, c := range []struct {
 		flag string
 		v    int64
-	}{{"--max-subscriptions", int64(o.maxSubs)}, {"--max-body", o.maxBody}, {"--max-tokens", int64(o.maxTokens)}} {
+	}{{"--max-body", o.maxBody}, {"--max-tokens", int64(o.maxTokens)}} {
 		if c.v < 1 {
 			return usageError("%s %d: must be at least 1", c.flag, c.v)
 		}
+	}
+	if o.maxSubs < 0 {
+		return usageError("--max-subscriptions %d: must be at least 1 (0: the spec's)", o.maxSubs)
 	}
 	doc, err := spec.Load()
 	if o.specFile != "" {
@@ -135,7 +138,9 @@ func runMock(cmd *cobra.Command, o mockOptions) error {
 	cfg.MaxSubscriptions = o.maxSubs
 	cfg.MaxBodyBytes = o.maxBody
 	cfg.MaxTokens = o.maxTokens
-	cfg.Breaks = o.breaks
+	for _, b := range o.breaks {
+		cfg.Breaks = append(cfg.Breaks, spec.RuleID(b))
+	}
 	switch o.clock {
 	case "real":
 	case "virtual":

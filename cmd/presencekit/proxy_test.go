@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 // TestProxyBadListen: an address the proxy cannot listen on is bad usage
@@ -17,7 +19,7 @@ func TestProxyBadListen(t *testing.T) {
 // TestProxyHelp: the help gives examples, the exit codes and --fail-open.
 func TestProxyHelp(t *testing.T) {
 	r := execute(t, "", "proxy", "--help")
-	for _, want := range []string{"Exit codes:", "2 bad usage", "--fail-open", "Examples:", "--mode enforce", "PROXY-UNJUDGED"} {
+	for _, want := range []string{"Exit codes:", "2 bad usage", "--fail-open", "Examples:", "--mode enforce", string(spec.RuleProxyUnjudged)} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("--help lacks %q", want)
 		}

@@ -8,6 +8,9 @@ import (
 
 	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/presencekit/presencekit/spec"
+	"github.com/presencekit/presencekit/suites"
 )
 
 // conformReport writes a report.json the way conform does (Ginkgo's JSON
@@ -15,12 +18,12 @@ import (
 // SHOULD rule) failed with a message holding a bearer token and a pipe.
 func conformReport(t *testing.T) string {
 	t.Helper()
-	spec := func(rule string, state types.SpecState, msg string) types.SpecReport {
+	specOf := func(rule spec.RuleID, state types.SpecState, msg string) types.SpecReport {
 		return types.SpecReport{
 			ContainerHierarchyTexts: []string{"Presence API"},
-			LeafNodeText:            rule + " spec",
+			LeafNodeText:            string(rule) + " spec",
 			LeafNodeType:            types.NodeTypeIt,
-			LeafNodeLabels:          []string{"rule:" + rule},
+			LeafNodeLabels:          []string{suites.RuleLabel(rule)},
 			State:                   state,
 			Failure:                 types.Failure{Message: msg},
 		}
@@ -28,8 +31,8 @@ func conformReport(t *testing.T) string {
 	r := types.Report{
 		SuiteDescription: "presencekit conformance",
 		SpecReports: types.SpecReports{
-			spec("AUTH-REQUIRED", types.SpecStatePassed, ""),
-			spec("SUB-SELF", types.SpecStateFailed, "[SUB-SELF] subscribing to oneself was accepted | Authorization: Bearer sekret-token-4711\n<b>second line</b>"),
+			specOf(spec.RuleAuthRequired, types.SpecStatePassed, ""),
+			specOf(spec.RuleSubSelf, types.SpecStateFailed, "subscribing to oneself was accepted | Authorization: Bearer sekret-token-4711\n<b>second line</b>"),
 		},
 	}
 	path := filepath.Join(t.TempDir(), "report.json")
@@ -49,9 +52,9 @@ func TestReportConformMarkdown(t *testing.T) {
 		"### presencekit conformance: FAILED (1 failures of gating rules)\n",
 		"Rules: 1 passed, 1 failed, 0 skipped, 0 probes recorded,",
 		"| Rule | Level | Operation | Result | First failure |\n| --- | --- | --- | --- | --- |\n",
-		"| `AUTH-REQUIRED` | MUST | all | ✅ passed |  |\n",
-		"| `SUB-SELF` | SHOULD | `subscribePresence` | ❌ failed | [SUB-SELF] subscribing to oneself was accepted \\| Authorization: Bearer ",
-		"| `SUB-LIMIT-USERS` | MUST | `subscribePresence` | not checked |  |\n",
+		row(spec.RuleAuthRequired, "MUST | all | ✅ passed |  |\n"),
+		row(spec.RuleSubSelf, "SHOULD | `subscribePresence` | ❌ failed | "+bracket(spec.RuleSubSelf)+" subscribing to oneself was accepted \\| Authorization: Bearer "),
+		row(spec.RuleSubLimitUsers, "MUST | `subscribePresence` | not checked |  |\n"),
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("missing %q in\n%s", want, r.stdout)
@@ -82,3 +85,6 @@ func TestReportConformMarkdownBadInput(t *testing.T) {
 		}
 	}
 }
+
+// row is the start of a rule's row in a Markdown rules table.
+func row(id spec.RuleID, rest string) string { return "| `" + string(id) + "` | " + rest }

@@ -78,7 +78,7 @@ func writeLimitsTable(w io.Writer, l spec.Limits) error {
 	rulesOf := map[string][]string{}
 	for _, r := range spec.Rules() {
 		for _, name := range r.Limits {
-			rulesOf[name] = append(rulesOf[name], r.ID)
+			rulesOf[name] = append(rulesOf[name], string(r.ID))
 		}
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
