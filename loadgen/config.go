@@ -88,7 +88,7 @@ type Config struct {
 	// state an answer may show (0: none, the server is linearizable);
 	// VerifySkew the tolerance between the target's clock and ours for
 	// absolute expiries (0: DefaultVerifySkew); VerifyCap the subscription
-	// cap (0: DefaultSubscriptionCap). VerifySample is the share of read
+	// cap, the spec's by DefaultConfig (0: none known, SUB-CAP unchecked). VerifySample is the share of read
 	// answers checked (0: all; writes are always modelled, so a sample
 	// loses checks, never exactness).
 	VerifySample    float64
@@ -120,7 +120,7 @@ func DefaultConfig(target string, limits spec.Limits) Config {
 		Target: target, Org: "org", App: "app", Workload: DefaultWorkload(limits),
 		Arrival: ArrivalConstant, Connections: DefaultConnections, Timeout: DefaultTimeout,
 		Interval: DefaultInterval, LateAfter: DefaultLateAfter, Client: DefaultClient, Setup: true,
-		MaxErrorRate: DefaultMaxErrorRate,
+		MaxErrorRate: DefaultMaxErrorRate, VerifyCap: limits.MaxSubscriptions,
 	}
 }
 
