@@ -84,6 +84,15 @@ func PathPrefixFor(basePath, org, app string) string {
 	return strings.TrimRight(basePath, "/") + "/" + url.PathEscape(org) + "/" + url.PathEscape(app)
 }
 
+// TenantPathPrefix is PathPrefixFor under the spec's tenant prefix (e.g.
+// Shengwang's /app-id/{app_id}); a zero tenant is the default one.
+func TenantPathPrefix(basePath string, t spec.Tenant, org, app string) string {
+	if len(t.Segments) == 0 {
+		return PathPrefixFor(basePath, org, app)
+	}
+	return strings.TrimRight(basePath, "/") + t.Path(org, app)
+}
+
 // Validate checks the model against itself and the contract, and builds
 // its sampling tables.
 func (w *Workload) Validate() error {

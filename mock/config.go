@@ -66,7 +66,13 @@ type Config struct {
 	// Limits are the contract's limits, read from openapi.yaml.
 	Limits spec.Limits
 
-	// Org and App restrict the served org/app pair; empty accepts any.
+	// Tenant is the path prefix the mock serves, from the spec
+	// (spec.Doc.Tenant): /{org_name}/{app_name}, or a profile's own such as
+	// /app-id/{app_id}. Zero means spec.DefaultTenant. The mock routes
+	// two-segment prefixes.
+	Tenant spec.Tenant
+	// Org and App restrict the served org/app pair; empty accepts any. Org
+	// means nothing under a tenant prefix without org_name.
 	Org, App string
 	// Tokens are static bearer tokens accepted on every presence operation.
 	Tokens []string
@@ -133,6 +139,12 @@ func DefaultConfig(limits spec.Limits) Config {
 var ErrConfig = errors.New("mock: invalid configuration")
 
 func (c *Config) normalize() error {
+	if len(c.Tenant.Segments) == 0 {
+		c.Tenant = spec.DefaultTenant()
+	}
+	if len(c.Tenant.Segments) != 2 {
+		return fmt.Errorf("%w: tenant prefix %s: the mock serves prefixes of two segments", ErrConfig, c.Tenant.Template())
+	}
 	if c.TokenTTL <= 0 {
 		c.TokenTTL = DefaultTokenTTL
 	}

@@ -33,6 +33,7 @@ type Doc struct {
 	Raw []byte
 
 	routes       []*route
+	tenant       []string // see Tenant
 	ops          map[string]*route // by operationId
 	limits       Limits
 	limitProblem []string // constraints Limits could not find, for Lint
@@ -71,6 +72,7 @@ func LoadData(data []byte, location string) (*Doc, error) {
 	if err := d.buildRoutes(); err != nil {
 		return nil, &LoadError{Location: location, Err: err}
 	}
+	d.tenant = d.readTenant()
 	d.limits, d.limitProblem = d.readLimits()
 	return d, nil
 }

@@ -47,6 +47,7 @@ const (
 	CheckLimits     = "limits"         // a limit is not in the spec or not backed by a rule
 	CheckRules      = "rules"          // a rule names an operation the spec does not have
 	CheckDocFinding = "x-doc-findings" // a documentation finding lacks a field
+	CheckTenant     = "tenant"         // the paths share no tenant prefix, or a server URL carries a path
 )
 
 // LintData loads a spec and lints it; a spec that does not load yields one
@@ -83,6 +84,7 @@ func Lint(ctx context.Context, d *Doc) []Finding {
 	l.limits()
 	l.rules()
 	l.docFindings()
+	l.tenant()
 	sort.SliceStable(l.out, func(i, j int) bool { return l.out[i].Line < l.out[j].Line })
 	return l.out
 }

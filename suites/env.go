@@ -65,6 +65,7 @@ func NewEnv(ctx context.Context, cfg Config, doc *spec.Doc) (*Env, error) {
 	default:
 		return nil, fmt.Errorf("%w: give --token or --client-id and --client-secret", ErrConfig)
 	}
+	opts = append(opts, client.WithTenant(doc.Tenant()))
 	c, err := client.New(cfg.Target, cfg.Org, cfg.App, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrConfig, red.Error(err))
