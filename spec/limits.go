@@ -3,6 +3,8 @@ package spec
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -42,6 +44,9 @@ func (d *Doc) readLimits() (Limits, []string) {
 	var l Limits
 	var probs []string
 	need := func(what string, ok bool) {
+		if limit, _, _ := strings.Cut(what, " "); !ok && d.limitNotOffered(limit) {
+			return
+		}
 		if !ok {
 			probs = append(probs, what+": constraint not found in the spec")
 		}
@@ -128,6 +133,17 @@ func (d *Doc) readLimits() (Limits, []string) {
 	}
 	need("QueryTypes (getGroupOnlineCount query_type enum)", len(l.QueryTypes) > 0)
 	return l, probs
+}
+
+// limitNotOffered says whether a limit belongs to an operation the
+// profile declares not offered (its value is then zero, not a problem).
+func (d *Doc) limitNotOffered(limit string) bool {
+	for _, r := range Rules() {
+		if d.offersNot(r.Operation) && slices.Contains(r.Limits, limit) {
+			return true
+		}
+	}
+	return false
 }
 
 // bodyProperty is a property of an operation's JSON request body schema.

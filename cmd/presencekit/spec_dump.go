@@ -9,23 +9,29 @@ import (
 )
 
 func newSpecDumpCmd() *cobra.Command {
-	return &cobra.Command{
+	var profile string
+	cmd := &cobra.Command{
 		Use:   "dump",
 		Short: "Print the embedded openapi.yaml unchanged",
 		Long: `Dump prints the openapi.yaml this binary was built with, byte for byte, e.g. to
-start an edited copy or to feed other OpenAPI tools.
+start an edited copy or to feed other OpenAPI tools. With --profile (or
+PRESENCE_PROFILE) it prints the merged document: the profile's overlay
+applied, its facts under x-presencekit-profile.
 
 Exit codes:
   0    printed
   1    standard output could not be written
   2    bad usage (dump takes no arguments)`,
 		Example: `  presencekit spec dump > openapi.yaml
+  presencekit spec dump --profile shengwang | presencekit spec lint -
   presencekit spec dump | sed 's/maxItems: 100/maxItems: 50/' | presencekit spec lint -`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return failed(dumpSpec(cmd.OutOrStdout()))
+			return failed(dumpProfile(cmd.OutOrStdout(), profile))
 		},
 	}
+	addProfileFlag(cmd, &profile)
+	return cmd
 }
 
 // dumpSpec writes the embedded spec to w.
