@@ -71,6 +71,13 @@ type Config struct {
 	// /app-id/{app_id}. Zero means spec.DefaultTenant. The mock routes
 	// two-segment prefixes.
 	Tenant spec.Tenant
+	// NotOffered are operationIds the profile's vendor does not offer
+	// (spec.Profile.OperationsNotOffered): answered 404 like any unknown path.
+	NotOffered []string
+	// ErrorTexts maps the mock's error_description texts to a vendor's
+	// own wording (a profile's error-descriptions); absent keys keep the
+	// mock's text.
+	ErrorTexts map[string]string
 	// Org and App restrict the served org/app pair; empty accepts any. Org
 	// means nothing under a tenant prefix without org_name.
 	Org, App string

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -272,7 +273,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string, r
 	}
 	g := segs.s[:segs.n]
 	org, app, isTenant := s.cfg.Tenant.Match(g[:2])
-	if !isTenant {
+	if !isTenant || slices.Contains(s.cfg.NotOffered, op) {
 		return s.writeError(w, rs, errNotFound)
 	}
 	if (s.cfg.Org != "" && org != s.cfg.Org) || (s.cfg.App != "" && app != s.cfg.App) {

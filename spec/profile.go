@@ -51,8 +51,10 @@ type Profile struct {
 	OperationsNotOffered []string `json:"operations-not-offered,omitempty"`
 	// NotApplicable lists rules that do not apply, with why.
 	NotApplicable []NotApplicable `json:"not-applicable,omitempty"`
-	// ErrorDescriptions maps the base document's error_description texts
-	// to the vendor's own, for the mock.
+	// ErrorDescriptions maps an error_description text of the base
+	// contract (docs/contract.md#d2) to the vendor's own wording, which the
+	// mock then sends; a key the mock never produces (e.g. a condition such
+	// as "feature-off") is informational.
 	ErrorDescriptions map[string]string `json:"error-descriptions,omitempty"`
 	// Sources are the vendor pages the profile rests on.
 	Sources []Source `json:"sources,omitempty"`

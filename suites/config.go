@@ -56,6 +56,7 @@ type Config struct {
 	ClockSkew    time.Duration `yaml:"clock_skew" env:"CLOCK_SKEW" flag:"clock-skew" help:"tolerated difference between the server's clock and ours"`
 	StrictTypes  string        `yaml:"strict_types" env:"STRICT_TYPES" flag:"strict-types" help:"demand one number form: 'string' or 'integer' (empty: accept both, docs/contract.md#d5)"`
 	MaxSubs      int           `yaml:"max_subscriptions" env:"MAX_SUBSCRIPTIONS" flag:"max-subscriptions" help:"per-subscriber subscription cap of SUB-CAP (docs/contract.md#d4)"`
+	Profile      string        `yaml:"profile" env:"PROFILE" flag:"profile" help:"vendor profile: a built-in name (presencekit spec profiles) or an OpenAPI Overlay file (.yaml); default easemob"`
 	ConfigFile   string        `yaml:"-" env:"CONFIG" flag:"config" help:"YAML file with any of these settings (keys as in docs/conformance.md)"`
 }
 

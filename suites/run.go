@@ -38,6 +38,7 @@ func Register(e *Env, done func(*Result)) {
 	reportToConsole(e)
 	g.ReportAfterSuite("presencekit conformance report", func(r g.Report) {
 		res := newResult(r, e.Cfg, e.Redactor)
+		res.markNotApplicable(e.Doc)
 		if e.Cfg.ReportDir != "" {
 			Expect(WriteHTML(filepath.Join(e.Cfg.ReportDir, "report.html"), res)).To(Succeed())
 		}
@@ -80,6 +81,7 @@ func RunSpecs(t g.GinkgoTestingT, e *Env, base types.SuiteConfig, rep types.Repo
 	if err != nil {
 		return nil, err
 	}
+	base.LabelFilter = notApplicableFilter(e.Doc, base.LabelFilter)
 	Register(e, func(r *Result) { res = r })
 	RegisterFailHandler(e.failHandler)
 	g.RunSpecs(t, "presencekit conformance", base, rep)

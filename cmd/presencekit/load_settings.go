@@ -21,6 +21,7 @@ import (
 type loadSettings struct {
 	Target       string `yaml:"target" env:"TARGET" flag:"target" help:"base URL of the server (default: the embedded mock on 127.0.0.1)"`
 	Org          string `yaml:"org" env:"ORG" flag:"org" help:"org name in the API paths"`
+	Profile      string `yaml:"profile" env:"PROFILE" flag:"profile" help:"vendor profile: a built-in name (presencekit spec profiles) or an OpenAPI Overlay file (.yaml); its limits set batch sizes, its paths the requests; default easemob"`
 	App          string `yaml:"app" env:"APP" flag:"app" help:"app name in the API paths"`
 	Token        string `yaml:"token" env:"TOKEN" flag:"token" help:"bearer token; never written to any output" secret:"true"`
 	ClientID     string `yaml:"client_id" env:"CLIENT_ID" flag:"client-id" help:"get the token from POST /token with these client credentials, renewed before it expires and on 401"`

@@ -27,6 +27,7 @@ type mockOptions struct {
 	maxSubs, maxTokens        int
 	maxBody                   int64
 	specFile                  string
+	profile                   string
 	tokenTTL                  time.Duration
 }
 
@@ -88,6 +89,7 @@ value, unreadable --spec, address it cannot listen on).`,
 	f.Int64Var(&o.maxBody, "max-body", mock.DefaultMaxBodyBytes, "request body limit in bytes (≥ 1; 413 above)")
 	f.IntVar(&o.maxTokens, "max-tokens", mock.DefaultMaxTokens, "issued tokens kept at once (≥ 1); one more revokes the oldest issued")
 	f.StringVar(&o.specFile, "spec", "", "openapi.yaml whose limits to serve (default: the embedded one)")
+	f.StringVar(&o.profile, "profile", "", profileHelp+": its limits, paths and error texts are served")
 	return cmd
 }
 
@@ -110,14 +112,14 @@ func runMock(cmd *cobra.Command, o mockOptions) error {
 			return usageError("%s %d: must be at least 1", c.flag, c.v)
 		}
 	}
-	doc, err := spec.Load()
-	if o.specFile != "" {
-		doc, err = spec.LoadFile(o.specFile)
-	}
+	doc, err := loadProfileDoc(o.profile, o.specFile)
 	if err != nil {
-		return usageError("%v", err)
+		return err
 	}
 	cfg := mock.DefaultConfig(doc.Limits())
+	cfg.Tenant = doc.Tenant()
+	cfg.ErrorTexts = doc.Profile().ErrorDescriptions
+	cfg.NotOffered = doc.Profile().OperationsNotOffered
 	cfg.Org, cfg.App = o.org, o.app
 	cfg.Tokens = o.tokens
 	cfg.ClientID, cfg.ClientSecret = o.clientID, o.clientSecret
