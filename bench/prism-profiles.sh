@@ -6,7 +6,10 @@
 # sends one request per operation through Prism and fails on any
 # "Selected route not found" (NO_PATH_MATCHED_ERROR) or a 5xx. Then it runs
 # a full `presencekit conform --profile P` through Prism and counts the
-# violations Prism logged (expected: none on responses).
+# violations Prism logged (expected: none on responses; the request
+# violations are the suite's deliberate bad requests). Prism does not answer
+# some malformed-JSON requests in time, so a few ERR-JSON-PARSE specs time
+# out through it: that is Prism, not the server.
 #
 #   bench/prism-profiles.sh
 #   PROFILES="easemob shengwang" bench/prism-profiles.sh
@@ -37,7 +40,7 @@ freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 
 fail=0
 for P in $PROFILES; do
 	"$PK" spec dump --profile "$P" >"$WORK/$P.yaml"
-	timeout "$LIFE" "$PK" mock --profile "$P" --listen 127.0.0.1:0 --token bench --admin-token benchadmin --clock virtual --log-level error >"$WORK/$P.mock" 2>/dev/null &
+	timeout "$LIFE" "$PK" mock --profile "$P" --listen 127.0.0.1:0 --token bench --log-level error >"$WORK/$P.mock" 2>/dev/null &
 	PIDS+=($!)
 	for _ in $(seq 100); do [[ -s "$WORK/$P.mock" ]] && break; sleep 0.1; done
 	MOCK=$(head -1 "$WORK/$P.mock" | grep -o 'http://[0-9.:]*' | head -1)
@@ -75,8 +78,9 @@ for P in $PROFILES; do
 	rc=0
 	timeout 300 "$PK" conform --profile "$P" --target "$PR" --token bench \
 		--client-id presencekit-client --client-secret presencekit-secret --report-dir "$WORK/$P.reports" >"$WORK/$P.conform" 2>&1 || rc=$?
-	reqv=$(grep -c 'Request.*[Vv]iolation\|request.*violat' "$WORK/$P.prism" || true)
-	resv=$(grep -c 'Response.*[Vv]iolation\|response.*violat' "$WORK/$P.prism" || true)
+	reqv=$(grep -c 'Violation: request' "$WORK/$P.prism" || true)
+	resv=$(grep -c 'Violation: response' "$WORK/$P.prism" || true)
+	grep 'Violation: response' "$WORK/$P.prism" | sed 's/.*Violation: /    /' | sort | uniq -c || true
 	printf '  conform through Prism: exit %s (%s); Prism logged %s request and %s response violations\n' \
 		"$rc" "$(tail -1 "$WORK/$P.conform" | head -c 120)" "$reqv" "$resv"
 done
