@@ -64,3 +64,16 @@ func TestSpecDiffTwoProfiles(t *testing.T) {
 		t.Errorf("diff easemob → easemob-live: %s", r)
 	}
 }
+
+// TestMockRateLimitDocumented: --rate-limit documented takes the
+// profile's rate, and is a usage error under a profile that documents none.
+func TestMockRateLimitDocumented(t *testing.T) {
+	r := execute(t, "", "mock", "--profile", "easemob-2022", "--rate-limit", "documented", "--listen", "127.0.0.1:0")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "documents no rate limit") {
+		t.Errorf("easemob-2022 --rate-limit documented: %s", r)
+	}
+	r = execute(t, "", "mock", "--profile", "nope")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "unknown profile") {
+		t.Errorf("mock --profile nope: %s", r)
+	}
+}
