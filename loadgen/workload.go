@@ -122,7 +122,7 @@ func (w *Workload) check() error {
 		return bad("Workload.SetupSubs", w.SetupSubs, "want 0 (no setup) or more")
 	case l.SubscribeMaxUsers < 1 || l.GetMaxUsers < 1 || l.UnsubscribeMaxUsers < 1:
 		return fmt.Errorf("%w: workload: the spec's user-list limits are missing (%+v)", ErrConfig, l)
-	case l.PageSizeMax < 1 || l.ExpiryMax < 1 || len(l.QueryTypes) == 0:
+	case l.PageSizeMax < 1 || l.ExpiryMax < 1 || (len(l.QueryTypes) == 0 && w.Mix[OpGroup] > 0):
 		return fmt.Errorf("%w: workload: the spec's page, expiry or query_type limits are missing", ErrConfig)
 	}
 	total := 0

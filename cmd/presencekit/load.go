@@ -96,8 +96,12 @@ func runLoad(ctx context.Context, cmd *cobra.Command, s loadSettings, given map[
 		return usageError("%v", err)
 	}
 	cfg.Tenant = doc.Tenant()
+
 	stdout, stderr := red.Writer(cmd.OutOrStdout()), red.Writer(cmd.ErrOrStderr())
 	embedded := cfg.Target == ""
+	if rl := doc.Profile().RateLimit; rl != nil && !embedded && cfg.Rate > rl.PerSecond {
+		fmt.Fprintf(stderr, "load: --rate %g is above the %g/s per %s that profile %s documents: expect 429 answers\n", cfg.Rate, rl.PerSecond, rl.Scope, doc.Profile().Name)
+	}
 	if embedded {
 		stop, err := startMock(ctx, &cfg, stderr)
 		if err != nil {

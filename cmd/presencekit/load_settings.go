@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/presencekit/presencekit/internal/settings"
@@ -122,6 +123,13 @@ func (s *loadSettings) config(given map[string]settings.Source, doc *spec.Doc) (
 	w := &cfg.Workload
 	if w.Mix, err = loadgen.ParseMix(s.Mix); err != nil {
 		return cfg, nil, named("mix", fmt.Sprintf("%q", s.Mix), err.Error())
+	}
+	// Operations the profile's vendor does not offer weigh zero: a load
+	// test of them would only measure 404s.
+	for op := loadgen.Op(0); op < loadgen.NumOps; op++ {
+		if slices.Contains(doc.Profile().OperationsNotOffered, op.ID()) {
+			w.Mix[op] = 0
+		}
 	}
 	if w.Batch, err = loadgen.ParseRange(s.Batch); err != nil {
 		return cfg, nil, named("batch", fmt.Sprintf("%q", s.Batch), err.Error())

@@ -77,3 +77,19 @@ func TestMockRateLimitDocumented(t *testing.T) {
 		t.Errorf("mock --profile nope: %s", r)
 	}
 }
+
+// TestLoadUnderProfiles: load follows the profile's paths (Shengwang's
+// /app-id/{app_id}) and leaves out operations it does not offer
+// (easemob-2022's group count), so a run against the embedded mock under
+// the profile has no failed request.
+func TestLoadUnderProfiles(t *testing.T) {
+	for _, p := range []string{"shengwang", "easemob-2022"} {
+		r := execute(t, "", "load", "--profile", p, "--rate", "200", "--requests", "100", "--max-error-rate", "0", "--setup-subs", "2", "--users", "50")
+		if r.code != exitOK {
+			t.Errorf("load --profile %s: %s", p, r)
+		}
+		if p == "easemob-2022" && strings.Contains(r.stdout, "getGroupOnlineCount") {
+			t.Errorf("load --profile easemob-2022 sent the group count it does not offer:\n%s", r.stdout)
+		}
+	}
+}
