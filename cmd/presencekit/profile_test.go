@@ -93,3 +93,22 @@ func TestLoadUnderProfiles(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecRulesProfile: spec rules --profile marks the rules of an
+// operation the vendor does not offer, and only those.
+func TestSpecRulesProfile(t *testing.T) {
+	r := execute(t, "", "spec", "rules", "--profile", "easemob-2022", "--json")
+	var rules []struct {
+		ID            string `json:"id"`
+		Operation     string `json:"operation"`
+		NotApplicable string `json:"not_applicable"`
+	}
+	if r.code != exitOK || json.Unmarshal([]byte(r.stdout), &rules) != nil {
+		t.Fatalf("spec rules --profile easemob-2022 --json: %s", r)
+	}
+	for _, rule := range rules {
+		if (rule.Operation == spec.OpGroupOnline) != (rule.NotApplicable != "") {
+			t.Errorf("%s (%s): not_applicable %q", rule.ID, rule.Operation, rule.NotApplicable)
+		}
+	}
+}
