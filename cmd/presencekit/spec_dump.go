@@ -1,11 +1,7 @@
 package main
 
 import (
-	"io"
-
 	"github.com/spf13/cobra"
-
-	"github.com/presencekit/presencekit"
 )
 
 func newSpecDumpCmd() *cobra.Command {
@@ -32,10 +28,4 @@ Exit codes:
 	}
 	addProfileFlag(cmd, &profile)
 	return cmd
-}
-
-// dumpSpec writes the embedded spec to w.
-func dumpSpec(w io.Writer) error {
-	_, err := w.Write(presencekit.OpenAPI)
-	return err
 }
