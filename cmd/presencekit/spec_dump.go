@@ -8,7 +8,7 @@ func newSpecDumpCmd() *cobra.Command {
 	var profile string
 	cmd := &cobra.Command{
 		Use:   "dump",
-		Short: "Print the embedded openapi.yaml unchanged",
+		Short: "Print the embedded openapi.yaml unchanged, or merged with --profile",
 		Long: `Dump prints the openapi.yaml this binary was built with, byte for byte, e.g. to
 start an edited copy or to feed other OpenAPI tools. With --profile (or
 PRESENCE_PROFILE) it prints the merged document: the profile's overlay
