@@ -77,6 +77,8 @@ var stateMark = map[string]string{
 	suites.StateSkipped:  "⏭️ ",
 	suites.StateRecorded: "📝 ",
 	suites.StateNA:       "",
+	// A rule the profile does not apply (docs/profiles.md).
+	suites.StateNotApplicable: "➖ ",
 }
 
 // writeConformMarkdown writes the verdict, the counts and the matrix.
