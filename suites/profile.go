@@ -39,8 +39,9 @@ func notApplicableFilter(doc *spec.Doc, filter string) string {
 	return out
 }
 
-// markNotApplicable sets the state of the rules not applicable under doc.
-func (r *Result) markNotApplicable(doc *spec.Doc) {
+// MarkNotApplicable sets the state of the rules not applicable under doc,
+// for a Result built from a report (NewResult does not know the profile).
+func (r *Result) MarkNotApplicable(doc *spec.Doc) {
 	if doc == nil {
 		return
 	}

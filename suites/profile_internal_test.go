@@ -36,7 +36,7 @@ func TestNotApplicable(t *testing.T) {
 	for _, r := range spec.Rules() {
 		res.Rules = append(res.Rules, RuleResult{Rule: r, State: StateNA})
 	}
-	res.markNotApplicable(old)
+	res.MarkNotApplicable(old)
 	for _, rr := range res.Rules {
 		na := rr.State == StateNotApplicable
 		if na != (rr.Operation == spec.OpGroupOnline) {

@@ -38,7 +38,7 @@ func Register(e *Env, done func(*Result)) {
 	reportToConsole(e)
 	g.ReportAfterSuite("presencekit conformance report", func(r g.Report) {
 		res := newResult(r, e.Cfg, e.Redactor)
-		res.markNotApplicable(e.Doc)
+		res.MarkNotApplicable(e.Doc)
 		if e.Cfg.ReportDir != "" {
 			Expect(WriteHTML(filepath.Join(e.Cfg.ReportDir, "report.html"), res)).To(Succeed())
 		}

@@ -82,3 +82,17 @@ func TestReportConformMarkdownBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestReportConformProfile: conform-md --profile marks the rules the
+// profile does not apply, instead of showing them unchecked.
+func TestReportConformProfile(t *testing.T) {
+	dir := t.TempDir()
+	r := conformChild(t, nil, "conform", "--profile", "easemob-2022", "--report-dir", dir)
+	if r.code != exitOK {
+		t.Fatalf("conform --profile easemob-2022: %s", r)
+	}
+	md := execute(t, "", "report", "conform-md", "--profile", "easemob-2022", filepath.Join(dir, "report.json"))
+	if md.code != exitOK || !strings.Contains(md.stdout, "| `GROUP-COUNT` | MUST | `getGroupOnlineCount` | ➖ not applicable |") {
+		t.Errorf("conform-md --profile easemob-2022: %s", md)
+	}
+}
