@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/presencekit/presencekit"
 	"github.com/presencekit/presencekit/spec"
 )
 
@@ -85,4 +86,25 @@ func TestProfileFileAndErrors(t *testing.T) {
 	if _, err := spec.ApplyOverlay([]byte("openapi: 3.0.3\npaths: {}\n"), bad); err == nil {
 		t.Error("an action selecting nothing applied")
 	}
+}
+
+// BenchmarkLoadProfile measures what applying an overlay adds to loading
+// the spec (each command loads once at start).
+func BenchmarkLoadProfile(b *testing.B) {
+	for _, name := range []string{"easemob", "shengwang"} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := spec.LoadProfile(name); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("no-overlay", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := spec.LoadData(presencekit.OpenAPI, spec.EmbeddedLocation); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
