@@ -50,8 +50,14 @@ lint: ## Check formatting (gofmt), run go vet, staticcheck, and actionlint on ev
 conform: ## Run the conformance suite against the embedded mock (reports in reports/)
 	$(GO) run ./cmd/presencekit conform
 
-lint-spec: ## Lint openapi.yaml with Spectral's OpenAPI rules (needs npm)
+# The built-in profiles (profiles/*.yaml); lint-spec checks each merged document.
+PROFILES := $(basename $(notdir $(wildcard profiles/*.yaml)))
+
+lint-spec: ## Lint openapi.yaml and every profile's merged document with Spectral's OpenAPI rules (needs npm)
 	npx --yes $(SPECTRAL) lint --ruleset .spectral.yaml --fail-severity=warn openapi.yaml
+	@mkdir -p bin/profiles
+	@for p in $(PROFILES); do $(GO) run ./cmd/presencekit spec dump --profile $$p > bin/profiles/$$p.yaml || exit 1; done
+	npx --yes $(SPECTRAL) lint --ruleset .spectral.yaml --fail-severity=warn $(addprefix bin/profiles/,$(addsuffix .yaml,$(PROFILES)))
 
 # Every fuzz target, as package:Target. Go 1.26 can end a duration-bound
 # run with a bare "context deadline exceeded" and no crasher (golang/go#75804,

@@ -66,11 +66,12 @@ pkproxy() {
 	PIDS+=($!)
 	ADDR=$(waitaddr "$WORK/$1.addr")
 }
-# prism NAME TARGET: start Prism's proxy to TARGET/org/app.
+# prism NAME TARGET: start Prism's proxy to TARGET (the tenant prefix is in
+# the spec's paths, so Prism routes /org/app/... itself).
 prism() {
 	local port
 	port=$(freeport)
-	timeout "$LIFE" "$PRISM" proxy openapi.yaml "http://$2/org/app" --host 127.0.0.1 --port "$port" -v error >"$WORK/$1.log" 2>&1 &
+	timeout "$LIFE" "$PRISM" proxy openapi.yaml "http://$2" --host 127.0.0.1 --port "$port" -v error >"$WORK/$1.log" 2>&1 &
 	PIDS+=($!)
 	for _ in $(seq 600); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 	ADDR="127.0.0.1:$port"
@@ -135,7 +136,7 @@ compare() {
 		curl -s -o /dev/null "http://$pk/_proxy/report?flush=1" || echo "prism.sh: presencekit report unavailable" >&2
 		pkv=$(pkfound "$log" "$seen")
 		seen=$(wc -l <"$log")
-		s2=$(send "$pr" "" "$line" "$WORK/h2")
+		s2=$(send "$pr" /org/app "$line" "$WORK/h2")
 		prv=$(prismfound "$WORK/h2")
 		grep -q '^response' <<<"$pkv" && pkr=1
 		grep -q '^response' <<<"$prv" && prr=1
@@ -189,7 +190,7 @@ load() {
 printf '\n== throughput: wrk -c%s, %ss, closed loop, correct mock ==\n' "$CONNS" "$DURATION"
 load direct "$CLEAN_PK" /org/app ""
 load presencekit "$PXC" /org/app "$PXC_PID"
-load prism "$PRC" "" "$PRC_PID"
+load prism "$PRC" /org/app "$PRC_PID"
 curl -s "http://$PXC/_proxy/report?flush=1" | jq -c '.stats'
 awk -v a="$(cat "$WORK/presencekit.rps")" -v b="$(cat "$WORK/prism.rps")" 'BEGIN { printf "throughput ratio presencekit/Prism: %.1f×\n", a / b }'
 

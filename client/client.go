@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 // Defaults used by New when no option overrides them.
@@ -39,7 +41,8 @@ const (
 // concurrent use; the token cache is shared by all goroutines.
 type Client struct {
 	base     *url.URL // scheme and host of the server
-	prefix   string   // escaped path up to and including /{org}/{app}
+	prefix   string   // escaped path up to and including the tenant prefix
+	tenant   spec.Tenant
 	hc       *http.Client
 	ua       string
 	maxBody  int64
@@ -81,12 +84,9 @@ func New(baseURL, org, app string, opts ...Option) (*Client, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("client: base URL %q: must not have a query or fragment", baseURL)
 	}
-	if org == "" || app == "" {
-		return nil, errors.New("client: org and app must not be empty")
-	}
 	c := &Client{
 		base:     &url.URL{Scheme: u.Scheme, User: u.User, Host: u.Host},
-		prefix:   strings.TrimRight(u.EscapedPath(), "/") + "/" + url.PathEscape(org) + "/" + url.PathEscape(app),
+		tenant:   spec.DefaultTenant(),
 		hc:       &http.Client{Timeout: DefaultTimeout},
 		ua:       DefaultUserAgent,
 		maxBody:  DefaultMaxResponseBytes,
@@ -97,10 +97,28 @@ func New(baseURL, org, app string, opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("client: %w", err)
 		}
 	}
+	if (org == "" && c.tenant.HasOrg()) || app == "" {
+		return nil, errors.New("client: org and app must not be empty")
+	}
+	c.prefix = strings.TrimRight(u.EscapedPath(), "/") + c.tenant.Path(org, app)
 	if c.creds != nil {
 		c.creds.TTL = c.tokenTTL
 	}
 	return c, nil
+}
+
+// WithTenant sets the tenant prefix of the paths, from the spec
+// (spec.Doc.Tenant): /{org_name}/{app_name} by default, a profile's own
+// such as /app-id/{app_id} otherwise, where the app fills app_id and the
+// org is not needed.
+func WithTenant(t spec.Tenant) Option {
+	return func(c *Client) error {
+		if len(t.Segments) == 0 {
+			return errors.New("tenant prefix is empty")
+		}
+		c.tenant = t
+		return nil
+	}
 }
 
 // WithToken sends tok as the bearer token. Alone it is never refreshed;

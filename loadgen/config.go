@@ -44,6 +44,9 @@ type Config struct {
 	// Target is the server's base URL (scheme, host, optional path prefix).
 	Target   string
 	Org, App string
+	// Tenant is the spec's tenant prefix (spec.Doc.Tenant); zero means
+	// spec.DefaultTenant, /{org_name}/{app_name}.
+	Tenant spec.Tenant
 	// Token is sent as the bearer token; it never reaches Results.
 	Token string
 	// ClientID and ClientSecret, when set and Token is empty, get the token
@@ -212,7 +215,7 @@ func (c *Config) Check() error {
 		return bad("VerifyCap", c.VerifyCap, "want 0 (the default) or a positive cap")
 	case !(c.MaxErrorRate >= 0 && c.MaxErrorRate <= 1):
 		return bad("MaxErrorRate", c.MaxErrorRate, "want a fraction in 0..1")
-	case c.Org == "":
+	case c.Org == "" && (len(c.Tenant.Segments) == 0 || c.Tenant.HasOrg()):
 		return bad("Org", `""`, "must not be empty")
 	case c.App == "":
 		return bad("App", `""`, "must not be empty")

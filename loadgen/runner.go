@@ -41,7 +41,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.Workload.PathPrefix = PathPrefixFor(basePath, cfg.Org, cfg.App)
+	cfg.Workload.PathPrefix = TenantPathPrefix(basePath, cfg.Tenant, cfg.Org, cfg.App)
 	if err := cfg.Workload.Validate(); err != nil {
 		return nil, err
 	}

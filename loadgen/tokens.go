@@ -55,7 +55,11 @@ func staticTokens(tok string) *tokens {
 // credentialTokens fetches tokens with client credentials through the
 // typed client's token call.
 func credentialTokens(cfg *Config) (*tokens, error) {
-	c, err := client.New(cfg.Target, cfg.Org, cfg.App, client.WithHTTPClient(&http.Client{Timeout: cfg.Timeout}))
+	opts := []client.Option{client.WithHTTPClient(&http.Client{Timeout: cfg.Timeout})}
+	if len(cfg.Tenant.Segments) > 0 {
+		opts = append(opts, client.WithTenant(cfg.Tenant))
+	}
+	c, err := client.New(cfg.Target, cfg.Org, cfg.App, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}

@@ -88,6 +88,15 @@ func PathPrefixFor(basePath, org, app string) string {
 	return strings.TrimRight(basePath, "/") + "/" + url.PathEscape(org) + "/" + url.PathEscape(app)
 }
 
+// TenantPathPrefix is PathPrefixFor under the spec's tenant prefix (e.g.
+// Shengwang's /app-id/{app_id}); a zero tenant is the default one.
+func TenantPathPrefix(basePath string, t spec.Tenant, org, app string) string {
+	if len(t.Segments) == 0 {
+		return PathPrefixFor(basePath, org, app)
+	}
+	return strings.TrimRight(basePath, "/") + t.Path(org, app)
+}
+
 // Validate checks the model against itself and the contract, and builds
 // its sampling tables.
 func (w *Workload) Validate() error {
@@ -117,7 +126,7 @@ func (w *Workload) check() error {
 		return bad("Workload.SetupSubs", w.SetupSubs, "want 0 (no setup) or more")
 	case l.SubscribeMaxUsers < 1 || l.GetMaxUsers < 1 || l.UnsubscribeMaxUsers < 1:
 		return fmt.Errorf("%w: workload: the spec's user-list limits are missing (%+v)", ErrConfig, l)
-	case l.PageSizeMax < 1 || l.ExpiryMax < 1 || len(l.QueryTypes) == 0:
+	case l.PageSizeMax < 1 || l.ExpiryMax < 1 || (len(l.QueryTypes) == 0 && w.Mix[OpGroup] > 0):
 		return fmt.Errorf("%w: workload: the spec's page, expiry or query_type limits are missing", ErrConfig)
 	}
 	total := 0

@@ -64,7 +64,20 @@ type Config struct {
 	// Limits are the contract's limits, read from openapi.yaml.
 	Limits spec.Limits
 
-	// Org and App restrict the served org/app pair; empty accepts any.
+	// Tenant is the path prefix the mock serves, from the spec
+	// (spec.Doc.Tenant): /{org_name}/{app_name}, or a profile's own such as
+	// /app-id/{app_id}. Zero means spec.DefaultTenant. The mock routes
+	// two-segment prefixes.
+	Tenant spec.Tenant
+	// NotOffered are operationIds the profile's vendor does not offer
+	// (spec.Profile.OperationsNotOffered): answered 404 like any unknown path.
+	NotOffered []string
+	// ErrorTexts maps the mock's error_description texts to a vendor's
+	// own wording (a profile's error-descriptions); absent keys keep the
+	// mock's text.
+	ErrorTexts map[string]string
+	// Org and App restrict the served org/app pair; empty accepts any. Org
+	// means nothing under a tenant prefix without org_name.
 	Org, App string
 	// Tokens are static bearer tokens accepted on every presence operation.
 	Tokens []string
@@ -131,6 +144,12 @@ func DefaultConfig(limits spec.Limits) Config {
 var ErrConfig = errors.New("mock: invalid configuration")
 
 func (c *Config) normalize() error {
+	if len(c.Tenant.Segments) == 0 {
+		c.Tenant = spec.DefaultTenant()
+	}
+	if len(c.Tenant.Segments) != 2 {
+		return fmt.Errorf("%w: tenant prefix %s: the mock serves prefixes of two segments", ErrConfig, c.Tenant.Template())
+	}
 	if c.TokenTTL <= 0 {
 		c.TokenTTL = DefaultTokenTTL
 	}

@@ -167,6 +167,10 @@ func (s *Server) appendError(b []byte, e *apiError, tsMillis int64) []byte {
 		b = append(b, `,"duration":0`...)
 	}
 	b = append(b, `,"error_description":`...)
-	b = appendJSONString(b, e.desc)
+	desc := e.desc
+	if t, ok := s.cfg.ErrorTexts[desc]; ok {
+		desc = t
+	}
+	b = appendJSONString(b, desc)
 	return append(b, '}')
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -276,16 +277,20 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string, r
 		return s.writeError(w, rs, e)
 	}
 	g := segs.s[:segs.n]
-	if (s.cfg.Org != "" && g[0] != s.cfg.Org) || (s.cfg.App != "" && g[1] != s.cfg.App) {
+	org, app, isTenant := s.cfg.Tenant.Match(g[:2])
+	if !isTenant || slices.Contains(s.cfg.NotOffered, op) {
+		return s.writeError(w, rs, errNotFound)
+	}
+	if (s.cfg.Org != "" && org != s.cfg.Org) || (s.cfg.App != "" && app != s.cfg.App) {
 		return s.writeError(w, rs, errOrgApp)
 	}
 	if op == spec.OpToken {
-		return s.serveToken(w, r, rs, g[0], g[1])
+		return s.serveToken(w, r, rs, org, app)
 	}
 	if e := s.auth.check(r.Header.Get("Authorization")); e != nil {
 		return s.writeError(w, rs, e)
 	}
-	if e, wait := s.flt.limit(g[0], g[1]); e != nil {
+	if e, wait := s.flt.limit(org, app); e != nil {
 		w.Header().Set("Retry-After", retryAfter(wait))
 		return s.writeError(w, rs, e)
 	}

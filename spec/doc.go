@@ -13,8 +13,6 @@ import (
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
-
-	"github.com/presencekit/presencekit"
 )
 
 // EmbeddedLocation names the embedded spec in errors and lint findings.
@@ -32,19 +30,24 @@ type Doc struct {
 	// Raw holds the document's bytes, so lint findings can be given a line.
 	Raw []byte
 
-	routes       []*route
-	ops          map[string]*route // by operationId
-	limits       Limits
-	limitProblem []string // constraints Limits could not find, for Lint
+	routes         []*route
+	tenant         []string          // see Tenant
+	profile        Profile           // x-presencekit-profile, see Profile
+	profileProblem string            // why x-presencekit-profile did not decode, for Lint
+	ops            map[string]*route // by operationId
+	limits         Limits
+	limitProblem   []string // constraints Limits could not find, for Lint
 
 	maxBytesSchemas sync.Map // *openapi3.Schema -> bool, see hasMaxBytes
 
 	compiled map[*route]*compiledOp // the compiled validator, see compile.go
 }
 
-// Load returns the openapi.yaml embedded in the binary.
+// Load returns the openapi.yaml embedded in the binary under the default
+// profile (DefaultProfile, today's Easemob document); LoadProfile picks
+// another.
 func Load() (*Doc, error) {
-	return LoadData(presencekit.OpenAPI, EmbeddedLocation)
+	return LoadProfile(DefaultProfile)
 }
 
 // LoadFile reads and loads a spec file, e.g. an API designer's edited copy.
@@ -72,6 +75,12 @@ func LoadData(data []byte, location string) (*Doc, error) {
 	d := &Doc{T: t, Location: location, Raw: data}
 	if err := d.buildRoutes(); err != nil {
 		return nil, &LoadError{Location: location, Err: err}
+	}
+	d.tenant = d.readTenant()
+	if p, err := d.readProfile(); err != nil {
+		d.profileProblem = err.Error()
+	} else {
+		d.profile = p
 	}
 	d.limits, d.limitProblem = d.readLimits()
 	d.compileDoc()

@@ -3,6 +3,8 @@ package spec
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -46,6 +48,9 @@ func (d *Doc) readLimits() (Limits, []string) {
 	var l Limits
 	var probs []string
 	need := func(what string, ok bool) {
+		if limit, _, _ := strings.Cut(what, " "); !ok && d.limitNotOffered(limit) {
+			return
+		}
 		if !ok {
 			probs = append(probs, what+": constraint not found in the spec")
 		}
@@ -138,6 +143,19 @@ func (d *Doc) readLimits() (Limits, []string) {
 	}
 	need("MaxSubscriptions (subscribePresence x-max-subscriptions)", ok && l.MaxSubscriptions > 0)
 	return l, probs
+}
+
+// limitNotOffered says whether a limit belongs to an operation the
+// profile declares not offered (its value is then zero, not a problem).
+func (d *Doc) limitNotOffered(limit string) bool {
+	// RulesFor: only each rule's operation and limits are read, and
+	// Rules() would load the embedded document, which calls this.
+	for _, r := range RulesFor(Limits{}) {
+		if d.offersNot(r.Operation) && slices.Contains(r.Limits, limit) {
+			return true
+		}
+	}
+	return false
 }
 
 // bodyProperty is a property of an operation's JSON request body schema.

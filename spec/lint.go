@@ -47,6 +47,8 @@ const (
 	CheckLimits     = "limits"         // a limit is not in the spec or not backed by a rule
 	CheckRules      = "rules"          // a rule names an operation the spec does not have
 	CheckDocFinding = "x-doc-findings" // a documentation finding lacks a field
+	CheckTenant     = "tenant"         // the paths share no tenant prefix, or a server URL carries a path
+	CheckProfile    = "profile"        // x-presencekit-profile does not decode, or a fact cites no page
 )
 
 // LintData loads a spec and lints it; a spec that does not load yields one
@@ -84,6 +86,8 @@ func Lint(ctx context.Context, d *Doc) []Finding {
 	l.rules()
 	l.docFindings()
 	l.compileFallbacks()
+	l.tenant()
+	l.profileFacts()
 	sort.SliceStable(l.out, func(i, j int) bool { return l.out[i].Line < l.out[j].Line })
 	return l.out
 }
@@ -212,7 +216,7 @@ func (l *linter) operations() {
 		}
 	}
 	for _, id := range []string{OpToken, OpSetStatus, OpSubscribe, OpGetStatus, OpGroupOnline, OpUnsubscribe, OpSublist} {
-		if _, ok := l.d.ops[id]; !ok {
+		if _, ok := l.d.ops[id]; !ok && !l.d.offersNot(id) {
 			l.add(CheckOperation, []string{"paths"}, "operation "+id+" of the rule catalogue is missing")
 		}
 	}
@@ -262,7 +266,7 @@ func (l *linter) rules() {
 		if r.Operation == AllOperations {
 			continue
 		}
-		if _, ok := l.d.ops[r.Operation]; !ok {
+		if _, ok := l.d.ops[r.Operation]; !ok && !l.d.offersNot(r.Operation) {
 			l.add(CheckRules, nil, "rule "+string(r.ID)+" names operation "+r.Operation+", which the spec does not have")
 		}
 	}

@@ -40,10 +40,13 @@ type Route struct {
 	Operation string
 	// Method and Path are the operation's method and path template.
 	Method, Path string
-	// Base is what came before the {org_name}/{app_name} pair: the
-	// deployment's own prefix, if any.
+	// Base is what came before the path template (which starts with the
+	// tenant prefix, e.g. /{org_name}/{app_name}): the deployment's own
+	// prefix, if any.
 	Base string
-	// Org and App are the server variables the request carried.
+	// Org and App are the tenant parameters the request carried: org_name,
+	// and app_name or app_id (Org is empty when the tenant prefix has no
+	// org_name, as Shengwang's /app-id/{app_id}).
 	Org, App string
 	// Params holds the path parameters, unescaped.
 	Params map[string]string
@@ -99,11 +102,11 @@ func isParam(seg string) bool {
 	return len(seg) > 2 && seg[0] == '{' && seg[len(seg)-1] == '}'
 }
 
-// Route matches a request to an operation. The spec's paths are relative
-// to the server URL {baseUrl}/{org_name}/{app_name}, and a deployment may
-// add any prefix before it, so the template is matched against the end of
-// the path and the two segments before it are taken as org and app: routing
-// works for any host, port, org and app, not only the servers entry.
+// Route matches a request to an operation. The spec's paths start with
+// the tenant prefix (/{org_name}/{app_name}, or a profile's own such as
+// /app-id/{app_id}) and a deployment may add any prefix before them, so the
+// template is matched against the end of the path: routing works for any
+// host, port, org and app, not only the servers entry.
 //
 // escapedPath is URL.EscapedPath(). It is split at its "/" and each
 // segment is then unescaped, as the presencekit mock (and most servers)
@@ -136,7 +139,7 @@ func (d *Doc) Route(method, escapedPath string) (*Route, error) {
 	}
 	rt, pathMatched := d.match(method, segs, false)
 	if rt != nil {
-		rt.Base = "/" + strings.Join(raw[:len(raw)-len(rt.r.segs)-2], "/")
+		rt.Base = "/" + strings.Join(raw[:len(raw)-len(rt.r.segs)], "/")
 	}
 	if needsLenient(escapedPath) {
 		if alt, _ := d.match(method, lenientSegments(escapedPath), true); alt != nil && (rt == nil || alt.Operation != rt.Operation) {
@@ -152,13 +155,14 @@ func (d *Doc) Route(method, escapedPath string) (*Route, error) {
 	return nil, fail(ErrNoRoute)
 }
 
-// match finds the operation whose template ends segs (unescaped), with a
-// non-empty org and app before it; fold compares literal words without
-// case. pathMatched says a template matched with another method.
+// match finds the operation whose template ends segs (unescaped); every
+// parameter, the tenant's included, must be non-empty; fold compares
+// literal words without case. pathMatched says a template matched with
+// another method.
 func (d *Doc) match(method string, segs []string, fold bool) (rt *Route, pathMatched bool) {
 	for _, r := range d.routes {
 		n := len(r.segs)
-		if len(segs) < n+2 {
+		if len(segs) < n {
 			continue
 		}
 		params, ok := r.match(segs[len(segs)-n:], fold)
@@ -169,10 +173,9 @@ func (d *Doc) match(method string, segs []string, fold bool) (rt *Route, pathMat
 			pathMatched = true
 			continue
 		}
-		head := segs[:len(segs)-n]
-		org, app := head[len(head)-2], head[len(head)-1]
-		if org == "" || app == "" {
-			continue
+		org, app := params["org_name"], params["app_name"]
+		if app == "" {
+			app = params["app_id"]
 		}
 		return &Route{Operation: r.id, Method: r.method, Path: r.path,
 			Org: org, App: app, Params: params, r: r}, false

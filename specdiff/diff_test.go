@@ -39,10 +39,10 @@ type want struct {
 }
 
 const (
-	subscribeBody = "/paths/~1users~1{username}~1presence~1{expiry}/post/requestBody/content/application~1json/schema"
-	sublistOp     = "/paths/~1users~1{username}~1presence~1sublist/get"
+	subscribeBody = "/paths/~1{org_name}~1{app_name}~1users~1{username}~1presence~1{expiry}/post/requestBody/content/application~1json/schema"
+	sublistOp     = "/paths/~1{org_name}~1{app_name}~1users~1{username}~1presence~1sublist/get"
 	sublistOK     = sublistOp + "/responses/200/content/application~1json/schema/properties/result"
-	setBody       = "/paths/~1users~1{username}~1presence~1{resource}~1{status}/post/requestBody/content/application~1json/schema"
+	setBody       = "/paths/~1{org_name}~1{app_name}~1users~1{username}~1presence~1{resource}~1{status}/post/requestBody/content/application~1json/schema"
 )
 
 func TestDiff(t *testing.T) {
@@ -69,21 +69,21 @@ func TestDiff(t *testing.T) {
 			want:  []want{{"request-minItems-raised", true, subscribeBody + "/properties/usernames/minItems"}}},
 		{name: "expiry maximum lowered", only: true,
 			edits: []edit{{"            minimum: 1\n            maximum: 2592000", "            minimum: 1\n            maximum: 86400"}},
-			want:  []want{{"request-maximum-lowered", true, "/paths/~1users~1{username}~1presence~1{expiry}/post/parameters/1/schema/maximum"}}},
+			want:  []want{{"request-maximum-lowered", true, "/paths/~1{org_name}~1{app_name}~1users~1{username}~1presence~1{expiry}/post/parameters/1/schema/maximum"}}},
 		{name: "pageNum minimum raised", only: true,
 			edits: []edit{{"            type: integer\n            minimum: 1\n            default: 1", "            type: integer\n            minimum: 2\n            default: 1"}},
 			want:  []want{{"request-minimum-raised", true, sublistOp + "/parameters/1/schema/minimum"}}},
 		{name: "enum value removed", only: true,
 			edits: []edit{{"enum: [0, 1]", "enum: [1]"}},
-			want:  []want{{"request-enum-value-removed", true, "/paths/~1presence~1online~1{group_id}~1type~1{query_type}/get/parameters/1/schema/enum"}}},
+			want:  []want{{"request-enum-value-removed", true, "/paths/~1{org_name}~1{app_name}~1presence~1online~1{group_id}~1type~1{query_type}/get/parameters/1/schema/enum"}}},
 		{name: "enum value added", only: true,
 			edits: []edit{{"enum: [0, 1]", "enum: [0, 1, 2]"}},
 			want:  []want{{"request-enum-value-added", false, "/parameters/1/schema/enum"}}},
 		{name: "operation moved", only: true,
-			edits: []edit{{"  /presence/online/{group_id}/type/{query_type}:", "  /presence/online/{group_id}/kind/{query_type}:"}},
+			edits: []edit{{"  /{org_name}/{app_name}/presence/online/{group_id}/type/{query_type}:", "  /{org_name}/{app_name}/presence/online/{group_id}/kind/{query_type}:"}},
 			want: []want{
-				{"operation-removed", true, "/paths/~1presence~1online~1{group_id}~1type~1{query_type}/get"},
-				{"operation-added", false, "/paths/~1presence~1online~1{group_id}~1kind~1{query_type}/get"},
+				{"operation-removed", true, "/paths/~1{org_name}~1{app_name}~1presence~1online~1{group_id}~1type~1{query_type}/get"},
+				{"operation-added", false, "/paths/~1{org_name}~1{app_name}~1presence~1online~1{group_id}~1kind~1{query_type}/get"},
 			}},
 		{name: "response field removed", only: true,
 			edits: []edit{{sublistEntry, "    SublistEntry:\n      type: object\n      required: [uid]\n      properties:\n        uid:\n          type: string\n          minLength: 1\n"}},

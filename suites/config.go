@@ -73,6 +73,7 @@ type Config struct {
 	RetryMaxWait time.Duration `yaml:"retry_max_wait" env:"RETRY_MAX_WAIT" flag:"retry-max-wait" help:"longest wait before retrying a throttled request (429 or --rate-limit-codes), whatever Retry-After says"`
 	RetryTries   int           `yaml:"retry_max_tries" env:"RETRY_MAX_TRIES" flag:"retry-max-tries" help:"sends of one request at most, the first included; a request still throttled skips its spec"`
 	RateCodes    []string      `yaml:"rate_limit_codes" env:"RATE_LIMIT_CODES" flag:"rate-limit-codes" help:"comma-separated error codes that mean throttled whatever the status (a 429 always does)"`
+	Profile      string        `yaml:"profile" env:"PROFILE" flag:"profile" help:"vendor profile: a built-in name (presencekit spec profiles) or an OpenAPI Overlay file (.yaml); default easemob"`
 	ConfigFile   string        `yaml:"-" env:"CONFIG" flag:"config" help:"YAML file with any of these settings (keys as in docs/conformance.md)"`
 }
 

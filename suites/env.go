@@ -73,6 +73,7 @@ func NewEnv(ctx context.Context, cfg Config, doc *spec.Doc, extra ...client.Opti
 	default:
 		return nil, fmt.Errorf("%w: give --token or --client-id and --client-secret", ErrConfig)
 	}
+	opts = append(opts, client.WithTenant(doc.Tenant()))
 	opts = append(append(opts, pacingOptions(cfg)...), extra...)
 	c, err := client.New(cfg.Target, cfg.Org, cfg.App, opts...)
 	if err != nil {

@@ -148,8 +148,10 @@ func focusOn(texts []string) string {
 // runParallel is Run for --concurrency above one.
 func runParallel(ctx context.Context, e *Env, console io.Writer, spawn Spawn) (*Result, error) {
 	filter := func([]string) bool { return true }
-	if e.Cfg.LabelFilter != "" {
-		f, err := types.ParseLabelFilter(e.Cfg.LabelFilter)
+	// The profile's not-applicable rules are left out as a one-process
+	// run leaves them out (Configs).
+	if lf := notApplicableFilter(e.Doc, e.Cfg.LabelFilter); lf != "" {
+		f, err := types.ParseLabelFilter(lf)
 		if err != nil {
 			return nil, fmt.Errorf("%w: --label-filter: %w", ErrConfig, err)
 		}
@@ -214,6 +216,7 @@ func runParallel(ctx context.Context, e *Env, console io.Writer, spawn Spawn) (*
 	}
 	merged := mergeReports(preview, reports, filtered, started)
 	res := newResult(merged, e.Cfg, e.Redactor)
+	res.MarkNotApplicable(e.Doc)
 	if err := writeReports(e.Cfg, merged, res); err != nil {
 		return res, err
 	}

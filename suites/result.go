@@ -198,8 +198,12 @@ func (r *Result) Summary(w io.Writer) {
 		_ = tw.Flush()
 	}
 	c := r.Count()
-	fmt.Fprintf(w, "\nrules: %d passed, %d failed, %d skipped, %d probes recorded, %d not checked (of %d)\n",
-		c[StatePassed], c[StateFailed], c[StateSkipped], c[StateRecorded], c[StateNA], len(r.Rules))
+	na := ""
+	if n := c[StateNotApplicable]; n > 0 {
+		na = fmt.Sprintf(", %d not applicable", n)
+	}
+	fmt.Fprintf(w, "\nrules: %d passed, %d failed, %d skipped, %d probes recorded, %d not checked%s (of %d)\n",
+		c[StatePassed], c[StateFailed], c[StateSkipped], c[StateRecorded], c[StateNA], na, len(r.Rules))
 	fmt.Fprintf(w, "%d passed, %d failed, %d skipped\n", r.Passed, r.Failed, r.Skipped)
 	fmt.Fprintln(w, r.Throttling())
 }

@@ -22,6 +22,7 @@ func Register(e *Env, done func(*Result)) {
 	reportToConsole(e)
 	g.ReportAfterSuite("presencekit conformance report", func(r g.Report) {
 		res := newResult(r, e.Cfg, e.Redactor)
+		res.MarkNotApplicable(e.Doc)
 		if e.Cfg.ReportDir != "" {
 			Expect(WriteHTML(filepath.Join(e.Cfg.ReportDir, "report.html"), res)).To(Succeed())
 		}
@@ -87,6 +88,7 @@ func RunSpecs(t g.GinkgoTestingT, e *Env, base types.SuiteConfig, rep types.Repo
 	if err != nil {
 		return nil, err
 	}
+	base.LabelFilter = notApplicableFilter(e.Doc, base.LabelFilter)
 	Register(e, func(r *Result) { res = r })
 	RegisterFailHandler(e.failOrSkip)
 	g.RunSpecs(t, "presencekit conformance", base, rep)

@@ -40,7 +40,7 @@ type breakOutcome struct {
 // Each run is a child process (Ginkgo runs a suite once per process): this
 // test binary, re-run with the break named in its environment.
 func TestSelfCheck(t *testing.T) {
-	if os.Getenv(envBreak) != "" {
+	if os.Getenv(envBreak) != "" || os.Getenv(envChild) != "" {
 		t.Skip("a self-check child runs TestConformance only")
 	}
 	if suiteCfg, _ := g.GinkgoConfiguration(); suiteCfg.ParallelTotal > 1 {
@@ -108,11 +108,12 @@ func TestSelfCheck(t *testing.T) {
 
 // runBroken runs the suite in a child process against the mock broken by
 // rule and reads its Ginkgo JSON report.
-func runBroken(ctx context.Context, rule spec.RuleID, dir string) breakOutcome {
+func runBroken(ctx context.Context, rule spec.RuleID, dir string, env ...string) breakOutcome {
 	o := breakOutcome{rule: rule}
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run", "^TestConformance$")
 	cmd.Env = append(os.Environ(), envBreak+"="+string(rule), suites.EnvPrefix+"REPORT_DIR="+dir,
 		suites.EnvPrefix+"TARGET=", suites.EnvPrefix+"LABEL_FILTER=")
+	cmd.Env = append(cmd.Env, env...)
 	output, _ := cmd.CombinedOutput() // a failing suite exits 1: expected
 	data, err := os.ReadFile(filepath.Join(dir, "report.json"))
 	if err != nil {

@@ -53,7 +53,9 @@ func describeAuth(e *Env) {
 		entries := func() []g.TableEntry {
 			var out []g.TableEntry
 			for _, op := range []string{spec.OpSetStatus, spec.OpSubscribe, spec.OpGetStatus, spec.OpGroupOnline, spec.OpUnsubscribe, spec.OpSublist} {
-				out = append(out, g.Entry(op, op))
+				// The op label lets a profile that does not offer op leave
+				// its entry out (notApplicableFilter).
+				out = append(out, g.Entry(op, g.Label(LabelOp+op), op))
 			}
 			return out
 		}

@@ -24,11 +24,22 @@ var binder = suites.Bind(flag.CommandLine)
 // envBreak names the break mode a self-check child runs the mock with.
 const envBreak = "PRESENCEKIT_SELFCHECK_BREAK"
 
+// envChild marks a child run of the profile tests (no break mode), and
+// envMockProfile names the profile the child's mock serves when it is not
+// the suite's own (the cross-vendor tests).
+const (
+	envChild       = "PRESENCEKIT_SELFCHECK_CHILD"
+	envMockProfile = "PRESENCEKIT_SELFCHECK_MOCK_PROFILE"
+)
+
 // startMock serves a correct (or deliberately broken) mock on a loopback
 // port with the virtual clock and returns the config to reach it.
 func startMock(tb testing.TB, cfg suites.Config, doc *spec.Doc, breaks ...spec.RuleID) suites.Config {
 	tb.Helper()
 	mc := mock.DefaultConfig(doc.Limits())
+	mc.Tenant = doc.Tenant()
+	mc.NotOffered = doc.Profile().OperationsNotOffered
+	mc.ErrorTexts = doc.Profile().ErrorDescriptions
 	mc.VirtualClock = true
 	mc.Breaks = breaks
 	srv, err := mock.New(mc)
@@ -54,7 +65,7 @@ func TestConformance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := spec.Load()
+	doc, err := spec.LoadProfile(cfg.Profile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +76,13 @@ func TestConformance(t *testing.T) {
 				breaks = append(breaks, spec.RuleID(id))
 			}
 		}
-		cfg = startMock(t, cfg, doc, breaks...)
+		mockDoc := doc
+		if p := os.Getenv(envMockProfile); p != "" {
+			if mockDoc, err = spec.LoadProfile(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cfg = startMock(t, cfg, mockDoc, breaks...)
 	}
 	if os.Getenv(envBreak) == "" && cfg.ReportDir == suites.DefaultReportDir {
 		cfg.ReportDir = t.TempDir()
@@ -79,7 +96,7 @@ func TestConformance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if os.Getenv(envBreak) != "" {
+	if os.Getenv(envBreak) != "" || os.Getenv(envChild) != "" {
 		return // a self-check child: the parent reads report.json
 	}
 	if res == nil {

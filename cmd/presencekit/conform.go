@@ -144,9 +144,9 @@ func conform(cmd *cobra.Command, cfg suites.Config) error {
 	if cmd.Flags().Changed("users") {
 		fmt.Fprintln(cmd.ErrOrStderr(), "presencekit: --users is deprecated, use --test-users (load's --users is a population size)")
 	}
-	doc, err := spec.Load()
+	doc, err := loadProfileDoc(cfg.Profile, "")
 	if err != nil {
-		return &exitError{code: exitUsage, err: err}
+		return err
 	}
 	if cfg.Target == "" {
 		stop, target, err := startEmbeddedMock(ctx, doc)
@@ -220,6 +220,9 @@ func credentialSource(cmd *cobra.Command, credential string) string {
 // loopback port until stop is called.
 func startEmbeddedMock(ctx context.Context, doc *spec.Doc) (stop func(), target string, err error) {
 	mc := mock.DefaultConfig(doc.Limits())
+	mc.Tenant = doc.Tenant()
+	mc.ErrorTexts = doc.Profile().ErrorDescriptions
+	mc.NotOffered = doc.Profile().OperationsNotOffered
 	mc.VirtualClock = true
 	srv, err := mock.New(mc)
 	if err != nil {

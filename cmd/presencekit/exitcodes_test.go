@@ -171,7 +171,7 @@ func TestExitCodesSpec(t *testing.T) {
 func TestExitCodesSpecLint(t *testing.T) {
 	broken := specCopy(t, "$ref: '#/components/schemas/SubscribeResult'", "$ref: '#/components/schemas/Nope'")
 	codes := checkExitCodes(t, []exitCase{
-		{name: "embedded is clean", args: []string{"spec", "lint"}, code: exitOK, stdout: "openapi.yaml: 0 findings"},
+		{name: "embedded is clean", args: []string{"spec", "lint"}, code: exitOK, stdout: "openapi.yaml+profiles/easemob.yaml: 0 findings"},
 		{name: "stdin", args: []string{"spec", "lint", "-"}, stdin: noPaths, code: exitFail, stdout: `<stdin>: [load] not an OpenAPI 3 document: it has no "paths" object`},
 		{name: "findings", args: []string{"spec", "lint", broken}, code: exitFail, stdout: "[load]"},
 		{name: "empty object", args: []string{"spec", "lint", tempFile(t, "e.json", emptyObject)}, code: exitFail, stdout: `[load] not an OpenAPI 3 document: it has no "openapi" field`},

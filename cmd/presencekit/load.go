@@ -15,7 +15,6 @@ import (
 	"github.com/presencekit/presencekit/internal/settings"
 	"github.com/presencekit/presencekit/loadgen"
 	"github.com/presencekit/presencekit/mock"
-	"github.com/presencekit/presencekit/spec"
 )
 
 // Exit codes of load and report beyond main's.
@@ -93,16 +92,21 @@ Exit codes:
 }
 
 func runLoad(ctx context.Context, cmd *cobra.Command, s loadSettings, given map[string]settings.Source, red *client.Redactor) error {
-	doc, err := spec.Load()
+	doc, err := loadProfileDoc(s.Profile, "")
 	if err != nil {
-		return failed(err)
+		return err
 	}
 	cfg, ths, err := s.config(given, doc)
 	if err != nil {
 		return usageError("%v", err)
 	}
+	cfg.Tenant = doc.Tenant()
+
 	stdout, stderr := red.Writer(cmd.OutOrStdout()), red.Writer(cmd.ErrOrStderr())
 	embedded := cfg.Target == ""
+	if rl := doc.Profile().RateLimit; rl != nil && !embedded && cfg.Rate > rl.PerSecond {
+		fmt.Fprintf(stderr, "load: --rate %g is above the %g/s per %s that profile %s documents: expect 429 answers\n", cfg.Rate, rl.PerSecond, rl.Scope, doc.Profile().Name)
+	}
 	if embedded {
 		stop, err := startMock(ctx, &cfg, stderr)
 		if err != nil {
@@ -177,7 +181,9 @@ const embeddedTarget = "embedded mock"
 // startMock serves the embedded mock on a loopback port for a run without
 // --target; stop shuts it down.
 func startMock(ctx context.Context, cfg *loadgen.Config, log io.Writer) (stop func(), err error) {
-	srv, err := mock.New(mock.DefaultConfig(cfg.Workload.Limits))
+	mc := mock.DefaultConfig(cfg.Workload.Limits)
+	mc.Tenant = cfg.Tenant
+	srv, err := mock.New(mc)
 	if err != nil {
 		return nil, fmt.Errorf("embedded mock: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/presencekit/presencekit/internal/settings"
@@ -21,6 +22,7 @@ import (
 type loadSettings struct {
 	Target       string `yaml:"target" env:"TARGET" flag:"target" help:"base URL of the server (default: the embedded mock on 127.0.0.1)"`
 	Org          string `yaml:"org" env:"ORG" flag:"org" help:"org name in the API paths"`
+	Profile      string `yaml:"profile" env:"PROFILE" flag:"profile" help:"vendor profile: a built-in name (presencekit spec profiles) or an OpenAPI Overlay file (.yaml); its limits set batch sizes, its paths the requests; default easemob"`
 	App          string `yaml:"app" env:"APP" flag:"app" help:"app name in the API paths"`
 	Token        string `yaml:"token" env:"TOKEN" flag:"token" help:"bearer token; never written to any output" secret:"true"`
 	ClientID     string `yaml:"client_id" env:"CLIENT_ID" flag:"client-id" help:"get the token from POST /token with these client credentials, renewed before it expires and on 401"`
@@ -128,6 +130,13 @@ func (s *loadSettings) config(given map[string]settings.Source, doc *spec.Doc) (
 	w := &cfg.Workload
 	if w.Mix, err = loadgen.ParseMix(s.Mix); err != nil {
 		return cfg, nil, named("mix", fmt.Sprintf("%q", s.Mix), err.Error())
+	}
+	// Operations the profile's vendor does not offer weigh zero: a load
+	// test of them would only measure 404s.
+	for op := loadgen.Op(0); op < loadgen.NumOps; op++ {
+		if slices.Contains(doc.Profile().OperationsNotOffered, op.ID()) {
+			w.Mix[op] = 0
+		}
 	}
 	if w.Batch, err = loadgen.ParseRange(s.Batch); err != nil {
 		return cfg, nil, named("batch", fmt.Sprintf("%q", s.Batch), err.Error())

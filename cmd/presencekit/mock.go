@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -27,6 +28,7 @@ type mockOptions struct {
 	maxSubs, maxTokens        int
 	maxBody                   int64
 	specFile                  string
+	profile                   string
 	tokenTTL                  time.Duration
 }
 
@@ -87,12 +89,13 @@ value, unreadable --spec, address it cannot listen on).`,
 	f.StringVar(&o.latency, "latency", "", "delay every answer: 5ms, or with uniform jitter 5ms±2ms (ASCII: 5ms+-2ms)")
 	f.Float64Var(&o.errorRate, "error-rate", 0, "fraction of requests answered 503 (0..1)")
 	f.StringVar(&o.stall, "stall", "", "hold every request for D at the end of each period P: D@P, e.g. 1s@30s")
-	f.StringVar(&o.rateLimit, "rate-limit", "", "requests per org/app: 50/s, 20/5s or 600/m; over it 429 reach_limit with Retry-After")
+	f.StringVar(&o.rateLimit, "rate-limit", "", "requests per org/app: 50/s, 20/5s or 600/m, or 'documented' (the --profile's documented rate); over it 429 reach_limit with Retry-After")
 	f.StringVar(&o.logLevel, "log-level", "info", "request log level: debug, info, warn or error")
 	f.IntVar(&o.maxSubs, "max-subscriptions", 0, "subscriptions per subscriber (0: the spec's x-max-subscriptions); beyond it the one with least time left is evicted")
 	f.Int64Var(&o.maxBody, "max-body", mock.DefaultMaxBodyBytes, "request body limit in bytes (≥ 1; 413 above)")
 	f.IntVar(&o.maxTokens, "max-tokens", mock.DefaultMaxTokens, "issued tokens kept at once (≥ 1); one more revokes the oldest issued")
 	f.StringVar(&o.specFile, "spec", "", "openapi.yaml whose limits to serve (default: the embedded one)")
+	f.StringVar(&o.profile, "profile", "", profileHelp+": its limits, paths and error texts are served")
 	return cmd
 }
 
@@ -122,14 +125,14 @@ func runMock(cmd *cobra.Command, o mockOptions) error {
 	if o.maxSubs < 0 {
 		return usageError("--max-subscriptions %d: must be at least 1 (0: the spec's)", o.maxSubs)
 	}
-	doc, err := spec.Load()
-	if o.specFile != "" {
-		doc, err = spec.LoadFile(o.specFile)
-	}
+	doc, err := loadProfileDoc(o.profile, o.specFile)
 	if err != nil {
-		return usageError("%v", err)
+		return err
 	}
 	cfg := mock.DefaultConfig(doc.Limits())
+	cfg.Tenant = doc.Tenant()
+	cfg.ErrorTexts = doc.Profile().ErrorDescriptions
+	cfg.NotOffered = doc.Profile().OperationsNotOffered
 	cfg.Org, cfg.App = o.org, o.app
 	cfg.Tokens = o.tokens
 	cfg.ClientID, cfg.ClientSecret = o.clientID, o.clientSecret
@@ -147,6 +150,13 @@ func runMock(cmd *cobra.Command, o mockOptions) error {
 		cfg.VirtualClock = true
 	default:
 		return usageError("--clock %q: want real or virtual", o.clock)
+	}
+	if o.rateLimit == rateDocumented {
+		rl := doc.Profile().RateLimit
+		if rl == nil {
+			return usageError("--rate-limit documented: profile %q documents no rate limit", doc.Profile().Name)
+		}
+		o.rateLimit = strconv.FormatFloat(rl.PerSecond, 'g', -1, 64) + "/s"
 	}
 	if err := parseFaults(&cfg.Faults, o); err != nil {
 		return usageError("%v", err)
@@ -171,6 +181,10 @@ func runMock(cmd *cobra.Command, o mockOptions) error {
 	}
 	return failed(srv.Serve(cmd.Context(), ln))
 }
+
+// rateDocumented is the --rate-limit value that takes the profile's
+// documented rate (e.g. 50/s for agora-chat).
+const rateDocumented = "documented"
 
 // parseFaults reads the fault flags into f.
 func parseFaults(f *mock.Faults, o mockOptions) error {

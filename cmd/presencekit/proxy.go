@@ -10,12 +10,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/presencekit/presencekit/proxy"
-	"github.com/presencekit/presencekit/spec"
 )
 
 // proxyOptions are the flags of presencekit proxy.
 type proxyOptions struct {
 	listen, target, specFile, mode, logFile string
+	profile                                 string
 	maxBody                                 int64
 	clockSkew                               time.Duration
 	validators, queue                       int
@@ -84,6 +84,7 @@ serving, 2 bad usage: a bad flag, an unreadable --spec or --log, a bad
 	f.StringVar(&o.listen, "listen", "127.0.0.1:9000", "address to listen on (port 0: a free port)")
 	f.StringVar(&o.target, "target", "", "base URL of the presence server to forward to (required)")
 	f.StringVar(&o.specFile, "spec", "", "openapi.yaml to check against (default: the embedded one)")
+	f.StringVar(&o.profile, "profile", "", profileHelp)
 	f.StringVar(&o.mode, "mode", string(proxy.ModeReport), "report (record violations) or enforce (also block them)")
 	f.StringVar(&o.logFile, "log", "", "append violations as JSON lines to this file ('-': standard output)")
 	f.Int64Var(&o.maxBody, "max-body", proxy.DefaultMaxBody, "largest body buffered for validation, bytes; larger ones cannot be judged (enforce refuses them unless --fail-open)")
@@ -99,12 +100,9 @@ func runProxy(cmd *cobra.Command, o proxyOptions) error {
 	if o.target == "" {
 		return usageError("--target is required")
 	}
-	doc, err := spec.Load()
-	if o.specFile != "" {
-		doc, err = spec.LoadFile(o.specFile)
-	}
+	doc, err := loadProfileDoc(o.profile, o.specFile)
 	if err != nil {
-		return usageError("%v", err)
+		return err
 	}
 	opts := []proxy.Option{proxy.WithMode(proxy.Mode(o.mode)), proxy.WithMaxBody(o.maxBody), proxy.WithClockSkew(o.clockSkew),
 		proxy.WithValidators(o.validators, o.queue)}

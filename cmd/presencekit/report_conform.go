@@ -19,7 +19,7 @@ import (
 const maxCell = 160
 
 func newReportConformMDCmd() *cobra.Command {
-	var level string
+	var level, profile string
 	cmd := &cobra.Command{
 		Use:   "conform-md REPORT.json",
 		Short: "Print the rule matrix of a conform run (its report.json) as Markdown",
@@ -43,11 +43,19 @@ cannot be read.`,
 			if err != nil {
 				return err
 			}
+			if profileName(profile) != "" {
+				doc, err := loadProfileDoc(profile, "")
+				if err != nil {
+					return err
+				}
+				res.MarkNotApplicable(doc)
+			}
 			red := client.NewRedactor(os.Getenv("PRESENCE_TOKEN"), os.Getenv("PRESENCE_CLIENT_SECRET"), os.Getenv("PRESENCE_ADMIN_TOKEN"))
 			return failed(writeConformMarkdown(cmd.OutOrStdout(), res, red))
 		},
 	}
 	cmd.Flags().StringVar(&level, "level", suites.DefaultLevel, "the --level the run used: which failed rules failed the gate ('must' or 'should')")
+	cmd.Flags().StringVar(&profile, "profile", "", "the --profile the run used: its rules that do not apply show as not applicable")
 	return cmd
 }
 
@@ -77,6 +85,8 @@ var stateMark = map[string]string{
 	suites.StateSkipped:  "⏭️ ",
 	suites.StateRecorded: "📝 ",
 	suites.StateNA:       "",
+	// A rule the profile does not apply (docs/profiles.md).
+	suites.StateNotApplicable: "➖ ",
 }
 
 // writeConformMarkdown writes the verdict, the counts and the matrix.

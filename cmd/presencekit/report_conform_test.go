@@ -88,3 +88,17 @@ func TestReportConformMarkdownBadInput(t *testing.T) {
 
 // row is the start of a rule's row in a Markdown rules table.
 func row(id spec.RuleID, rest string) string { return "| `" + string(id) + "` | " + rest }
+
+// TestReportConformProfile: conform-md --profile marks the rules the
+// profile does not apply, instead of showing them unchecked.
+func TestReportConformProfile(t *testing.T) {
+	dir := t.TempDir()
+	r := conformChild(t, nil, "conform", "--profile", "easemob-2022", "--report-dir", dir)
+	if r.code != exitOK {
+		t.Fatalf("conform --profile easemob-2022: %s", r)
+	}
+	md := execute(t, "", "report", "conform-md", "--profile", "easemob-2022", filepath.Join(dir, "report.json"))
+	if md.code != exitOK || !strings.Contains(md.stdout, row(spec.RuleGroupCount, "MUST | `getGroupOnlineCount` | ➖ not applicable |")) {
+		t.Errorf("conform-md --profile easemob-2022: %s", md)
+	}
+}

@@ -21,7 +21,10 @@ rule catalogue. These commands work on it:
   diff     review a change between two versions: what breaks clients
   limits   the limits read from the spec's schema constraints
   rules    the rule catalogue, with each rule's level, operation and source
-  dump     print the embedded openapi.yaml
+  dump     print the embedded openapi.yaml (merged with --profile)
+  profiles the vendor profiles (OpenAPI Overlays) and what each changes
+
+Every subcommand takes --profile NAME|FILE.yaml (or PRESENCE_PROFILE).
 
 Exit codes of "spec" alone:
   0    help shown
@@ -40,7 +43,7 @@ Each subcommand's --help lists its own.`,
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(newSpecLintCmd(), newSpecLimitsCmd(), newSpecRulesCmd(), newSpecDumpCmd(), newSpecDiffCmd())
+	cmd.AddCommand(newSpecLintCmd(), newSpecLimitsCmd(), newSpecRulesCmd(), newSpecDumpCmd(), newSpecDiffCmd(), newSpecProfilesCmd())
 	return cmd
 }
 

@@ -15,12 +15,13 @@ import (
 type diffOptions struct {
 	Old, New string // "" would be the embedded spec; "-" standard input
 	JSON     bool
+	Profiles []string // --profile, once (both sides) or twice (OLD, NEW)
 }
 
 func newSpecDiffCmd() *cobra.Command {
 	var o diffOptions
 	cmd := &cobra.Command{
-		Use:   "diff OLD NEW",
+		Use:   "diff OLD NEW | diff --profile A --profile B",
 		Short: "Review a spec change: breaking and non-breaking differences",
 		Long: `diff compares two versions of the spec the way clients of the API feel it.
 
@@ -43,14 +44,27 @@ Exit codes:
        does not load`,
 		Example: `  presencekit spec diff embedded openapi.yaml
   git show main:openapi.yaml | presencekit spec diff - openapi.yaml
-  presencekit spec diff --json old.yaml new.yaml`,
-		Args: cobra.ExactArgs(2),
+  presencekit spec diff --json old.yaml new.yaml
+  presencekit spec diff --profile easemob --profile agora-chat`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && len(o.Profiles) == 2 {
+				return nil
+			}
+			return cobra.ExactArgs(2)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Old, o.New = args[0], args[1]
+			if len(o.Profiles) > 2 {
+				return usageError("--profile can be given at most twice (OLD's, then NEW's)")
+			}
+			o.Old, o.New = "embedded", "embedded"
+			if len(args) == 2 {
+				o.Old, o.New = args[0], args[1]
+			}
 			return failed(diffSpecs(o, cmd.InOrStdin(), cmd.OutOrStdout()))
 		},
 	}
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the changes as one JSON object instead of lines")
+	cmd.Flags().StringArrayVar(&o.Profiles, "profile", nil, "vendor profile applied to both specs, or given twice: OLD's then NEW's (without OLD NEW, the embedded spec under each: how two vendors differ)")
 	return cmd
 }
 
@@ -69,11 +83,21 @@ func diffSpecs(o diffOptions, stdin io.Reader, w io.Writer) error {
 	if o.Old == stdinName && o.New == stdinName {
 		return usageError("only one of OLD and NEW can be standard input")
 	}
+	profiles := [2]string{}
+	switch len(o.Profiles) {
+	case 1:
+		profiles = [2]string{o.Profiles[0], o.Profiles[0]}
+	case 2:
+		profiles = [2]string{o.Profiles[0], o.Profiles[1]}
+	}
+	side := 0
 	load := func(arg string) (*spec.Doc, error) {
 		if arg == "embedded" {
 			arg = ""
 		}
-		data, location, err := readSpec(arg, stdin)
+		profile := profiles[side]
+		side++
+		data, location, err := readSpecProfile(arg, profile, stdin)
 		if err != nil {
 			return nil, err
 		}

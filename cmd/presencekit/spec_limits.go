@@ -15,8 +15,9 @@ import (
 
 // limitsOptions are the flags and arguments of "spec limits".
 type limitsOptions struct {
-	File string // "" for the embedded spec, "-" for stdin
-	JSON bool
+	File    string // "" for the embedded spec, "-" for stdin
+	JSON    bool
+	Profile string // --profile
 }
 
 func newSpecLimitsCmd() *cobra.Command {
@@ -40,6 +41,7 @@ Exit codes:
        does not load (spec lint says where)`,
 		Example: `  presencekit spec limits
   presencekit spec limits --json my-copy.yaml
+  presencekit spec limits --profile agora-chat --json
   presencekit spec dump | sed 's/maxItems: 100/maxItems: 50/' | presencekit spec limits -`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -48,12 +50,13 @@ Exit codes:
 		},
 	}
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the limits as a JSON object (keys as in spec.Limits' JSON tags)")
+	addProfileFlag(cmd, &o.Profile)
 	return cmd
 }
 
 // showLimits loads the spec o names and prints its limits to w.
 func showLimits(o limitsOptions, stdin io.Reader, w io.Writer) error {
-	data, location, err := readSpec(o.File, stdin)
+	data, location, err := readSpecProfile(o.File, o.Profile, stdin)
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,9 @@ import (
 
 // lintOptions are the flags and arguments of "spec lint".
 type lintOptions struct {
-	File string // "" for the embedded spec, "-" for stdin
-	JSON bool
+	File    string // "" for the embedded spec, "-" for stdin
+	JSON    bool
+	Profile string // --profile: applied to the embedded spec, and to FILE when named
 }
 
 func newSpecLintCmd() *cobra.Command {
@@ -47,6 +48,7 @@ Exit codes:
 		},
 	}
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the findings as one JSON object instead of lines")
+	addProfileFlag(cmd, &o.Profile)
 	return cmd
 }
 
@@ -60,7 +62,7 @@ type lintReport struct {
 // lintSpec lints the spec o names and prints the findings to w. It returns
 // an exit-1 error when there are findings, after printing them.
 func lintSpec(ctx context.Context, o lintOptions, stdin io.Reader, w io.Writer) error {
-	data, location, err := readSpec(o.File, stdin)
+	data, location, err := readSpecProfile(o.File, o.Profile, stdin)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,13 @@ type rulesOptions struct {
 	JSON     bool
 	Markdown bool
 	Level    string // "" for all levels, else must, should or probe
+	Profile  string // --profile: marks the rules that do not apply under it
+}
+
+// profileRule is a rule with, under a profile, why it does not apply.
+type profileRule struct {
+	spec.Rule
+	NotApplicable string `json:"not_applicable,omitempty"`
 }
 
 func newSpecRulesCmd() *cobra.Command {
@@ -31,6 +38,10 @@ the conformance gate; SHOULD rules come from its newer pages or are implied
 beyond doubt and fail the gate unless it runs at level must; PROBE rules
 record undocumented behaviour and never fail it.
 
+With --profile (or PRESENCE_PROFILE) the rules that do not apply under that
+vendor profile are marked "not applicable" with the reason (JSON: the
+not_applicable field).
+
 --markdown prints a Markdown table with each rule's source (the vendor page
 and section, or the contract decision in docs/contract.md), ready to paste
 into documentation.
@@ -40,7 +51,8 @@ Exit codes:
   2    bad usage (an unknown --level, --json with --markdown, an argument)`,
 		Example: `  presencekit spec rules
   presencekit spec rules --level must
-  presencekit spec rules --markdown > rules.md`,
+  presencekit spec rules --markdown > rules.md
+  presencekit spec rules --profile easemob-2022   # marks the rules that do not apply`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return failed(listRules(o, cmd.OutOrStdout()))
@@ -49,6 +61,7 @@ Exit codes:
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the rules as a JSON array")
 	cmd.Flags().BoolVar(&o.Markdown, "markdown", false, "print the rules as a Markdown table with a Source column")
 	cmd.Flags().StringVar(&o.Level, "level", "", "show only rules of this level: must, should or probe")
+	addProfileFlag(cmd, &o.Profile)
 	cmd.MarkFlagsMutuallyExclusive("json", "markdown")
 	return cmd
 }
@@ -69,11 +82,29 @@ func listRules(o rulesOptions, w io.Writer) error {
 		}
 		rules = kept
 	}
+	var doc *spec.Doc
+	if profileName(o.Profile) != "" {
+		var err error
+		if doc, err = loadProfileDoc(o.Profile, ""); err != nil {
+			return err
+		}
+	}
+	out := make([]profileRule, len(rules))
+	for i, r := range rules {
+		out[i].Rule = r
+		if doc == nil {
+			continue
+		}
+		if why, ok := doc.NotApplicable(r.ID); ok {
+			out[i].NotApplicable = why
+			rules[i].Statement = "[not applicable: " + why + "] " + r.Statement
+		}
+	}
 	switch {
 	case o.JSON:
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rules)
+		return enc.Encode(out)
 	case o.Markdown:
 		return writeRulesMarkdown(w, rules)
 	}
