@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/xml"
 	"flag"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	g "github.com/onsi/ginkgo/v2"
 
 	"github.com/presencekit/presencekit/mock"
+	"github.com/presencekit/presencekit/mock/mocktest"
 	"github.com/presencekit/presencekit/spec"
 	"github.com/presencekit/presencekit/suites"
 )
@@ -21,34 +21,23 @@ import (
 // go test ./suites -args --target=https://… --token=…
 var binder = suites.Bind(flag.CommandLine)
 
-// envBreak names the break mode a self-check child runs the mock with.
-const envBreak = "PRESENCEKIT_SELFCHECK_BREAK"
-
-// startMock serves a correct (or deliberately broken) mock on a loopback
-// port with the virtual clock and returns the config to reach it.
-func startMock(tb testing.TB, cfg suites.Config, doc *spec.Doc, breaks ...string) suites.Config {
+// startMock serves a correct mock (mocktest) with the virtual clock and
+// returns the config to reach it.
+func startMock(tb testing.TB, cfg suites.Config) suites.Config {
 	tb.Helper()
-	mc := mock.DefaultConfig(doc.Limits())
+	mc := mocktest.Config(tb)
 	mc.VirtualClock = true
-	mc.Breaks = breaks
-	srv, err := mock.New(mc)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	tb.Cleanup(func() {
-		ts.Close()
-		_ = srv.Close()
-	})
-	cfg.Target = ts.URL
+	m := mocktest.Start(tb, mc)
+	cfg.Target = m.URL
 	cfg.Token = mock.DefaultToken
 	cfg.ClientID, cfg.ClientSecret = mock.DefaultClientID, mock.DefaultClientSecret
-	cfg.AdminToken = mock.DefaultAdminToken
+	cfg.AdminToken = m.AdminToken
 	return cfg
 }
 
 // TestConformance runs the Ginkgo suite: against --target when given, else
-// against an embedded mock (broken in one way when the self-check asks).
+// against a mock it starts. (The self-check, the suite against the mock
+// broken one rule at a time, is proxy's TestBreakModesThroughProxy.)
 func TestConformance(t *testing.T) {
 	cfg, err := binder.Resolve(os.Getenv)
 	if err != nil {
@@ -59,13 +48,9 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Target == "" {
-		var breaks []string
-		if b := os.Getenv(envBreak); b != "" {
-			breaks = strings.Split(b, ",")
-		}
-		cfg = startMock(t, cfg, doc, breaks...)
+		cfg = startMock(t, cfg)
 	}
-	if os.Getenv(envBreak) == "" && cfg.ReportDir == suites.DefaultReportDir {
+	if cfg.ReportDir == suites.DefaultReportDir {
 		cfg.ReportDir = t.TempDir()
 	}
 	e, err := suites.NewEnv(context.Background(), cfg, doc)
@@ -76,9 +61,6 @@ func TestConformance(t *testing.T) {
 	res, err := suites.RunSpecs(t, e, suiteCfg, repCfg)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if os.Getenv(envBreak) != "" {
-		return // a self-check child: the parent reads report.json
 	}
 	if res == nil {
 		if g.GinkgoParallelProcess() != 1 {
