@@ -14,6 +14,10 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # installed.
 ACTIONLINT ?= github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 GORELEASER ?= goreleaser
+# gotestsum runs `go test -json` and prints a line per package as it
+# finishes (go test alone holds a package's line until the ones before it
+# are done), then "DONE N tests". Pinned, fetched through the module proxy.
+GOTESTSUM ?= $(GO) run gotest.tools/gotestsum@v1.13.0
 
 # What `presencekit version` prints: stamped at link time, the same -X flags
 # as the Dockerfile and .goreleaser.yaml (cmd/presencekit/ship_test.go holds
@@ -26,7 +30,7 @@ LDFLAGS  = -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.dat
 IMAGE   ?= presencekit:dev
 
 .DEFAULT_GOAL := help
-.PHONY: help build test lint lint-spec conform fuzz bench clean image release-check
+.PHONY: help build test test-summary lint lint-spec conform fuzz bench clean image release-check
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,12 +38,24 @@ help: ## List the targets
 build: ## Build the CLI into bin/presencekit (static, stamped with VERSION, COMMIT, DATE)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/presencekit
 
-test: ## Run every test with the race detector (the suite's self-check included), then lint the embedded spec
+# The self-check children are built without -race (proxy/conform_test.go);
+# everything else runs with it. Progress: a line per package as it
+# finishes; then the self-check table and, last, the count of tests run
+# (test-summary). reports/go-test.json keeps every test's timing:
+# `$(GOTESTSUM) tool slowest --jsonfile reports/go-test.json`.
+test: ## Lint the embedded spec, then run every test with the race detector (the suite's self-check included)
 	@mkdir -p reports
-	PRESENCEKIT_SELFCHECK_TABLE=$(CURDIR)/reports/selfcheck.txt $(GO) test -race ./...
-	@echo "conformance self-check (the suite against the mock broken one rule at a time):"
-	@cat reports/selfcheck.txt
+	@rm -f reports/selfcheck.txt
 	$(GO) run ./cmd/presencekit spec lint
+	PRESENCEKIT_SELFCHECK_TABLE=$(CURDIR)/reports/selfcheck.txt $(GOTESTSUM) --format pkgname --format-icons text --format-hide-empty-pkg \
+		--jsonfile reports/go-test.json --post-run-command "$(MAKE) --no-print-directory test-summary" -- -race ./...
+
+# test-summary is what `make test` prints after the tests, failed or not;
+# gotestsum gives it the counts in TESTS_*.
+test-summary:
+	@echo "conformance self-check (the suite through the proxy, against the mock broken one rule at a time):"
+	@cat reports/selfcheck.txt 2>/dev/null || echo "  (no table: the self-check did not run to its end)"
+	@echo "DONE $$TESTS_TOTAL tests ($$TESTS_SKIPPED skipped, $$TESTS_FAILED failed, $$TESTS_ERRORS errors) in $$GOTESTSUM_ELAPSED"
 
 lint: ## Check formatting (gofmt), run go vet, staticcheck, and actionlint on every workflow
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi

@@ -2,16 +2,15 @@ package loadgen
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/presencekit/presencekit/mock"
+	"github.com/presencekit/presencekit/mock/mocktest"
 )
 
-// startMock serves the in-process mock on a loopback port, counting the
+// startMock serves the mock (mocktest) on a loopback port, counting the
 // requests it receives; edits change the mock's configuration.
 func startMock(t *testing.T, faults mock.Faults, edits ...func(*mock.Config)) (url string, count *atomic.Uint64) {
 	t.Helper()
@@ -20,18 +19,8 @@ func startMock(t *testing.T, faults mock.Faults, edits ...func(*mock.Config)) (u
 	for _, e := range edits {
 		e(&cfg)
 	}
-	srv, err := mock.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	count = &atomic.Uint64{}
-	h := srv.Handler()
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		count.Add(1)
-		h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() { ts.Close(); _ = srv.Close() })
-	return ts.URL, count
+	return mocktest.Start(t, cfg, mocktest.Counting(count)).URL, count
 }
 
 func e2eConfig(t *testing.T, target string) Config {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/presencekit/presencekit/mock"
+	"github.com/presencekit/presencekit/mock/mocktest"
 )
 
 // countingFetch issues t1, t2, … living life; fail makes it fail.
@@ -102,28 +102,24 @@ func TestE2EClientCredentialTokenRenewed(t *testing.T) {
 			clk := newFakeClock()
 			mcfg := mock.DefaultConfig(testDoc(t).Limits())
 			mcfg.TokenTTL, mcfg.Now = 8*time.Second, clk.now
-			srv, err := mock.New(mcfg)
-			if err != nil {
-				t.Fatal(err)
-			}
 			var served, refused, tokens atomic.Uint64
-			h := srv.Handler()
-			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if served.Add(1) == 300 {
-					clk.advance(9 * time.Second) // every token issued so far has expired
-				}
-				if r.Method == http.MethodPost && len(r.URL.Path) > 6 && r.URL.Path[len(r.URL.Path)-6:] == "/token" {
-					tokens.Add(1)
-				}
-				sw := &statusWriter{ResponseWriter: w}
-				h.ServeHTTP(sw, r)
-				if sw.status == http.StatusUnauthorized {
-					refused.Add(1)
-				}
-			}))
-			t.Cleanup(func() { ts.Close(); _ = srv.Close() })
+			m := mocktest.Start(t, mcfg, func(h http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if served.Add(1) == 300 {
+						clk.advance(9 * time.Second) // every token issued so far has expired
+					}
+					if r.Method == http.MethodPost && len(r.URL.Path) > 6 && r.URL.Path[len(r.URL.Path)-6:] == "/token" {
+						tokens.Add(1)
+					}
+					sw := &statusWriter{ResponseWriter: w}
+					h.ServeHTTP(sw, r)
+					if sw.status == http.StatusUnauthorized {
+						refused.Add(1)
+					}
+				})
+			})
 
-			cfg := e2eConfig(t, ts.URL)
+			cfg := e2eConfig(t, m.URL)
 			cfg.Token, cfg.ClientID, cfg.ClientSecret = "", mock.DefaultClientID, mock.DefaultClientSecret
 			cfg.Setup, cfg.Concurrency, cfg.Requests, cfg.Duration = false, 4, 1000, time.Minute
 			if sees {

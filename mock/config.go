@@ -27,9 +27,6 @@ const (
 	DefaultClientID = "presencekit-client"
 	// DefaultClientSecret pairs with DefaultClientID.
 	DefaultClientSecret = "presencekit-secret"
-	// DefaultAdminToken guards the /_mock/ admin API of DefaultConfig, the
-	// embedded mock's configuration; the mock command has no default.
-	DefaultAdminToken = "presencekit-admin"
 	// DefaultTokenTTL is the lifetime of an issued token when the request
 	// names no positive ttl.
 	DefaultTokenTTL = 24 * time.Hour
@@ -125,19 +122,29 @@ type Config struct {
 
 // DefaultConfig returns the configuration of an embedded mock (the one
 // conform and load start without --target, and tests): the default
-// credentials, cap and body limit, any org/app, the real clock, and the
-// admin API on with DefaultAdminToken so the embedding program can drive
-// it. A Config built by hand leaves AdminToken empty, and so does
-// presencekit mock without --admin-token: the admin API is then off. The
-// caller sets Limits (from spec.Load().Limits()).
+// credentials, cap and body limit, any org/app, the real clock. It sets no
+// admin token: Start gives each embedded mock a random one, so no
+// well-known token opens an admin API; served another way (New, or
+// presencekit mock without --admin-token) the admin API is off. The caller
+// sets Limits (from spec.Load().Limits()).
 func DefaultConfig(limits spec.Limits) Config {
 	return Config{
 		Limits:       limits,
 		Tokens:       []string{DefaultToken},
 		ClientID:     DefaultClientID,
 		ClientSecret: DefaultClientSecret,
-		AdminToken:   DefaultAdminToken,
 	}
+}
+
+// ConfigFor is DefaultConfig for the document doc, a vendor profile
+// applied: its limits, tenant prefix, error texts and the operations the
+// vendor does not offer.
+func ConfigFor(doc *spec.Doc) Config {
+	c := DefaultConfig(doc.Limits())
+	c.Tenant = doc.Tenant()
+	c.ErrorTexts = doc.Profile().ErrorDescriptions
+	c.NotOffered = doc.Profile().OperationsNotOffered
+	return c
 }
 
 // ErrConfig is wrapped by every configuration error New returns.

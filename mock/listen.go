@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/presencekit/presencekit/internal/httpserve"
@@ -30,8 +31,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // ServeWith is Serve with other timeouts or header limit than the
 // defaults (zero fields keep them), e.g. short ones in tests.
 func (s *Server) ServeWith(ctx context.Context, ln net.Listener, o httpserve.Options) error {
+	return s.serve(ctx, ln, s, o)
+}
+
+// serve serves h — the mock, or the mock behind a test's middleware
+// (Start) — on ln through httpserve, the proxy's serve helper too.
+func (s *Server) serve(ctx context.Context, ln net.Listener, h http.Handler, o httpserve.Options) error {
 	s.log.Info("mock listening", "addr", ln.Addr().String(), "virtual_clock", s.cfg.VirtualClock, "breaks", s.cfg.Breaks)
-	if err := httpserve.Serve(ctx, ln, s, o); err != nil {
+	if err := httpserve.Serve(ctx, ln, h, o); err != nil {
 		return fmt.Errorf("mock: %w", err)
 	}
 	s.log.Info("mock stopped")

@@ -9,10 +9,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"text/tabwriter"
+
+	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/presencekit/presencekit/mock"
 	"github.com/presencekit/presencekit/proxy"
@@ -21,12 +26,23 @@ import (
 )
 
 // The conformance suite runs through the proxy in a child process (Ginkgo
-// runs a suite once per process): this test binary, re-run with the mock's
-// break mode and an output file named in its environment.
+// runs a suite once per process), with the mock behind the proxy correct
+// or broken one way. One child serves two checks: the suite's self-check
+// (its report.json) and the proxy's (its Snapshot), from the same traffic.
+// The child is this test package built without -race (childBinary): the
+// self-check checks the suite's and the proxy's logic, and the race
+// detector, which makes each run several times slower, covers them in the
+// -race unit and end-to-end tests.
 const (
 	envChild = "PRESENCEKIT_PROXY_CHILD" // "clean" or a break mode's rule ID
-	envOut   = "PRESENCEKIT_PROXY_OUT"   // where the child writes its childReport
+	envOut   = "PRESENCEKIT_PROXY_OUT"   // the directory the child writes its reports to
 	clean    = "clean"
+	// envTable names a file the self-check writes its table to (make test
+	// prints it: go test shows no log of a passing package).
+	envTable = "PRESENCEKIT_SELFCHECK_TABLE"
+	// snapshotFile is the proxy's report in a child's directory, next to
+	// the suite's report.json.
+	snapshotFile = "proxy.json"
 )
 
 func TestMain(m *testing.M) {
@@ -37,33 +53,18 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
-}
-
-// childReport is what a child saw: the proxy's report, and the suite's
-// failed specs with the rule each blamed, so a test can hold the two
-// judges of the same exchanges against each other.
-type childReport struct {
-	Proxy  proxy.Snapshot      `json:"proxy"`
-	Failed []suites.SpecResult `json:"failed"`
-}
-
-// blamed lists the rules the suite's failed specs blamed, sorted, once each.
-func (c childReport) blamed() []spec.RuleID {
-	var out []spec.RuleID
-	for _, s := range c.Failed {
-		if !slices.Contains(out, s.Blamed) {
-			out = append(out, s.Blamed)
-		}
+	code := m.Run()
+	if dir := builtChildDir; dir != "" {
+		_ = os.RemoveAll(dir)
 	}
-	slices.Sort(out)
-	return out
+	os.Exit(code)
 }
 
 // runChild serves the mock (broken as mode says) behind the proxy in report
 // mode, runs the whole conformance suite through the proxy, and writes the
-// proxy's report and the suite's failures to out.
-func runChild(ctx context.Context, mode, out string) error {
+// suite's reports and the proxy's Snapshot to dir. A failing suite is not
+// an error here: the parent judges the reports.
+func runChild(ctx context.Context, mode, dir string) error {
 	doc, err := spec.Load()
 	if err != nil {
 		return err
@@ -73,14 +74,12 @@ func runChild(ctx context.Context, mode, out string) error {
 	if mode != clean {
 		mc.Breaks = []spec.RuleID{spec.RuleID(mode)}
 	}
-	srv, err := mock.New(mc)
+	m, err := mock.Start(ctx, mc)
 	if err != nil {
 		return err
 	}
-	defer srv.Close()
-	target := httptest.NewServer(srv.Handler())
-	defer target.Close()
-	px, err := proxy.New(target.URL, doc)
+	defer m.Stop()
+	px, err := proxy.New(m.URL, doc)
 	if err != nil {
 		return err
 	}
@@ -89,68 +88,109 @@ func runChild(ctx context.Context, mode, out string) error {
 	defer front.Close()
 
 	cfg := suites.Defaults()
-	cfg.Target, cfg.ReportDir = front.URL, ""
-	cfg.Token, cfg.AdminToken = mock.DefaultToken, mock.DefaultAdminToken
+	cfg.Target, cfg.ReportDir = front.URL, dir
+	cfg.Token, cfg.AdminToken = mock.DefaultToken, m.AdminToken
 	cfg.ClientID, cfg.ClientSecret = mock.DefaultClientID, mock.DefaultClientSecret
+	cfg.Rate, cfg.Concurrency = 0, 1 // a mock of our own: no tenant to spare
 	e, err := suites.NewEnv(ctx, cfg, doc)
 	if err != nil {
 		return err
 	}
-	res, err := suites.Run(ctx, e, io.Discard, true, nil)
-	if err != nil {
+	if _, err := suites.Run(ctx, e, io.Discard, true, nil); err != nil {
 		return err
 	}
 	if err := px.Flush(ctx); err != nil {
 		return err
 	}
-	rep := childReport{Proxy: px.Snapshot()}
-	for _, s := range res.Specs {
-		if s.State == suites.StateFailed {
-			rep.Failed = append(rep.Failed, s)
-		}
-	}
-	data, err := json.Marshal(rep)
+	data, err := json.Marshal(px.Snapshot())
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(out, data, 0o644)
+	return os.WriteFile(filepath.Join(dir, snapshotFile), data, 0o644)
 }
 
-// runSuiteThroughProxy runs a child and returns what it saw.
-func runSuiteThroughProxy(ctx context.Context, mode, dir string) (childReport, error) {
-	var snap childReport
-	out := filepath.Join(dir, mode+".json")
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run", "^$")
-	cmd.Env = append(os.Environ(), envChild+"="+mode, envOut+"="+out)
+// builtChildDir holds the non-race child binary; TestMain removes it.
+var builtChildDir string
+
+// childBinary builds this test package without -race, once per test
+// binary (go's build cache makes a rebuild a link), and returns its path.
+// Without a go command on PATH (go test puts its own first) the children
+// are this binary.
+var childBinary = sync.OnceValues(func() (string, error) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		return os.Args[0], nil
+	}
+	dir, err := os.MkdirTemp("", "presencekit-proxy-child-")
+	if err != nil {
+		return "", err
+	}
+	builtChildDir = dir
+	bin := filepath.Join(dir, "proxy.test")
+	out, err := exec.Command(goCmd, "test", "-c", "-vet=off", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("building the child: %w: %s", err, lastLines(string(out), 8))
+	}
+	return bin, nil
+})
+
+// childRun is what one child left: the suite's result and the proxy's
+// report.
+type childRun struct {
+	suite *suites.Result
+	snap  proxy.Snapshot
+}
+
+// runSuiteThroughProxy runs a child and reads its reports.
+func runSuiteThroughProxy(ctx context.Context, mode, dir string) (childRun, error) {
+	var run childRun
+	bin, err := childBinary()
+	if err != nil {
+		return run, err
+	}
+	dir = filepath.Join(dir, mode)
+	cmd := exec.CommandContext(ctx, bin, "-test.run", "^$")
+	cmd.Env = append(os.Environ(), envChild+"="+mode, envOut+"="+dir)
 	output, err := cmd.CombinedOutput()
 	if err != nil {
-		return snap, fmt.Errorf("child %s: %w: %s", mode, err, lastLines(string(output), 8))
+		return run, fmt.Errorf("child %s: %w: %s", mode, err, lastLines(string(output), 8))
 	}
-	data, err := os.ReadFile(out)
+	data, err := os.ReadFile(filepath.Join(dir, snapshotFile))
 	if err != nil {
-		return snap, fmt.Errorf("child %s wrote no report: %w", mode, err)
+		return run, fmt.Errorf("child %s wrote no proxy report: %w", mode, err)
 	}
-	return snap, json.Unmarshal(data, &snap)
+	if err := json.Unmarshal(data, &run.snap); err != nil {
+		return run, fmt.Errorf("child %s: proxy report: %w", mode, err)
+	}
+	data, err = os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		return run, fmt.Errorf("child %s wrote no suite report: %w", mode, err)
+	}
+	var reports []types.Report
+	if err := json.Unmarshal(data, &reports); err != nil || len(reports) != 1 {
+		return run, fmt.Errorf("child %s: unreadable report.json (%d reports): %v", mode, len(reports), err)
+	}
+	run.suite = suites.NewResult(reports[0], suites.Defaults())
+	return run, nil
 }
 
 // TestConformThroughProxy is the acceptance run: the whole conformance
-// suite through the proxy in front of a correct mock yields no response
-// violation. The suite sends out-of-limit requests on purpose (to see them
-// refused), so request violations are expected. That the mock refused each
-// of them is checked too: a 2xx to a refused request is recorded as a
-// response violation (acceptedBadRequest), and there must be none.
+// suite through the proxy in front of a correct mock passes, and the proxy
+// reports no response violation. The suite sends out-of-limit requests on
+// purpose (to see them refused), so request violations are expected. That
+// the mock refused each of them is checked too: a 2xx to a refused request
+// is recorded as a response violation (acceptedBadRequest), and there must
+// be none.
 func TestConformThroughProxy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the conformance suite in a child process")
 	}
-	child, err := runSuiteThroughProxy(t.Context(), clean, t.TempDir())
+	t.Parallel()
+	run, err := runSuiteThroughProxy(t.Context(), clean, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap := child.Proxy
-	for _, s := range child.Failed {
-		t.Errorf("clean traffic, yet the suite failed %s: %s", s.Name, s.FailureLine())
-	}
+	snap := run.snap
 	if snap.Stats.Requests < 100 {
 		t.Errorf("only %d requests went through the proxy: did the suite run?", snap.Stats.Requests)
 	}
@@ -163,6 +203,11 @@ func TestConformThroughProxy(t *testing.T) {
 	if snap.Stats.UncheckedResponses != 0 || snap.Stats.UpstreamErrors != 0 {
 		t.Errorf("stats %+v: every answer of the mock should have been checked", snap.Stats)
 	}
+	for _, s := range run.suite.Specs {
+		if s.State == suites.StateFailed {
+			t.Errorf("through the proxy, a correct mock failed a spec: %s: %s", s.Name, s.FailureLine())
+		}
+	}
 	// Every request violation must be one the suite sends on purpose; any
 	// other (a malformed request by accident, SCHEMA-REQUEST) is a stray.
 	for _, r := range snap.Rules(spec.Request) {
@@ -172,6 +217,20 @@ func TestConformThroughProxy(t *testing.T) {
 	}
 	t.Logf("%d requests, %d unrouted (admin API, wrong methods), %d unchecked request bodies; request violations the suite sent on purpose: %v",
 		snap.Stats.Requests, snap.Stats.Unrouted, snap.Stats.UncheckedRequests, snap.Rules(spec.Request))
+}
+
+// invisibleBreaks are the break modes no single exchange can show: they
+// need state across requests the proxy does not keep (who holds which
+// token, what was set or subscribed earlier, what another page held).
+// SUBLIST-PAGES (overlapping pages) does show, as a last page that
+// disagrees with totalnum, but one page cannot tell it from SUBLIST-TOTALNUM.
+func invisibleBreaks() []spec.RuleID {
+	return []spec.RuleID{
+		spec.RuleAuthInvalidToken, spec.RuleTokenGrant, spec.RuleTokenBadSecret,
+		spec.RuleSetStatusPerResource, spec.RuleSetExtVisible, spec.RuleSetLastTime,
+		spec.RuleSubListed, spec.RuleSubCap, spec.RuleGetNoSideEffect, spec.RuleGroupCount,
+		spec.RuleUnsubRemoves, spec.RuleSublistPages,
+	}
 }
 
 // onPurpose are the request violations the suite sends to see them
@@ -193,69 +252,111 @@ func onPurpose() []spec.RuleID {
 // token, what was set or subscribed earlier, what another page held).
 // SUBLIST-PAGES (overlapping pages) does show, as a last page that
 // disagrees with totalnum, but one page cannot tell it from SUBLIST-TOTALNUM.
-func invisibleBreaks() []spec.RuleID {
-	return []spec.RuleID{
-		spec.RuleAuthInvalidToken, spec.RuleTokenGrant, spec.RuleTokenBadSecret,
-		spec.RuleSetStatusPerResource, spec.RuleSetExtVisible, spec.RuleSetLastTime,
-		spec.RuleSubListed, spec.RuleSubCap, spec.RuleGetNoSideEffect, spec.RuleGroupCount,
-		spec.RuleUnsubRemoves, spec.RuleSublistPages,
-	}
-}
 
-// TestBreakModesThroughProxy runs the suite through the proxy in front of
-// the mock broken in each way one exchange can show, and demands the proxy
-// report that rule against the server.
+// TestBreakModesThroughProxy is the suite's self-check and the proxy's
+// at once. For every break mode of the mock it runs the whole suite through
+// the proxy in front of the mock broken that one way, and demands:
+//   - of the suite, that specs of that rule fail, blamed on it, and no spec
+//     of another rule does (the suite can fail, and fails for the right
+//     reason);
+//   - of the proxy, when one exchange can show the break (not in
+//     invisibleBreaks), that it reports that rule against the server.
 func TestBreakModesThroughProxy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the conformance suite in child processes")
 	}
+	t.Parallel()
 	invisible := invisibleBreaks()
-	var visible []spec.RuleID
-	for _, m := range mock.BreakModes() {
-		if !slices.Contains(invisible, m.Rule) {
-			visible = append(visible, m.Rule)
-		}
-	}
+	modes := mock.BreakModes()
 	for _, r := range invisible {
-		if !slices.ContainsFunc(mock.BreakModes(), func(m mock.BreakMode) bool { return m.Rule == r }) {
+		if !slices.ContainsFunc(modes, func(m mock.BreakMode) bool { return m.Rule == r }) {
 			t.Errorf("invisible lists %s, which is no break mode of the mock", r)
 		}
 	}
 	dir := t.TempDir()
 	type outcome struct {
-		snap childReport
-		err  error
+		run childRun
+		err error
 	}
-	res := make([]outcome, len(visible))
-	sem := make(chan struct{}, 2)
+	res := make([]outcome, len(modes))
+	// The children are CPU-bound (mock, proxy and suite in one process,
+	// over loopback): one per core.
+	sem := make(chan struct{}, max(2, runtime.NumCPU()))
 	var wg sync.WaitGroup
-	for i, rule := range visible {
+	for i, m := range modes {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			res[i].snap, res[i].err = runSuiteThroughProxy(t.Context(), string(rule), dir)
+			res[i].run, res[i].err = runSuiteThroughProxy(t.Context(), string(m.Rule), dir)
 		})
 	}
 	wg.Wait()
-	for i, rule := range visible {
-		child, err := res[i].snap, res[i].err
+
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "BREAK MODE\tCAUGHT BY\tSTRAY FAILURES\tPROXY")
+	caught, seen, visible := 0, 0, 0
+	for i, m := range modes {
+		rule, run, err := m.Rule, res[i].run, res[i].err
 		if err != nil {
 			t.Errorf("--break %s: %v", rule, err)
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\n", rule, "did not run")
 			continue
 		}
-		// Both judges must blame the broken rule: the proxy on the
-		// exchanges it watched, the suite on the specs that made them.
-		got, blamed := child.Proxy.Rules(spec.Response), child.blamed()
-		if !slices.Contains(got, rule) {
-			t.Errorf("--break %s: the proxy did not report it; it reported %v", rule, got)
+		n, strays := suiteCaught(run.suite, rule)
+		if n == 0 {
+			t.Errorf("--break %s: no spec of the rule failed: the suite cannot catch it", rule)
 		}
-		if !slices.Contains(blamed, rule) {
-			t.Errorf("--break %s: the suite did not blame it; it blamed %v", rule, blamed)
+		for _, s := range strays {
+			t.Errorf("--break %s: an unrelated spec failed: %s", rule, s)
 		}
-		if strays := slices.DeleteFunc(slices.Clone(got), func(r spec.RuleID) bool { return r == rule }); len(strays) > 0 {
-			t.Logf("--break %s: caught, the proxy also reported %v", rule, strays)
+		if n > 0 && len(strays) == 0 {
+			caught++
+		}
+		verdict := "not visible in one exchange"
+		if !slices.Contains(invisible, rule) {
+			visible++
+			got := run.snap.Rules(spec.Response)
+			switch {
+			case !slices.Contains(got, rule):
+				verdict = "MISSED"
+				t.Errorf("--break %s: the proxy did not report it; it reported %v", rule, got)
+			default:
+				seen++
+				verdict = "reported"
+				if others := slices.DeleteFunc(slices.Clone(got), func(r spec.RuleID) bool { return r == rule }); len(others) > 0 {
+					verdict += fmt.Sprintf(" (also %v)", others)
+				}
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d specs\t%d\t%s\n", rule, n, len(strays), verdict)
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(&b, "self-check: %d of %d break modes caught by the suite, with no stray failure; the proxy reported %d of the %d one exchange can show\n",
+		caught, len(modes), seen, visible)
+	t.Log("\n" + b.String())
+	if path := os.Getenv(envTable); path != "" {
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Error(err)
 		}
 	}
+}
+
+// suiteCaught counts the failed specs labelled with rule and blamed on it,
+// and describes the other failures (strays).
+func suiteCaught(res *suites.Result, rule spec.RuleID) (caught int, strays []string) {
+	for _, s := range res.Specs {
+		if s.State != suites.StateFailed {
+			continue
+		}
+		if s.Blamed == rule && slices.Contains(s.Labels, suites.RuleLabel(rule)) {
+			caught++
+			continue
+		}
+		strays = append(strays, fmt.Sprintf("%s (blamed %s): %s", s.Name, s.Blamed, s.FailureLine()))
+	}
+	sort.Strings(strays)
+	return caught, strays
 }
 
 func lastLines(s string, n int) string {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/presencekit/presencekit/internal/httpserve/httpservetest"
 	"github.com/presencekit/presencekit/mock"
+	"github.com/presencekit/presencekit/mock/mocktest"
 	"github.com/presencekit/presencekit/proxy"
 )
 
@@ -58,19 +59,8 @@ func TestSlowBodyCutOff(t *testing.T) {
 // 431 by the proxy, never a server violation or a 502.
 func TestHeaderLimitSameAsMock(t *testing.T) {
 	doc := loadDoc(t)
-	srv, err := mock.New(mock.DefaultConfig(doc.Limits()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { _ = srv.Serve(ctx, ln) }()
-	px, err := proxy.New("http://"+ln.Addr().String(), doc, proxy.WithMode(proxy.ModeEnforce))
+	m := mocktest.Start(t, mock.DefaultConfig(doc.Limits()))
+	px, err := proxy.New(m.URL, doc, proxy.WithMode(proxy.ModeEnforce))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,11 @@ package suites
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/presencekit/presencekit/mock"
-	"github.com/presencekit/presencekit/spec"
+	"github.com/presencekit/presencekit/mock/mocktest"
 )
 
 // TestVirtualClockFoundWithoutAdminToken: a presencekit mock's virtual
@@ -15,22 +14,14 @@ import (
 // for Now, and known to be one the suite cannot move; with the token it
 // can be moved.
 func TestVirtualClockFoundWithoutAdminToken(t *testing.T) {
-	doc, err := spec.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mc := mock.DefaultConfig(doc.Limits())
+	doc := mocktest.Doc(t)
+	mc := mocktest.Config(t)
 	mc.VirtualClock = true
-	srv, err := mock.New(mc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { ts.Close(); _ = srv.Close() })
+	m := mocktest.Start(t, mc)
 	ctx := context.Background()
 
 	cfg := Defaults()
-	cfg.Target, cfg.Token = ts.URL, mock.DefaultToken
+	cfg.Target, cfg.Token = m.URL, mock.DefaultToken
 	e, err := NewEnv(ctx, cfg, doc)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +34,7 @@ func TestVirtualClockFoundWithoutAdminToken(t *testing.T) {
 		t.Error("Advance without the admin token succeeded")
 	}
 
-	cfg.AdminToken = mock.DefaultAdminToken
+	cfg.AdminToken = m.AdminToken
 	admin, err := NewEnv(ctx, cfg, doc)
 	if err != nil {
 		t.Fatal(err)

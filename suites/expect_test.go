@@ -3,7 +3,6 @@ package suites
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -11,28 +10,20 @@ import (
 
 	"github.com/presencekit/presencekit/client"
 	"github.com/presencekit/presencekit/mock"
+	"github.com/presencekit/presencekit/mock/mocktest"
 	"github.com/presencekit/presencekit/spec"
 )
 
 // newMockEnv is an Env on a fresh mock, broken as asked.
 func newMockEnv(t *testing.T, breaks ...spec.RuleID) *Env {
 	t.Helper()
-	doc, err := spec.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mc := mock.DefaultConfig(doc.Limits())
+	mc := mocktest.Config(t, breaks...)
 	mc.VirtualClock = true
-	mc.Breaks = breaks
-	srv, err := mock.New(mc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { ts.Close(); _ = srv.Close() })
+	m := mocktest.Start(t, mc)
 	cfg := Defaults()
-	cfg.Target, cfg.Token, cfg.AdminToken = ts.URL, mock.DefaultToken, mock.DefaultAdminToken
-	e, err := NewEnv(context.Background(), cfg, doc)
+	cfg.Target, cfg.Token, cfg.AdminToken = m.URL, mock.DefaultToken, m.AdminToken
+	cfg.Rate = 0 // the mock is not a tenant to spare
+	e, err := NewEnv(context.Background(), cfg, mocktest.Doc(t))
 	if err != nil {
 		t.Fatal(err)
 	}

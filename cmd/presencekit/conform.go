@@ -149,14 +149,18 @@ func conform(cmd *cobra.Command, cfg suites.Config) error {
 		return err
 	}
 	if cfg.Target == "" {
-		stop, target, err := startEmbeddedMock(ctx, doc)
+		mc := mock.ConfigFor(doc)
+		mc.VirtualClock = true
+		m, err := mock.Start(ctx, mc)
 		if err != nil {
 			return &exitError{code: exitUsage, err: fmt.Errorf("embedded mock: %w", err)}
 		}
-		defer stop()
-		cfg.Target, cfg.Token, cfg.AdminToken = target, mock.DefaultToken, mock.DefaultAdminToken
+		defer func() { _ = m.Stop() }()
+		// The admin token is the run's own random one, a secret the
+		// Redactor masks like any --admin-token.
+		cfg.Target, cfg.Token, cfg.AdminToken = m.URL, mock.DefaultToken, m.AdminToken
 		cfg.ClientID, cfg.ClientSecret = mock.DefaultClientID, mock.DefaultClientSecret
-		fmt.Fprintf(out, "conform: no --target, running against the embedded mock at %s\n", target)
+		fmt.Fprintf(out, "conform: no --target, running against the embedded mock at %s\n", m.URL)
 	}
 	e, err := suites.NewEnv(ctx, cfg, doc)
 	if err != nil {
@@ -214,35 +218,6 @@ func credentialSource(cmd *cobra.Command, credential string) string {
 		return suites.EnvPrefix + "CLIENT_ID/" + suites.EnvPrefix + "CLIENT_SECRET"
 	}
 	return "client_id/client_secret in the --config file"
-}
-
-// startEmbeddedMock serves a correct mock with a virtual clock on a free
-// loopback port until stop is called.
-func startEmbeddedMock(ctx context.Context, doc *spec.Doc) (stop func(), target string, err error) {
-	mc := mock.DefaultConfig(doc.Limits())
-	mc.Tenant = doc.Tenant()
-	mc.ErrorTexts = doc.Profile().ErrorDescriptions
-	mc.NotOffered = doc.Profile().OperationsNotOffered
-	mc.VirtualClock = true
-	srv, err := mock.New(mc)
-	if err != nil {
-		return nil, "", err
-	}
-	ln, err := mock.Listen("127.0.0.1:0")
-	if err != nil {
-		return nil, "", err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ctx, ln)
-	}()
-	return func() {
-		cancel()
-		<-done
-		_ = srv.Close()
-	}, "http://" + ln.Addr().String(), nil
 }
 
 // isTerminal reports whether w is a terminal, for colours.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/xml"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,7 +12,7 @@ import (
 	"github.com/onsi/ginkgo/v2/reporters"
 
 	"github.com/presencekit/presencekit/mock"
-	"github.com/presencekit/presencekit/spec"
+	"github.com/presencekit/presencekit/mock/mocktest"
 	"github.com/presencekit/presencekit/suites"
 )
 
@@ -28,24 +27,12 @@ import (
 // so SUB-CAP stays cheap, and returns the conform flags to reach it.
 func limitedTarget(t *testing.T, perSecond float64) []string {
 	t.Helper()
-	doc, err := spec.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mc := mock.DefaultConfig(doc.Limits())
+	mc := mocktest.Config(t)
 	mc.VirtualClock = true
 	mc.MaxSubscriptions = 300
 	mc.Faults.RateLimit = perSecond
-	srv, err := mock.New(mc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		ts.Close()
-		_ = srv.Close()
-	})
-	return []string{"conform", "--target", ts.URL, "--token", mock.DefaultToken, "--admin-token", mock.DefaultAdminToken,
+	m := mocktest.Start(t, mc)
+	return []string{"conform", "--target", m.URL, "--token", mock.DefaultToken, "--admin-token", m.AdminToken,
 		"--client-id", mock.DefaultClientID, "--client-secret", mock.DefaultClientSecret,
 		"--max-subscriptions", "300", "--report-dir", t.TempDir()}
 }

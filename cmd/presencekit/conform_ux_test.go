@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -17,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/presencekit/presencekit/mock"
+	"github.com/presencekit/presencekit/mock/mocktest"
 	"github.com/presencekit/presencekit/spec"
 	"github.com/presencekit/presencekit/suites"
 )
@@ -55,25 +55,18 @@ func conformChild(t *testing.T, env []string, args ...string) result {
 	return r
 }
 
-// mockTarget serves a mock, broken as asked, with the given secrets, and
-// returns its URL.
+// mockTarget serves a mock (mocktest), broken as asked, with the given
+// secrets, and returns its URL.
 func mockTarget(t *testing.T, token, secret, admin string, breaks ...spec.RuleID) string {
 	t.Helper()
-	doc, err := spec.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mc := mock.DefaultConfig(doc.Limits())
+	mc := mocktest.Config(t, breaks...)
 	mc.VirtualClock = true
-	mc.Tokens, mc.ClientSecret, mc.AdminToken, mc.Breaks = []string{token}, secret, admin, breaks
-	srv, err := mock.New(mc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { ts.Close(); _ = srv.Close() })
-	return ts.URL
+	mc.Tokens, mc.ClientSecret, mc.AdminToken = []string{token}, secret, admin
+	return mocktest.Start(t, mc).URL
 }
+
+// testAdmin is the admin token of the mocks these tests start.
+const testAdmin = "conform-test-admin"
 
 // bearer finds an Authorization header's value in any output.
 var bearer = regexp.MustCompile(`(?i)authorization\W{0,6}bearer\s+(\S+)`)
@@ -86,11 +79,14 @@ var failureLine = regexp.MustCompile(`^\[[A-Z][A-Z0-9-]+\] \S.*$`)
 // what came back", then the summary; no Gomega struct dump, no message
 // twice, no hint at ginkgo flags.
 func TestConformFailureLines(t *testing.T) {
-	target := mockTarget(t, mock.DefaultToken, mock.DefaultClientSecret, mock.DefaultAdminToken,
+	t.Parallel()
+	target := mockTarget(t, mock.DefaultToken, mock.DefaultClientSecret, testAdmin,
 		spec.RuleSubLimitUsers, spec.RuleAuth401Code, spec.RuleGetEntryPerUser)
+	// Unpaced (--rate 0): the mock is no tenant to spare; --concurrency
+	// stays the --target default.
 	r := conformChild(t, nil, "conform", "--target", target, "--token", mock.DefaultToken,
 		"--client-id", mock.DefaultClientID, "--client-secret", mock.DefaultClientSecret,
-		"--admin-token", mock.DefaultAdminToken, "--report-dir", t.TempDir())
+		"--admin-token", testAdmin, "--rate", "0", "--report-dir", t.TempDir())
 	if r.code != exitFail {
 		t.Fatalf("want exit %d:\n%s", exitFail, r)
 	}
@@ -142,6 +138,7 @@ func TestConformFailureLines(t *testing.T) {
 // TOKEN-BAD-SECRET's wrong secret, a password in --target) and greps
 // stdout, stderr and every report file for each marker.
 func TestConformSecretsNeverWritten(t *testing.T) {
+	t.Parallel()
 	const token, secret, admin, password = "tok-M4RK3R-1", "sec-M4RK3R-2", "adm-M4RK3R-3", "pw-M4RK3R-4"
 	markers := []string{token, secret, admin, password, url.QueryEscape(secret)}
 	target := mockTarget(t, token, secret, admin, spec.RuleSubLimitUsers, spec.RuleTokenBadSecret, spec.RuleErrEnvelope, spec.RuleSchemaResponse)
@@ -149,7 +146,7 @@ func TestConformSecretsNeverWritten(t *testing.T) {
 	u.User = url.UserPassword("user", password)
 	dir := t.TempDir()
 	r := conformChild(t, []string{"PRESENCE_ADMIN_TOKEN=" + admin}, "conform", "--target", u.String(), "--token", token,
-		"--client-id", mock.DefaultClientID, "--client-secret", secret, "--report-dir", dir)
+		"--client-id", mock.DefaultClientID, "--client-secret", secret, "--rate", "0", "--report-dir", dir)
 	if r.code != exitFail {
 		t.Fatalf("want exit %d:\n%s", exitFail, r)
 	}
@@ -206,10 +203,11 @@ func TestConformSecretsNeverWritten(t *testing.T) {
 // users, with a warning; report.html gives each skip's reason; a filter
 // that selects nothing is exit 2.
 func TestConformSkipsAndFilters(t *testing.T) {
-	target := mockTarget(t, mock.DefaultToken, mock.DefaultClientSecret, mock.DefaultAdminToken)
+	t.Parallel()
+	target := mockTarget(t, mock.DefaultToken, mock.DefaultClientSecret, testAdmin)
 	dir := t.TempDir()
 	r := conformChild(t, nil, "conform", "--target", target, "--token", mock.DefaultToken, "--users", "a,b",
-		"--label-filter", suites.RuleLabel(spec.RuleGetEntryPerUser)+" || op:getGroupOnlineCount", "--report-dir", dir)
+		"--rate", "0", "--concurrency", "1", "--label-filter", suites.RuleLabel(spec.RuleGetEntryPerUser)+" || op:getGroupOnlineCount", "--report-dir", dir)
 	if r.code != exitOK {
 		t.Fatalf("want exit 0:\n%s", r)
 	}
@@ -238,7 +236,7 @@ func TestConformSkipsAndFilters(t *testing.T) {
 // refused token names where it came from, an unknown org/app says so, an
 // unparsable filter is plain text. None of them runs a spec.
 func TestConformProbeExits2(t *testing.T) {
-	target := mockTarget(t, "good-token", mock.DefaultClientSecret, mock.DefaultAdminToken)
+	target := mockTarget(t, "good-token", mock.DefaultClientSecret, testAdmin)
 	cases := []struct {
 		env  map[string]string
 		args []string

@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -25,7 +24,7 @@ import (
 
 	"github.com/presencekit/presencekit/loadgen"
 	"github.com/presencekit/presencekit/mock"
-	"github.com/presencekit/presencekit/spec"
+	"github.com/presencekit/presencekit/mock/mocktest"
 )
 
 // indexVar is the variable the Job controller sets in every pod of an
@@ -213,16 +212,7 @@ func TestLoadJobRunsLocally(t *testing.T) {
 	m := readLoadManifest(t)
 	c, mc := container(t, m.load), container(t, m.merge)
 	n := int(*m.load.Spec.Completions)
-	doc, err := spec.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := mock.New(mock.DefaultConfig(doc.Limits()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() { ts.Close(); _ = srv.Close() })
+	target := mocktest.Start(t, mocktest.Config(t)).URL
 	dir := t.TempDir()
 	secrets := map[string]string{"PRESENCE_TOKEN": mock.DefaultToken}
 
@@ -232,7 +222,7 @@ func TestLoadJobRunsLocally(t *testing.T) {
 		for k, v := range env {
 			t.Setenv(k, v) // load reads PRESENCE_TOKEN from its environment
 		}
-		args := localArgs(c, expand(t, c.Args, env), dir, ts.URL,
+		args := localArgs(c, expand(t, c.Args, env), dir, target,
 			"--users=40", "--rate=100", "--duration=1s", "--requests=60", "--setup-subs=2")
 		var out, errOut bytes.Buffer
 		if code := run(context.Background(), args, strings.NewReader(""), &out, &errOut); code != exitOK {
@@ -252,7 +242,7 @@ func TestLoadJobRunsLocally(t *testing.T) {
 		total += s.All.Count
 	}
 
-	args := localArgs(mc, expand(t, mc.Args, podEnv(t, mc, 0, secrets)), dir, ts.URL)
+	args := localArgs(mc, expand(t, mc.Args, podEnv(t, mc, 0, secrets)), dir, target)
 	var out, errOut bytes.Buffer
 	// Exit 3 is a breached latency threshold: timing on a shared test
 	// machine, which this test does not judge. Anything else is a failure.

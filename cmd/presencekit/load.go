@@ -178,29 +178,23 @@ func (m maskedError) Unwrap() error { return m.err }
 // embeddedTarget is the target results record for the embedded mock.
 const embeddedTarget = "embedded mock"
 
-// startMock serves the embedded mock on a loopback port for a run without
-// --target; stop shuts it down.
+// startMock serves the embedded mock (mock.Start) for a run without
+// --target and points cfg at it; stop shuts it down. The mock outlives an
+// interrupt of ctx: the run's last requests are still answered while it
+// drains.
 func startMock(ctx context.Context, cfg *loadgen.Config, log io.Writer) (stop func(), err error) {
 	mc := mock.DefaultConfig(cfg.Workload.Limits)
 	mc.Tenant = cfg.Tenant
-	srv, err := mock.New(mc)
+	m, err := mock.Start(context.WithoutCancel(ctx), mc)
 	if err != nil {
 		return nil, fmt.Errorf("embedded mock: %w", err)
 	}
-	ln, err := mock.Listen("127.0.0.1:0")
-	if err != nil {
-		_ = srv.Close()
-		return nil, err
-	}
-	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	go func() { defer close(done); _ = srv.Serve(mctx, ln) }()
-	cfg.Target = "http://" + ln.Addr().String()
+	cfg.Target = m.URL
 	if cfg.Token == "" && cfg.ClientID == "" {
 		cfg.Token = mock.DefaultToken
 	}
 	fmt.Fprintf(log, "no --target: load against the embedded mock at %s\n", cfg.Target)
-	return func() { cancel(); <-done; _ = srv.Close() }, nil
+	return func() { _ = m.Stop() }, nil
 }
 
 // finish writes every output, prints the summary and the breached

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,38 +14,30 @@ import (
 
 	"github.com/presencekit/presencekit/loadgen"
 	"github.com/presencekit/presencekit/mock"
-	"github.com/presencekit/presencekit/spec"
+	"github.com/presencekit/presencekit/mock/mocktest"
 )
 
-// loadTarget serves an in-process mock on a loopback port the test keeps
-// listening on (httptest binds :0 and never frees the port), counting the
-// requests it answers; edit changes the mock's configuration, and hook,
-// if set, sees each request's number before it is served.
+// loadTarget serves a mock (mocktest) on a loopback port the test keeps
+// listening on, counting the requests it answers; edit changes the mock's
+// configuration, and hook, if set, sees each request's number before it
+// is served.
 func loadTarget(t *testing.T, edit func(*mock.Config), hook func(n uint64)) (url string, served *atomic.Uint64) {
 	t.Helper()
-	doc, err := spec.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := mock.DefaultConfig(doc.Limits())
+	cfg := mocktest.Config(t)
 	if edit != nil {
 		edit(&cfg)
 	}
-	srv, err := mock.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	served = &atomic.Uint64{}
-	h := srv.Handler()
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := served.Add(1)
-		if hook != nil {
-			hook(n)
-		}
-		h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() { ts.Close(); _ = srv.Close() })
-	return ts.URL, served
+	m := mocktest.Start(t, cfg, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n := served.Add(1)
+			if hook != nil {
+				hook(n)
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	return m.URL, served
 }
 
 // Regression (issue 9 item 4): every numeric flag is checked before

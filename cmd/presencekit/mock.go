@@ -129,10 +129,7 @@ func runMock(cmd *cobra.Command, o mockOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg := mock.DefaultConfig(doc.Limits())
-	cfg.Tenant = doc.Tenant()
-	cfg.ErrorTexts = doc.Profile().ErrorDescriptions
-	cfg.NotOffered = doc.Profile().OperationsNotOffered
+	cfg := mock.ConfigFor(doc)
 	cfg.Org, cfg.App = o.org, o.app
 	cfg.Tokens = o.tokens
 	cfg.ClientID, cfg.ClientSecret = o.clientID, o.clientSecret

@@ -12,8 +12,6 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
-
-	"github.com/presencekit/presencekit/mock"
 )
 
 // lineWriter collects output and hands the first line matching re to a
@@ -73,12 +71,16 @@ func httpGet(t *testing.T, url, token string) int {
 	return res.StatusCode
 }
 
+// wellKnownAdmin is the admin token the README's example passes (and the
+// embedded mock's once was): it must open nothing it was not given to.
+const wellKnownAdmin = "presencekit-admin"
+
 // TestMockAdminOffByDefault: without --admin-token the admin API is off —
 // the well-known default token opens nothing — while GET /_mock/clock
 // answers without any token; with --admin-token it is on.
 func TestMockAdminOffByDefault(t *testing.T) {
 	base, stop := serveMockCmd(t)
-	if st := httpGet(t, base+"/_mock/state", mock.DefaultAdminToken); st != http.StatusNotFound {
+	if st := httpGet(t, base+"/_mock/state", wellKnownAdmin); st != http.StatusNotFound {
 		t.Errorf("admin API with the well-known token and no --admin-token: %d, want 404", st)
 	}
 	if st := httpGet(t, base+"/_mock/clock", ""); st != http.StatusOK {
@@ -92,7 +94,7 @@ func TestMockAdminOffByDefault(t *testing.T) {
 	if st := httpGet(t, base+"/_mock/state", "s3cret"); st != http.StatusOK {
 		t.Errorf("admin API with --admin-token: %d", st)
 	}
-	if st := httpGet(t, base+"/_mock/state", mock.DefaultAdminToken); st != http.StatusUnauthorized {
+	if st := httpGet(t, base+"/_mock/state", wellKnownAdmin); st != http.StatusUnauthorized {
 		t.Errorf("admin API with another token: %d, want 401", st)
 	}
 	stop()
@@ -136,7 +138,7 @@ func TestMockHelp(t *testing.T) {
 			t.Errorf("mock --help lacks %q:\n%s", want, r)
 		}
 	}
-	if strings.Contains(r.stdout, mock.DefaultAdminToken) {
+	if strings.Contains(r.stdout, wellKnownAdmin) {
 		t.Errorf("mock --help shows a default admin token")
 	}
 }

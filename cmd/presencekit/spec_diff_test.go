@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
-	"time"
 )
 
 func TestSpecDiffExitCodes(t *testing.T) {
@@ -48,17 +48,41 @@ func TestProxyCommand(t *testing.T) {
 		t.Errorf("proxy --mode loud:\n%s", r)
 	}
 	// A proxy whose context ends shuts down cleanly and says what it saw.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	// It listens on a port of its choosing (no port freed and reused) and
+	// is stopped once it says where it listens.
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut strings.Builder
-	code := run(ctx, []string{"proxy", "--listen", addr, "--target", "http://127.0.0.1:1"}, strings.NewReader(""), &out, &errOut)
-	if code != exitOK || !strings.Contains(out.String(), "listening on http://"+addr) || !strings.Contains(out.String(), "0 requests") {
+	out := &cancelOnWrite{cancel: cancel, when: "listening on http://"}
+	var errOut strings.Builder
+	code := run(ctx, []string{"proxy", "--listen", "127.0.0.1:0", "--target", "http://127.0.0.1:1"}, strings.NewReader(""), out, &errOut)
+	if code != exitOK || !regexp.MustCompile(`listening on http://127\.0\.0\.1:[1-9][0-9]* `).MatchString(out.String()) ||
+		!strings.Contains(out.String(), "0 requests") {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 	}
+}
+
+// cancelOnWrite is a command's stdout that calls cancel once the output
+// holds when: the test stops a server as soon as it is up, not after a
+// guessed delay.
+type cancelOnWrite struct {
+	mu     sync.Mutex
+	b      strings.Builder
+	when   string
+	cancel func()
+}
+
+func (w *cancelOnWrite) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, err := w.b.Write(p)
+	if strings.Contains(w.b.String(), w.when) {
+		w.cancel()
+	}
+	return n, err
+}
+
+func (w *cancelOnWrite) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }
