@@ -408,10 +408,15 @@ func (p remotePacer) Wait(ctx context.Context) error {
 // the parent keeps for an error message), writes their Ginkgo JSON report
 // and returns. Spec failures are the parent's to judge; an error means the
 // worker could not run.
-func RunWorker(ctx context.Context, in io.Reader, doc *spec.Doc) error {
+func RunWorker(ctx context.Context, in io.Reader, load func(profile string) (*spec.Doc, error)) error {
 	var j workerJob
 	if err := json.NewDecoder(in).Decode(&j); err != nil {
 		return fmt.Errorf("conform worker: job: %w", err)
+	}
+	// The worker judges by the run's profile, as the parent does.
+	doc, err := load(j.Config.Profile)
+	if err != nil {
+		return fmt.Errorf("conform worker: %w", err)
 	}
 	if (len(j.Focus) == 0 && !j.Preview) || j.Report == "" {
 		return errors.New("conform worker: empty job")

@@ -108,11 +108,8 @@ func newConformWorkerCmd() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			doc, err := spec.Load()
-			if err != nil {
-				return &exitError{code: exitUsage, err: err}
-			}
-			return failed(suites.RunWorker(cmd.Context(), cmd.InOrStdin(), doc))
+			load := func(profile string) (*spec.Doc, error) { return loadProfileDoc(profile, "") }
+			return failed(suites.RunWorker(cmd.Context(), cmd.InOrStdin(), load))
 		},
 	}
 }
