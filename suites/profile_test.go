@@ -46,25 +46,6 @@ func skipInChild(t *testing.T) {
 	}
 }
 
-// TestConformEveryProfile: the suite under each built-in profile passes
-// against the mock serving the same profile (issue 12: conform --profile P
-// exits 0 for each P); rules of operations a profile does not offer are
-// left out, not failed.
-func TestConformEveryProfile(t *testing.T) {
-	skipInChild(t)
-	for _, p := range spec.ProfileNames() {
-		res := runProfileChild(t, p, p)
-		if res.Failed > 0 || res.Passed == 0 {
-			for _, s := range res.Specs {
-				if s.State == suites.StateFailed {
-					t.Errorf("%s: %s", p, s.FailureLine())
-				}
-			}
-			t.Errorf("%s: %d passed, %d failed", p, res.Passed, res.Failed)
-		}
-	}
-}
-
 // TestConformCrossVendor: a gate for one vendor fails a server of another
 // where their documented limits differ, and blames exactly the rule of
 // that limit (issue 12's acceptance).

@@ -11,6 +11,7 @@ import (
 // TestConformProfilesEmbedded: conform --profile P against the embedded
 // mock (serving P) exits 0 for every built-in profile (issue 12).
 func TestConformProfilesEmbedded(t *testing.T) {
+	t.Parallel()
 	for _, p := range spec.ProfileNames() {
 		r := conformChild(t, nil, "conform", "--profile", p, "--report-dir", t.TempDir())
 		if r.code != exitOK || !regexp.MustCompile(`rules: \d+ passed, 0 failed`).MatchString(r.stdout) {
@@ -25,6 +26,7 @@ func TestConformProfilesEmbedded(t *testing.T) {
 // fails SET-EXT-MAX; easemob-live (pageSize ≤ 100) against it (up to 500)
 // fails SUBLIST-PAGESIZE-RANGE.
 func TestConformCrossVendorCLI(t *testing.T) {
+	t.Parallel()
 	const tok, secret, admin = "cross-token", "cross-secret", "cross-admin"
 	url := mockTarget(t, tok, secret, admin) // the easemob (default) mock
 	for _, c := range []struct {
@@ -34,7 +36,9 @@ func TestConformCrossVendorCLI(t *testing.T) {
 		{"agora-chat", spec.RuleSetExtMax},
 		{"easemob-live", spec.RuleSublistPagesizeRange},
 	} {
-		r := conformChild(t, nil, "conform", "--profile", c.profile, "--target", url, "--token", tok,
+		// Unpaced (--rate 0): the mock is no tenant to spare; the default
+		// --concurrency keeps the worker processes under the profile too.
+		r := conformChild(t, nil, "conform", "--profile", c.profile, "--target", url, "--token", tok, "--rate", "0",
 			"--client-secret", secret, "--admin-token", admin, "--report-dir", t.TempDir())
 		if r.code != exitFail {
 			t.Errorf("conform --profile %s against an easemob mock: %s", c.profile, r)
