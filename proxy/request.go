@@ -295,5 +295,3 @@ func (ex *exchange) parsePage(r *http.Request, lim spec.Limits) {
 		}
 	}
 }
-
-func max1(n int) int { return max(n, 1) }
