@@ -56,6 +56,31 @@ type Env struct {
 // credentials or has no such org/app) and finds out whether the target
 // offers the mock's virtual clock.
 func NewEnv(ctx context.Context, cfg Config, doc *spec.Doc, extra ...client.Option) (*Env, error) {
+	e, err := newEnv(cfg, doc, extra...)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.probe(ctx); err != nil {
+		return nil, err
+	}
+	e.learnToken(ctx)
+	// GET /_mock/clock needs no token: a presencekit mock is found by
+	// itself. Its clock moves only through the admin API, so without
+	// --admin-token the suite knows it cannot wait for it.
+	var answer struct {
+		Virtual bool `json:"virtual"`
+	}
+	if err := e.admin(ctx, http.MethodGet, "/clock", nil, &answer); err == nil && answer.Virtual {
+		e.virtual = true
+		e.movable = cfg.AdminToken != ""
+	}
+	return e, nil
+}
+
+// newEnv builds the client and the Env without a request: NewEnv's first
+// half, and all a --concurrency worker needs, since its parent has probed
+// the target and found its clock already.
+func newEnv(cfg Config, doc *spec.Doc, extra ...client.Option) (*Env, error) {
 	if cfg.Target == "" {
 		return nil, fmt.Errorf("%w: no --target", ErrConfig)
 	}
@@ -84,26 +109,18 @@ func NewEnv(ctx context.Context, cfg Config, doc *spec.Doc, extra ...client.Opti
 		// SUB-CAP checks the spec's cap unless the tenant has another.
 		e.Cfg.MaxSubs = e.Limits.MaxSubscriptions
 	}
-	if err := e.probe(ctx); err != nil {
-		return nil, err
-	}
-	if cfg.Token == "" {
-		// The token the client fetched is a secret too.
-		if tok, err := c.Token(ctx); err == nil {
-			red.Add(tok)
-		}
-	}
-	// GET /_mock/clock needs no token: a presencekit mock is found by
-	// itself. Its clock moves only through the admin API, so without
-	// --admin-token the suite knows it cannot wait for it.
-	var answer struct {
-		Virtual bool `json:"virtual"`
-	}
-	if err := e.admin(ctx, http.MethodGet, "/clock", nil, &answer); err == nil && answer.Virtual {
-		e.virtual = true
-		e.movable = cfg.AdminToken != ""
-	}
 	return e, nil
+}
+
+// learnToken adds a token the client fetched with client credentials to
+// the secrets the Redactor masks.
+func (e *Env) learnToken(ctx context.Context) {
+	if e.Cfg.Token != "" {
+		return
+	}
+	if tok, err := e.Client.Token(ctx); err == nil {
+		e.Redactor.Add(tok)
+	}
 }
 
 // Virtual reports whether the suite can move the target's clock: a

@@ -61,9 +61,15 @@ type workerJob struct {
 	Report string   // where to write the Ginkgo JSON report
 	Name   string   // for the console, e.g. "group 2 of 4"
 	// Preview asks for the spec tree only (ginkgo.PreviewSpecs), written
-	// as the report; nothing is sent beyond the start-up probe.
+	// as the report; nothing is sent.
 	Preview bool
+	// Clock is what the parent's start-up found about the target's clock:
+	// workers neither probe the target again nor look for the clock.
+	Clock clockState
 }
+
+// clockState is an Env's knowledge of the target's clock.
+type clockState struct{ Virtual, Movable bool }
 
 // group is one worker's share of the specs.
 type group struct {
@@ -124,16 +130,19 @@ func partition(specs []types.SpecReport, k int, weight func(types.SpecReport) in
 	return groups, serial
 }
 
-// specWeight estimates a spec's sequential round trips: about two for
-// most, more for SUB-CAP, which fills a subscriber to --max-subscriptions
-// in batches (fanOutLimit at once), pages through them and removes them
-// again.
+// specWeight estimates a spec's sequential round trips, in tenths: most
+// specs make one or two (1.6 on average in a run against a 150 ms-latency
+// mock); SUB-CAP fills a subscriber to --max-subscriptions in batches
+// (fanOutLimit at once), pages through them and removes them again, and
+// its requests carry a hundred users each, which costs about a tenth more
+// per round trip.
 func (e *Env) specWeight(sr types.SpecReport) int {
 	if slices.Contains(sr.Labels(), RuleLabel(spec.RuleSubCap)) {
 		batches := e.Cfg.MaxSubs/max(e.Limits.SubscribeMaxUsers, 1) + 1
-		return 3 + 2*batches/fanOutLimit + e.Cfg.MaxSubs/max(e.Limits.PageSizeMax, 1) + 1
+		trips := 3 + 2*batches/fanOutLimit + e.Cfg.MaxSubs/max(e.Limits.PageSizeMax, 1) + 1
+		return 11 * trips
 	}
-	return 2
+	return 16
 }
 
 // focusOn is a Ginkgo focus regexp selecting exactly the given specs.
@@ -163,8 +172,9 @@ func runParallel(ctx context.Context, e *Env, console io.Writer, spawn Spawn) (*
 	}
 	defer os.RemoveAll(dir)
 	started := time.Now()
+	clock := clockState{Virtual: e.virtual, Movable: e.movable}
 	preview, err := runWorker(ctx, spawn, workerJob{Config: e.Cfg, Preview: true, Name: "preview",
-		Report: filepath.Join(dir, "preview.json")})
+		Report: filepath.Join(dir, "preview.json"), Clock: clock})
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +209,7 @@ func runParallel(ctx context.Context, e *Env, console io.Writer, spawn Spawn) (*
 		cfg := e.Cfg
 		cfg.UserPrefix += "-w" + strconv.Itoa(i)
 		return workerJob{Config: cfg, Focus: texts, Pacer: pacer, Name: name,
-			Report: filepath.Join(dir, "worker"+strconv.Itoa(i)+".json")}
+			Report: filepath.Join(dir, "worker"+strconv.Itoa(i)+".json"), Clock: clock}
 	}
 	jobs := make([]workerJob, len(groups))
 	for i, gr := range groups {
@@ -428,9 +438,13 @@ func RunWorker(ctx context.Context, in io.Reader, load func(profile string) (*sp
 		extra = append(extra, client.WithPacer(remotePacer{url: j.Pacer, hc: &http.Client{}}))
 		cfg.Rate = 0 // no second, local budget
 	}
-	e, err := NewEnv(ctx, cfg, doc, extra...)
+	e, err := newEnv(cfg, doc, extra...)
 	if err != nil {
 		return err
+	}
+	e.virtual, e.movable = j.Clock.Virtual, j.Clock.Movable
+	if !j.Preview {
+		e.learnToken(ctx)
 	}
 	e.Cfg.Rate = j.Config.Rate
 	if j.Preview {
