@@ -32,7 +32,7 @@ type fakeSender struct {
 	auths   []string
 }
 
-func (s *fakeSender) send(r *Request, auth string, _ time.Duration, ex *exchange) error {
+func (s *fakeSender) send(r *request, auth string, _ time.Duration, ex *exchange) error {
 	s.auths = append(s.auths, auth)
 	d := s.service
 	if v, ok := s.slow[r.Seq]; ok {
@@ -77,7 +77,7 @@ func TestLatencyAccounting(t *testing.T) {
 		if clk.now().Before(intended) {
 			clk.ns.Store(intended.UnixNano()) // the scheduler sleeps until the hit is due
 		}
-		w.do(context.Background(), &Request{Op: OpGet, Seq: k}, intended, time.Time{})
+		w.do(context.Background(), &request{Op: OpGet, Seq: k}, intended, time.Time{})
 	}
 	a := drained(w)
 	// corrected: 5 5 50 45 40 35 30 25 20 15 10 5 (sum 285 ms); service:
@@ -98,9 +98,9 @@ func TestLatencyAccounting(t *testing.T) {
 func TestLatencyNeverBelowServiceTime(t *testing.T) {
 	clk := newFakeClock()
 	w := fakeWorker(clk, &fakeSender{clk: clk, service: 5 * time.Millisecond, status: 200})
-	w.do(context.Background(), &Request{Op: OpGet}, clk.at(time.Millisecond), time.Time{})
+	w.do(context.Background(), &request{Op: OpGet}, clk.at(time.Millisecond), time.Time{})
 	now := clk.now()
-	w.do(context.Background(), &Request{Op: OpGet}, now, now)
+	w.do(context.Background(), &request{Op: OpGet}, now, now)
 	a := drained(w)
 	if !near(a.corrected.Min(), 5*time.Millisecond) || !near(a.corrected.Max(), 5*time.Millisecond) || a.late != 0 {
 		t.Fatalf("corrected %d..%dµs, late %d: want 5ms each, none late", a.corrected.Min(), a.corrected.Max(), a.late)

@@ -74,11 +74,11 @@ func (a *opAcc) addAcc(b *opAcc) {
 
 // encode returns the accumulated traffic as an OpInterval.
 func (a *opAcc) encode() (*OpInterval, error) {
-	c, err := EncodeHist(a.corrected)
+	c, err := encodeHist(a.corrected)
 	if err != nil {
 		return nil, err
 	}
-	s, err := EncodeHist(a.service)
+	s, err := encodeHist(a.service)
 	if err != nil {
 		return nil, err
 	}

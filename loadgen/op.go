@@ -4,13 +4,13 @@
 // (constant, linear ramps, Poisson) and closed loop, a fixed worker pool
 // with keep-alive connections, latencies from the intended send time
 // (coordinated omission corrected) and as service time in HDR histograms,
-// results that encode, decode and merge exactly, thresholds for CI, live
-// progress and an HTML report.
+// results that encode, decode and merge exactly, and thresholds for CI.
 //
 // The split follows ghz: the workload (what to send), the runner (how to
-// send and measure) and the printers (summary, JSON, HDR log, HTML) are
-// separate, and the printers work on a decoded Results, so `report show`
-// and `report merge` reuse them.
+// send and measure) and the printers are separate. The printers that a
+// person reads (progress, summary table, HDR log, HTML) live in the
+// subpackage loadout and work on a decoded Results, so `report show` and
+// `report merge` reuse them.
 package loadgen
 
 import (

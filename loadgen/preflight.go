@@ -29,8 +29,8 @@ var ErrRunFailed = errors.New("run failed")
 // setup explains into an ErrPreflight that says what is wrong.
 func (r *run) preflight(ctx context.Context) error {
 	w := &r.cfg.Workload
-	var req Request
-	w.NewBuilder().build(OpSublist, 0, w.Shard.User(0), &req)
+	var req request
+	w.newBuilder().build(OpSublist, 0, w.Shard.User(0), &req)
 	s := r.pool.newSender()
 	var ex exchange
 	auth := r.tokens.current()

@@ -36,8 +36,8 @@ type statusCount struct {
 func newRecorder() *recorder {
 	r := &recorder{}
 	for i := range r.ops {
-		r.ops[i].corrected = hdr.NewPacked(HistLowest, HistHighest, HistDigits)
-		r.ops[i].service = hdr.NewPacked(HistLowest, HistHighest, HistDigits)
+		r.ops[i].corrected = hdr.NewPacked(histLowest, histHighest, histDigits)
+		r.ops[i].service = hdr.NewPacked(histLowest, histHighest, histDigits)
 		r.ops[i].errors = map[string]uint64{}
 	}
 	return r
@@ -46,7 +46,7 @@ func newRecorder() *recorder {
 // micros converts a latency to the histogram unit, clamped to its range so
 // a value never fails to record (an hour-long latency reads as an hour).
 func micros(d time.Duration) int64 {
-	return min(max(int64(d/time.Microsecond), HistLowest), HistHighest)
+	return min(max(int64(d/time.Microsecond), histLowest), histHighest)
 }
 
 // record adds one completed request. status is 0 for a transport failure;

@@ -17,21 +17,21 @@ const SchemaVersion = "presencekit.load/v1"
 // one hour at 3 significant digits (0.1% resolution). Equal geometry is what
 // makes histograms of workers, intervals and shards merge exactly.
 const (
-	HistLowest  = 1
-	HistHighest = int64(time.Hour / time.Microsecond)
-	HistDigits  = 3
+	histLowest  = 1
+	histHighest = int64(time.Hour / time.Microsecond)
+	histDigits  = 3
 )
 
 // NewHist returns an empty dense histogram of the standard geometry.
-func NewHist() *hdr.Histogram { return hdr.New(HistLowest, HistHighest, HistDigits) }
+func NewHist() *hdr.Histogram { return hdr.New(histLowest, histHighest, histDigits) }
 
 // EncodedHist is an HDR histogram in its standard compressed base64 form
 // (the form HdrHistogram's log tools read). Results keep intervals encoded:
 // a dense histogram is ~190 KB, its encoding a few hundred bytes.
 type EncodedHist []byte
 
-// EncodeHist encodes h; an empty histogram encodes too.
-func EncodeHist(h *hdr.Histogram) (EncodedHist, error) {
+// encodeHist encodes h; an empty histogram encodes too.
+func encodeHist(h *hdr.Histogram) (EncodedHist, error) {
 	b, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
 	if err != nil {
 		return nil, fmt.Errorf("encode histogram: %w", err)

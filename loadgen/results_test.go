@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/presencekit/presencekit/client"
 )
 
@@ -195,52 +193,6 @@ func TestThresholds(t *testing.T) {
 	th, _ = ParseThreshold("group:p99<1s")
 	if b := Evaluate(s, []Threshold{th}); len(b) != 1 {
 		t.Fatalf("missing operation passed: %v", b)
-	}
-}
-
-// The HTML report opens offline: no script or stylesheet from a network.
-func TestHTMLSelfContained(t *testing.T) {
-	res, _ := fakeResults(t, 1, "0/1", 3, lognormal)
-	var buf bytes.Buffer
-	if err := WriteHTML(&buf, res); err != nil {
-		t.Fatal(err)
-	}
-	html := buf.String()
-	for _, bad := range []string{"<script src", "<link href", "go-echarts.github.io", "cdn"} {
-		if strings.Contains(html, bad) {
-			t.Fatalf("report contains %q: not self-contained", bad)
-		}
-	}
-	if !strings.Contains(html, "echarts.init") || len(html) < 1_000_000 {
-		t.Fatalf("report lacks the inlined ECharts library (%d bytes)", len(html))
-	}
-}
-
-// The HDR log is readable by hdrhistogram-go's own log reader.
-func TestHDRLogReadable(t *testing.T) {
-	res, _ := fakeResults(t, 1, "0/1", 2, lognormal)
-	var buf bytes.Buffer
-	if err := WriteHDRLog(&buf, res); err != nil {
-		t.Fatal(err)
-	}
-	rd := hdr.NewHistogramLogReader(&buf)
-	n := 0
-	var total int64
-	for {
-		h, err := rd.NextIntervalHistogram()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h == nil {
-			break
-		}
-		n++
-		if !strings.HasPrefix(h.Tag(), "svc.") {
-			total += h.TotalCount()
-		}
-	}
-	if n != 2*2*int(NumOps) || total != 1000 {
-		t.Fatalf("%d histograms with %d values, want %d and 1000", n, total, 4*NumOps)
 	}
 }
 

@@ -113,8 +113,8 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 // load never routes again.
 func routes(doc *spec.Doc, w *Workload) ([NumOps]*spec.Route, error) {
 	var out [NumOps]*spec.Route
-	b := w.NewBuilder()
-	var req Request
+	b := w.newBuilder()
+	var req request
 	for o := Op(0); o < NumOps; o++ {
 		b.build(o, 0, 0, &req)
 		path, _, _ := strings.Cut(string(req.URI), "?")
@@ -169,7 +169,7 @@ func (r *run) newWorker(i int, rec *recorder) *worker {
 //
 // With --verify the answer is checked against the model; a sublist walk
 // then sends its further pages here, each recorded as a sublist request.
-func (w *worker) do(ctx context.Context, req *Request, intended, begin time.Time) {
+func (w *worker) do(ctx context.Context, req *request, intended, begin time.Time) {
 	more := w.send(ctx, req, intended, begin)
 	for more && ctx.Err() == nil {
 		t := w.r.cfg.now()
@@ -182,7 +182,7 @@ func (w *worker) do(ctx context.Context, req *Request, intended, begin time.Time
 
 // send sends one request and records it; it reports whether a walk goes
 // on with w.vs.page.
-func (w *worker) send(ctx context.Context, req *Request, intended, begin time.Time) bool {
+func (w *worker) send(ctx context.Context, req *request, intended, begin time.Time) bool {
 	now, tk := w.r.cfg.now, w.r.tokens
 	if begin.IsZero() {
 		begin = now()
@@ -222,14 +222,14 @@ func (w *worker) send(ctx context.Context, req *Request, intended, begin time.Ti
 // closedLoop runs n workers that each send back to back until limit
 // requests (0: no limit) or the deadline (zero: none) or ctx.
 func (r *run) closedLoop(ctx context.Context, recs []*recorder, limit uint64, deadline time.Time,
-	build func(b *Builder, seq uint64, req *Request)) {
+	build func(b *builder, seq uint64, req *request)) {
 	var next atomic.Uint64
 	var wg sync.WaitGroup
 	for i, rec := range recs {
 		wg.Go(func() {
 			w := r.newWorker(i, rec)
-			b := r.cfg.Workload.NewBuilder()
-			var req Request
+			b := r.cfg.Workload.newBuilder()
+			var req request
 			for ctx.Err() == nil {
 				seq := next.Add(1) - 1
 				if limit > 0 && seq >= limit {
@@ -255,7 +255,7 @@ func (r *run) setup(ctx context.Context) (*Phase, error) {
 	}
 	start := time.Now()
 	r.closedLoop(ctx, recs, uint64(r.cfg.Workload.SetupSize()), time.Time{},
-		func(b *Builder, seq uint64, req *Request) { b.BuildSetup(int(seq), req) })
+		func(b *builder, seq uint64, req *request) { b.BuildSetup(int(seq), req) })
 	var accs [NumOps]*opAcc
 	for i := range accs {
 		accs[i] = newOpAcc()
@@ -304,7 +304,7 @@ func (r *run) measure(ctx context.Context, res *Results) error {
 			deadline = start.Add(r.cfg.Duration)
 		}
 		r.closedLoop(ctx, recs, r.cfg.Requests, deadline,
-			func(b *Builder, seq uint64, req *Request) { b.Build(seq, req) })
+			func(b *builder, seq uint64, req *request) { b.Build(seq, req) })
 	} else {
 		res.Expected = r.openLoop(ctx, recs, pacer, start, &dropped)
 	}
@@ -324,7 +324,7 @@ func (r *run) measure(ctx context.Context, res *Results) error {
 }
 
 type job struct {
-	req      Request
+	req      request
 	intended time.Time
 }
 
@@ -359,7 +359,7 @@ func (r *run) openLoop(ctx context.Context, recs []*recorder, pacer Pacer, start
 		})
 	}
 
-	b := r.cfg.Workload.NewBuilder()
+	b := r.cfg.Workload.newBuilder()
 	var hits uint64
 	var endAt time.Duration
 loop:

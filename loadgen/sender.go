@@ -45,7 +45,7 @@ type exchange struct {
 // behind them is shared.
 type sender interface {
 	// send sends r with auth as its Authorization header ("" for none).
-	send(r *Request, auth string, timeout time.Duration, ex *exchange) error
+	send(r *request, auth string, timeout time.Duration, ex *exchange) error
 }
 
 // senderPool makes the per-worker senders of one connection pool.
@@ -121,7 +121,7 @@ type fastSender struct {
 	resp fasthttp.Response
 }
 
-func (s *fastSender) send(r *Request, auth string, timeout time.Duration, ex *exchange) error {
+func (s *fastSender) send(r *request, auth string, timeout time.Duration, ex *exchange) error {
 	s.req.Reset()
 	s.resp.Reset()
 	s.req.Header.SetMethod(r.Method)
@@ -164,7 +164,7 @@ type netSender struct {
 	buf  bytes.Buffer
 }
 
-func (s *netSender) send(r *Request, auth string, timeout time.Duration, ex *exchange) error {
+func (s *netSender) send(r *request, auth string, timeout time.Duration, ex *exchange) error {
 	ex.status, ex.body, ex.contentType = 0, nil, ""
 	var body io.Reader
 	if r.Body != nil {

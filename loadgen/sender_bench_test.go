@@ -19,8 +19,8 @@ func BenchmarkSenders(b *testing.B) {
 	defer ts.Close()
 	w := testWorkload(b)
 	w.PathPrefix = "/org/app"
-	var req Request
-	w.NewBuilder().build(OpGet, 0, 1, &req)
+	var req request
+	w.newBuilder().build(OpGet, 0, 1, &req)
 	tg, _, err := parseTarget(ts.URL)
 	if err != nil {
 		b.Fatal(err)

@@ -2,12 +2,9 @@ package loadgen
 
 import (
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -130,7 +127,7 @@ func summarizeOps(parts []map[string]*OpInterval, elapsed time.Duration) ([]OpSu
 		}
 	}
 	ids := slices.Collect(maps.Keys(accs))
-	slices.SortFunc(ids, func(a, b string) int { return opOrder(a) - opOrder(b) })
+	slices.SortFunc(ids, func(a, b string) int { return OpOrder(a) - OpOrder(b) })
 	var ops []OpSummary
 	for _, id := range ids {
 		all.addAcc(accs[id])
@@ -139,7 +136,9 @@ func summarizeOps(parts []map[string]*OpInterval, elapsed time.Duration) ([]OpSu
 	return ops, opSummary("all", all, elapsed), nil
 }
 
-func opOrder(id string) int {
+// OpOrder ranks an operation id (or "all") so every table and chart lists
+// operations in one order: the Op order, anything unknown last.
+func OpOrder(id string) int {
 	if o, err := ParseOp(id); err == nil {
 		return int(o)
 	}
@@ -159,79 +158,8 @@ func opSummary(id string, a *opAcc, elapsed time.Duration) OpSummary {
 	return o
 }
 
-// WriteText prints the summary table: per operation the count, rate,
-// errors and percentiles, corrected and service time side by side, then
-// late and dropped sends, error kinds and validation.
-func (s *Summary) WriteText(w io.Writer) error {
-	ew := &errWriter{w: w}
-	if s.Interrupted {
-		ew.printf("interrupted: results cover the run up to the interrupt\n")
-	}
-	if len(s.Setup) > 0 {
-		ew.printf("setup (%s, not in the figures below)\n", round(s.SetupElapsed))
-		s.table(ew, s.Setup, nil)
-		ew.printf("\n")
-	}
-	ew.printf("measured phase: %s, %s loop, shards %s\n", round(s.Elapsed), s.Mode, strings.Join(s.Shards, ","))
-	all := s.All
-	s.table(ew, s.Ops, &all)
-	if f, ok := s.TargetFraction(); ok {
-		ew.printf("\ntarget: %d hits scheduled, %d sent (%.1f%%), %d dropped\n", s.Expected, s.Sent, 100*f, s.Dropped)
-	}
-	ew.printf("late sends (after their intended time): %d\n", s.All.Late)
-	if strings.HasPrefix(s.Auth, "client credentials") || s.TokenRenewals+s.TokenRenewalFailures > 0 {
-		ew.printf("token renewals: %d (%d failed)\n", s.TokenRenewals, s.TokenRenewalFailures)
-	}
-	if len(s.All.ErrorKinds) > 0 {
-		ew.printf("errors by kind:")
-		for _, k := range slices.Sorted(maps.Keys(s.All.ErrorKinds)) {
-			ew.printf(" %s=%d", k, s.All.ErrorKinds[k])
-		}
-		ew.printf("\n")
-	}
-	if s.ValidationChecked > 0 {
-		ew.printf("validation: %d answers checked, %d violations\n", s.ValidationChecked, s.Viols)
-		for _, id := range slices.Sorted(maps.Keys(s.Validation)) {
-			if v := s.Validation[id]; v.Violations > 0 {
-				ew.printf("  %s: %d of %d, e.g. %s\n", id, v.Violations, v.Checked, v.Example)
-			}
-		}
-	}
-	if s.Verify != nil {
-		for _, l := range verifyLines(s.Verify, 3) {
-			ew.printf("%s\n", l)
-		}
-	}
-	return ew.err
-}
-
-func (s *Summary) table(ew *errWriter, ops []OpSummary, all *OpSummary) {
-	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "operation\tcount\trate/s\terrors\tp50\tp90\tp99\tp99.9\tmax\t  svc p50\tsvc p99\tsvc max\t\n")
-	row := func(o *OpSummary) {
-		c, sv := o.Corrected, o.Service
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t  %s\t%s\t%s\t\n", o.Op, o.Count, o.Rate,
-			errCell(o), round(c.P50), round(c.P90), round(c.P99), round(c.P999), round(c.Max),
-			round(sv.P50), round(sv.P99), round(sv.Max))
-	}
-	for i := range ops {
-		row(&ops[i])
-	}
-	if all != nil && len(ops) > 1 {
-		row(all)
-	}
-	_ = tw.Flush() // errors reach ew
-}
-
-func errCell(o *OpSummary) string {
-	if o.Errors == 0 {
-		return "0"
-	}
-	return strconv.FormatUint(o.Errors, 10) + " (" + strconv.FormatFloat(100*o.ErrorRate(), 'f', 2, 64) + "%)"
-}
-
-// round shortens a duration for tables: three significant digits.
-func round(d time.Duration) string {
+// FormatDuration shortens a duration for tables: three significant digits.
+func FormatDuration(d time.Duration) string {
 	switch {
 	case d == 0:
 		return "0"
@@ -243,21 +171,12 @@ func round(d time.Duration) string {
 	return strconv.FormatFloat(float64(d)/1e3, 'f', 0, 64) + "µs"
 }
 
-// errWriter keeps the first write error so printing code stays linear.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
+// ValueAtQuantile gives the corrected and service latency (µs) at
+// percentile q, so the report can draw the whole spectrum without the
+// histograms leaving the package; ok is false when nothing was recorded.
+func (o *OpSummary) ValueAtQuantile(q float64) (corrected, service int64, ok bool) {
+	if o.corrected == nil {
+		return 0, 0, false
 	}
-	n, err := e.w.Write(p)
-	if err != nil {
-		e.err = fmt.Errorf("write summary: %w", err)
-	}
-	return n, err
+	return o.corrected.ValueAtQuantile(q), o.service.ValueAtQuantile(q), true
 }
-
-func (e *errWriter) printf(format string, a ...any) { fmt.Fprintf(e, format, a...) }

@@ -187,7 +187,7 @@ func (t Threshold) measure(s *Summary) (float64, string, bool) {
 	default:
 		v = float64(h.ValueAtQuantile(t.Quantile))
 	}
-	return v, round(time.Duration(v * float64(time.Microsecond))), true
+	return v, FormatDuration(time.Duration(v * float64(time.Microsecond))), true
 }
 
 func (t Threshold) holds(v float64) bool {

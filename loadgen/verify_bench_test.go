@@ -33,9 +33,9 @@ func BenchmarkVerifyAnswers(b *testing.B) {
 	if err := lc.Workload.Validate(); err != nil {
 		b.Fatal(err)
 	}
-	bld := lc.Workload.NewBuilder()
+	bld := lc.Workload.newBuilder()
 	h := srv.Handler()
-	serve := func(r *Request) []byte {
+	serve := func(r *request) []byte {
 		hr := httptest.NewRequest(r.Method, string(r.URI), bytes.NewReader(r.Body))
 		hr.Header.Set("Authorization", "Bearer "+mock.DefaultToken)
 		hr.Header.Set("Content-Type", "application/json")
@@ -49,7 +49,7 @@ func BenchmarkVerifyAnswers(b *testing.B) {
 	// Record the run first (untimed): the setup phase, then b.N requests
 	// of the mix, each with the mock's answer.
 	type exch struct {
-		r      Request
+		r      request
 		answer []byte
 	}
 	setup := make([]exch, lc.Workload.Users)

@@ -28,7 +28,7 @@ type vstate struct {
 	// checked counts the answers checked, per operation; read by
 	// verifier.result after the run.
 	checked [NumOps]uint64
-	page    Request // the next page of a walk
+	page    request // the next page of a walk
 	uri     []byte  // the spare URI buffer of page
 	listed  []int32
 }
@@ -60,7 +60,7 @@ func (v *verifier) newState() *vstate {
 
 // begin is called just before req is sent: it publishes the send instant
 // and registers req's writes as in flight.
-func (st *vstate) begin(req *Request) {
+func (st *vstate) begin(req *request) {
 	v := st.v
 	if !st.walk.active {
 		st.slot.Store(v.now() + 1)
@@ -122,7 +122,7 @@ func (st *vstate) add(k *vkey, w vwrite) {
 // end is called when req's answer (or failure) is in: it acknowledges or
 // drops req's writes and checks what the answer shows. It reports whether
 // the worker should send st.page next (a walk goes on).
-func (st *vstate) end(req *Request, status int, body []byte, failed bool) bool {
+func (st *vstate) end(req *request, status int, body []byte, failed bool) bool {
 	v := st.v
 	r := v.now()
 	ok := !failed && status >= 200 && status < 300
@@ -179,7 +179,7 @@ func (st *vstate) end(req *Request, status int, body []byte, failed bool) bool {
 
 // parse decodes a 2xx answer; an answer that is not the documented JSON
 // is a violation of the response schema.
-func (st *vstate) parse(req *Request, body []byte, r int64) *fastjson.Value {
+func (st *vstate) parse(req *request, body []byte, r int64) *fastjson.Value {
 	st.checked[req.Op]++
 	root, err := st.p.ParseBytes(body)
 	if err != nil {
@@ -191,7 +191,7 @@ func (st *vstate) parse(req *Request, body []byte, r int64) *fastjson.Value {
 
 // settleSubs acknowledges (with the answered expiries, when known) or
 // drops a subscribe's or unsubscribe's writes.
-func (st *vstate) settleSubs(req *Request, r int64, ok, refused bool, exps []int64) {
+func (st *vstate) settleSubs(req *request, r int64, ok, refused bool, exps []int64) {
 	v := st.v
 	vu := v.user(req.Actor)
 	if vu == nil || !ok && !refused {
@@ -224,7 +224,7 @@ func (st *vstate) settleSubs(req *Request, r int64, ok, refused bool, exps []int
 // per requested user in order, each one's status and ext against the
 // model, and a subscribe's absolute expiries (kept in st.exps for the
 // model).
-func (st *vstate) checkEntries(req *Request, root *fastjson.Value, body []byte, r int64) {
+func (st *vstate) checkEntries(req *request, root *fastjson.Value, body []byte, r int64) {
 	v := st.v
 	orderRule := ruleGetEntry
 	if req.Op == OpSub {
@@ -266,7 +266,7 @@ func (st *vstate) checkEntries(req *Request, root *fastjson.Value, body []byte, 
 
 // checkPresence checks one entry's status map and ext against the model
 // of user t (skipped when another shard owns t).
-func (st *vstate) checkPresence(req *Request, e *fastjson.Value, t int32, body []byte, r int64) {
+func (st *vstate) checkPresence(req *request, e *fastjson.Value, t int32, body []byte, r int64) {
 	v := st.v
 	vu := v.user(t)
 	if vu == nil {
@@ -384,7 +384,7 @@ func (v *verifier) clock(t int64) string {
 
 // violation records one violation with the request, the answer and what
 // the model expected.
-func (st *vstate) violation(rule string, req *Request, body []byte, r int64, expected func() string) {
+func (st *vstate) violation(rule string, req *request, body []byte, r int64, expected func() string) {
 	s := st.s
 	v := st.v
 	v.violation(rule, req.Op, func() VerifyExample {

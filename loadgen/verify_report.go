@@ -1,9 +1,7 @@
 package loadgen
 
 import (
-	"maps"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -103,29 +101,6 @@ func mergeVerification(dst **Verification, src *Verification) {
 	if len(d.Examples) > verifyExamples {
 		d.Examples = d.Examples[:verifyExamples]
 	}
-}
-
-// verifyLines renders the verification for the summary: totals, then
-// violations per rule and operation, then the first examples.
-func verifyLines(v *Verification, examples int) []string {
-	out := []string{"verification: " + strconv.FormatUint(v.CheckedTotal(), 10) + " answers checked against the model, " +
-		strconv.FormatUint(v.Total(), 10) + " violations"}
-	for _, rule := range slices.Sorted(maps.Keys(v.Violations)) {
-		byOp := v.Violations[rule]
-		for _, op := range slices.Sorted(maps.Keys(byOp)) {
-			out = append(out, "  "+rule+" in "+op+": "+strconv.FormatUint(byOp[op], 10))
-		}
-	}
-	for i, ex := range v.Examples {
-		if i >= examples {
-			break
-		}
-		out = append(out, "  e.g. ["+ex.Rule+"] "+ex.Request,
-			"       answered "+ex.Answer,
-			"       expected "+ex.Expected,
-			"       sent "+ex.Sent.Format(time.RFC3339Nano)+", answered "+ex.Answered.Format(time.RFC3339Nano))
-	}
-	return out
 }
 
 // VerifyFailed says whether --verify found violations that should fail

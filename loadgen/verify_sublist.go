@@ -15,10 +15,10 @@ import (
 // held and those possibly held, and never above the cap; the page's length
 // consistent with totalnum. A page that holds the whole list must list
 // every subscription certainly held (a server answers from one state). A
-// walk (Request.Walk) reads page after page; when the set did not change
+// walk (request.Walk) reads page after page; when the set did not change
 // while it ran, the pages must be disjoint and list every subscription.
 // checkPage reports whether the walk goes on with st.page.
-func (st *vstate) checkPage(req *Request, root *fastjson.Value, body []byte, r int64) bool {
+func (st *vstate) checkPage(req *request, root *fastjson.Value, body []byte, r int64) bool {
 	v := st.v
 	vu := v.user(req.Actor)
 	if vu == nil {
@@ -142,7 +142,7 @@ func (st *vstate) checkPage(req *Request, root *fastjson.Value, body []byte, r i
 // certain returns how many subscriptions vu certainly and possibly holds
 // for a read sent at s (staleness applied) and answered at r; with check
 // it reports each one certainly held that listed lacks.
-func (st *vstate) certain(vu *vuser, s, r int64, relaxed, check bool, listed []int32, req *Request, body []byte) (lo, hi int64) {
+func (st *vstate) certain(vu *vuser, s, r int64, relaxed, check bool, listed []int32, req *request, body []byte) (lo, hi int64) {
 	v := st.v
 	endS := v.wallSec(r) + v.skew
 	for t, k := range vu.subs {
@@ -174,7 +174,7 @@ func (st *vstate) certain(vu *vuser, s, r int64, relaxed, check bool, listed []i
 
 // quietWalk checks a walk of several pages during which the subscriber's
 // set did not change: disjoint pages, one totalnum, every subscription.
-func (st *vstate) quietWalk(vu *vuser, req *Request, body []byte, r int64) {
+func (st *vstate) quietWalk(vu *vuser, req *request, body []byte, r int64) {
 	v := st.v
 	w := &st.walk
 	if w.overlap >= 0 {
@@ -205,7 +205,7 @@ func (st *vstate) quietWalk(vu *vuser, req *Request, body []byte, r int64) {
 }
 
 // nextPage prepares page n of the walk req belongs to in st.page.
-func (st *vstate) nextPage(req *Request, n int) {
+func (st *vstate) nextPage(req *request, n int) {
 	i := bytes.Index(req.URI, []byte("pageNum="))
 	if i < 0 {
 		return

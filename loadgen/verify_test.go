@@ -178,30 +178,6 @@ func TestVerifyThreshold(t *testing.T) {
 	}
 }
 
-// TestVerifyHTML: the HTML report opens with the verification, the
-// counts per rule and the examples, escaped.
-func TestVerifyHTML(t *testing.T) {
-	url, _ := startMock(t, mock.Faults{}, func(m *mock.Config) { m.Breaks = []spec.RuleID{"RACE-GET-STALE"} })
-	res, err := Run(context.Background(), verifyConfig(t, url, 1000))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	if err := WriteHTML(&b, res); err != nil {
-		t.Fatal(err)
-	}
-	page := b.String()
-	i := strings.Index(page, "Verification under load")
-	if i < 0 || i > strings.Index(page, "echarts.init") && strings.Contains(page, "echarts.init") {
-		t.Fatal("the verification section is missing or not first")
-	}
-	for _, want := range []string{ruleStatus, "getPresenceStatus", "First violations", "acknowledged at", "&#34;usernames&#34;"} {
-		if !strings.Contains(page, want) {
-			t.Errorf("report lacks %q", want)
-		}
-	}
-}
-
 // TestVerifySample: a sample checks fewer answers, and stays exact (the
 // writes are all modelled): 0 violations against the correct mock.
 func TestVerifySample(t *testing.T) {

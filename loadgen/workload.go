@@ -36,7 +36,7 @@ const (
 
 // Workload is the model of a presence app's traffic. It is immutable once
 // Validate has passed and safe to share; each goroutine builds requests
-// with its own Builder.
+// with its own builder.
 type Workload struct {
 	// Users is the population; user k is named UserPrefix+k.
 	Users      int
@@ -68,7 +68,7 @@ type Workload struct {
 	Walks bool
 
 	// zipf draws targets by popularity; built by Validate and shared
-	// read-only by every Builder.
+	// read-only by every builder.
 	zipf *zipfTable
 }
 
@@ -82,17 +82,17 @@ func DefaultWorkload(limits spec.Limits) Workload {
 	}
 }
 
-// PathPrefixFor returns the escaped path prefix of an {org}/{app} under a
+// pathPrefixFor returns the escaped path prefix of an {org}/{app} under a
 // base URL's path, as Workload.PathPrefix wants it.
-func PathPrefixFor(basePath, org, app string) string {
+func pathPrefixFor(basePath, org, app string) string {
 	return strings.TrimRight(basePath, "/") + "/" + url.PathEscape(org) + "/" + url.PathEscape(app)
 }
 
-// TenantPathPrefix is PathPrefixFor under the spec's tenant prefix (e.g.
+// TenantPathPrefix is pathPrefixFor under the spec's tenant prefix (e.g.
 // Shengwang's /app-id/{app_id}); a zero tenant is the default one.
 func TenantPathPrefix(basePath string, t spec.Tenant, org, app string) string {
 	if len(t.Segments) == 0 {
-		return PathPrefixFor(basePath, org, app)
+		return pathPrefixFor(basePath, org, app)
 	}
 	return strings.TrimRight(basePath, "/") + t.Path(org, app)
 }
@@ -161,9 +161,9 @@ func (w *Workload) batchRange(o Op) Range {
 	return Range{min(lo, lim), max(min(w.Batch.Max, lim), min(lo, lim))}
 }
 
-// Request is one prepared request: everything the sender needs, as bytes
+// request is one prepared request: everything the sender needs, as bytes
 // built before the send time so building never delays a send.
-type Request struct {
+type request struct {
 	Op  Op
 	Seq uint64
 	// Method is one of the net/http method constants.
@@ -191,9 +191,9 @@ type Request struct {
 	Walk       bool
 }
 
-// Builder builds the workload's requests into reusable buffers. It is not
-// safe for concurrent use: give each goroutine its own (NewBuilder).
-type Builder struct {
+// builder builds the workload's requests into reusable buffers. It is not
+// safe for concurrent use: give each goroutine its own (newBuilder).
+type builder struct {
 	w      *Workload
 	pcg    *rand.PCG
 	r      *rand.Rand
@@ -206,9 +206,9 @@ type Builder struct {
 	userP  string // path-escaped UserPrefix
 }
 
-// NewBuilder returns a Builder. The Workload must have passed Validate.
-func (w *Workload) NewBuilder() *Builder {
-	b := &Builder{w: w, pcg: rand.NewPCG(w.Seed, 0), prefix: w.PathPrefix}
+// newBuilder returns a builder. The Workload must have passed Validate.
+func (w *Workload) newBuilder() *builder {
+	b := &builder{w: w, pcg: rand.NewPCG(w.Seed, 0), prefix: w.PathPrefix}
 	b.r = rand.New(b.pcg)
 	b.zipf = w.zipf
 	if b.zipf == nil || len(b.zipf.prob) != w.Users {
@@ -227,7 +227,7 @@ func (w *Workload) NewBuilder() *Builder {
 // Build fills dst with request number seq of the stream. The result
 // depends only on the Workload and seq, never on which goroutine builds it
 // or in what order, which is what makes a seed reproduce a run.
-func (b *Builder) Build(seq uint64, dst *Request) {
+func (b *builder) Build(seq uint64, dst *request) {
 	s := b.w.Shard.norm()
 	// Interleave the shards' sequences so two shards never share a stream.
 	b.pcg.Seed(b.w.Seed, seq*uint64(s.Count)+uint64(s.Index))
@@ -252,7 +252,7 @@ func (w *Workload) SetupSize() int {
 // BuildSetup fills dst with setup request k: acting user k subscribes to
 // SetupSubs Zipf-popular targets, building the subscription graph the
 // measured phase reads and changes.
-func (b *Builder) BuildSetup(k int, dst *Request) {
+func (b *builder) BuildSetup(k int, dst *request) {
 	s := b.w.Shard.norm()
 	// A second stream, apart from Build's: the high bit never occurs there
 	// for realistic sequence numbers.
@@ -270,7 +270,7 @@ func (b *Builder) BuildSetup(k int, dst *Request) {
 	dst.Targets = b.targets(dst.Targets)
 }
 
-func (b *Builder) build(op Op, seq uint64, actor int, dst *Request) {
+func (b *builder) build(op Op, seq uint64, actor int, dst *request) {
 	dst.Op, dst.Seq, dst.JSON = op, seq, true
 	dst.Actor, dst.Walk = int32(actor), false
 	dst.Body = dst.Body[:0]
@@ -352,7 +352,7 @@ func (b *Builder) build(op Op, seq uint64, actor int, dst *Request) {
 	dst.URI = uri
 }
 
-func (b *Builder) userPath(uri []byte, u int) []byte {
+func (b *builder) userPath(uri []byte, u int) []byte {
 	uri = append(uri, b.prefix...)
 	uri = append(uri, "/users/"...)
 	uri = append(uri, b.userP...)
@@ -361,7 +361,7 @@ func (b *Builder) userPath(uri []byte, u int) []byte {
 }
 
 // targets copies the last user list's targets into dst.
-func (b *Builder) targets(dst []int32) []int32 {
+func (b *builder) targets(dst []int32) []int32 {
 	dst = dst[:0]
 	for _, t := range b.picked {
 		dst = append(dst, int32(t))
@@ -369,14 +369,14 @@ func (b *Builder) targets(dst []int32) []int32 {
 	return dst
 }
 
-func (b *Builder) batch(o Op) int {
+func (b *builder) batch(o Op) int {
 	r := b.w.batchRange(o)
 	return r.Min + b.r.IntN(r.Max-r.Min+1)
 }
 
 // userList appends a JSON array of n distinct Zipf-popular targets other
 // than actor.
-func (b *Builder) userList(dst []byte, actor, n int) []byte {
+func (b *builder) userList(dst []byte, actor, n int) []byte {
 	b.picked = b.picked[:0]
 	dst = append(dst, '[')
 	add := func(t int) {
@@ -403,7 +403,7 @@ func (b *Builder) userList(dst []byte, actor, n int) []byte {
 }
 
 // expiry is a subscription length: an hour to a day, inside the contract.
-func (b *Builder) expiry() int64 {
+func (b *builder) expiry() int64 {
 	lo := max(b.w.Limits.ExpiryMin, 1)
 	hi := b.w.Limits.ExpiryMax
 	lo, hi = min(max(lo, 3600), hi), min(hi, 86400)
@@ -414,7 +414,7 @@ func (b *Builder) expiry() int64 {
 }
 
 // ext appends an extension text of a realistic length, within the limit.
-func (b *Builder) ext(dst []byte) []byte {
+func (b *builder) ext(dst []byte) []byte {
 	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789 "
 	n := 4 + b.r.IntN(60)
 	if lim := b.w.Limits.ExtMaxBytes; lim > 0 {
@@ -430,7 +430,7 @@ func (b *Builder) ext(dst []byte) []byte {
 const walkPageSize = 10
 
 // resources are the device resources a set names: four types, three
-// devices each; Request.Res indexes it.
+// devices each; request.Res indexes it.
 var resources = [...]string{
 	"android_1", "android_2", "android_3", "ios_1", "ios_2", "ios_3",
 	"web_1", "web_2", "web_3", "pc_1", "pc_2", "pc_3",
@@ -494,7 +494,7 @@ func newZipfTable(n int, s float64) *zipfTable {
 }
 
 // popular draws a target by Zipf popularity.
-func (b *Builder) popular() int {
+func (b *builder) popular() int {
 	k := b.r.IntN(len(b.zipf.prob))
 	if b.r.Float64() < b.zipf.prob[k] {
 		return k

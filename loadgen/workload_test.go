@@ -31,9 +31,9 @@ func testWorkload(t testing.TB) Workload {
 	return w
 }
 
-func stream(w *Workload, n int) []Request {
-	b := w.NewBuilder()
-	out := make([]Request, n)
+func stream(w *Workload, n int) []request {
+	b := w.newBuilder()
+	out := make([]request, n)
 	for i := range out {
 		b.Build(uint64(i), &out[i])
 	}
@@ -44,9 +44,9 @@ func TestSeedReproducesStream(t *testing.T) {
 	w := testWorkload(t)
 	a, b := stream(&w, 2000), stream(&w, 2000)
 	// Built out of order by another builder: still the same requests.
-	other := w.NewBuilder()
+	other := w.newBuilder()
 	for i := 1999; i >= 0; i-- {
-		var r Request
+		var r request
 		other.Build(uint64(i), &r)
 		if r.Method != a[i].Method || !bytes.Equal(r.URI, a[i].URI) || !bytes.Equal(r.Body, a[i].Body) {
 			t.Fatalf("request %d differs when built out of order", i)
@@ -93,8 +93,8 @@ func TestRequestsValidAgainstSpec(t *testing.T) {
 	if err := w.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	b := w.NewBuilder()
-	var r Request
+	b := w.newBuilder()
+	var r request
 	seen := [NumOps]bool{}
 	for i := range 3000 {
 		b.Build(uint64(i), &r)
@@ -216,8 +216,8 @@ func TestParsers(t *testing.T) {
 
 func BenchmarkBuild(b *testing.B) {
 	w := testWorkload(b)
-	bl := w.NewBuilder()
-	var r Request
+	bl := w.newBuilder()
+	var r request
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		bl.Build(uint64(i), &r)
@@ -232,7 +232,7 @@ func TestZipfPopularity(t *testing.T) {
 	if err := w.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	b := w.NewBuilder()
+	b := w.newBuilder()
 	const draws = 200000
 	counts := make([]int, w.Users)
 	for range draws {

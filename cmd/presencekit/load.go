@@ -14,6 +14,7 @@ import (
 	"github.com/presencekit/presencekit/client"
 	"github.com/presencekit/presencekit/internal/settings"
 	"github.com/presencekit/presencekit/loadgen"
+	"github.com/presencekit/presencekit/loadgen/loadout"
 	"github.com/presencekit/presencekit/mock"
 )
 
@@ -125,7 +126,7 @@ func runLoad(ctx context.Context, cmd *cobra.Command, s loadSettings, given map[
 	case bound == 0 && cfg.Requests == 0:
 		bound = loadgen.DefaultDuration
 	}
-	prog := loadgen.NewProgress(stderr, tty, bound, cfg.Requests)
+	prog := loadout.NewProgress(stderr, tty, bound, cfg.Requests)
 	cfg.OnInterval = prog.Update
 	res, runErr := loadgen.Run(ctx, cfg)
 	prog.Close()
@@ -208,7 +209,7 @@ func finish(res *loadgen.Results, ths []loadgen.Threshold, out outputs, stdout, 
 	if err := writeOutputs(res, out); err != nil {
 		return failed(err)
 	}
-	if err := s.WriteText(stdout); err != nil {
+	if err := loadout.WriteText(stdout, s); err != nil {
 		return failed(err)
 	}
 	breaches := loadgen.Evaluate(s, ths)

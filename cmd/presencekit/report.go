@@ -11,6 +11,7 @@ import (
 
 	"github.com/presencekit/presencekit/client"
 	"github.com/presencekit/presencekit/loadgen"
+	"github.com/presencekit/presencekit/loadgen/loadout"
 )
 
 func newReportCmd() *cobra.Command {
@@ -158,8 +159,8 @@ func writeOutputs(res *loadgen.Results, out outputs) error {
 		write func(io.Writer) error
 	}{
 		{out.json, func(w io.Writer) error { return loadgen.NewJSONEncoder(w)(res) }},
-		{out.hdrLog, func(w io.Writer) error { return loadgen.WriteHDRLog(w, res) }},
-		{out.html, func(w io.Writer) error { return loadgen.WriteHTML(w, res) }},
+		{out.hdrLog, func(w io.Writer) error { return loadout.WriteHDRLog(w, res) }},
+		{out.html, func(w io.Writer) error { return loadout.WriteHTML(w, res) }},
 	}
 	for _, f := range files {
 		if f.path == "" {

@@ -1,9 +1,10 @@
-package loadgen
+package loadout
 
 import (
 	"bytes"
 	_ "embed" // the ECharts library, inlined into reports
 	"fmt"
+	"github.com/presencekit/presencekit/loadgen"
 	"io"
 	"maps"
 	"slices"
@@ -25,8 +26,8 @@ var echartsJS string
 // WriteHTML writes a self-contained HTML report of r: latency percentiles
 // over time, throughput and errors over time, the latency distribution and
 // errors by kind. It loads nothing from the network.
-func WriteHTML(w io.Writer, r *Results) error {
-	s, err := Summarize(r)
+func WriteHTML(w io.Writer, r *loadgen.Results) error {
+	s, err := loadgen.Summarize(r)
 	if err != nil {
 		return err
 	}
@@ -35,7 +36,7 @@ func WriteHTML(w io.Writer, r *Results) error {
 		return err
 	}
 	sub := fmt.Sprintf("%s loop, %d requests in %s, shards %v, target %s", r.Config.Mode, s.All.Count,
-		round(s.Elapsed), r.Shards, r.Config.Target)
+		loadgen.FormatDuration(s.Elapsed), r.Shards, r.Config.Target)
 	page := components.NewPage()
 	page.SetPageTitle("presencekit load report")
 	page.AddCharts(
@@ -89,7 +90,7 @@ type overTimeData struct {
 
 func ms(v int64) float64 { return float64(v) / 1000 }
 
-func overTime(r *Results) (*overTimeData, error) {
+func overTime(r *loadgen.Results) (*overTimeData, error) {
 	d := &overTimeData{rate: map[string][]opts.LineData{}}
 	ids := map[string]bool{}
 	for _, iv := range r.Intervals {
@@ -98,7 +99,7 @@ func overTime(r *Results) (*overTimeData, error) {
 		}
 	}
 	for _, iv := range r.Intervals {
-		all, svc := NewHist(), NewHist()
+		all, svc := loadgen.NewHist(), loadgen.NewHist()
 		secs := (iv.End - iv.Start).Seconds()
 		var errs uint64
 		for id := range ids {
@@ -162,7 +163,7 @@ func latencyChart(d *overTimeData, sub string) *charts.Line {
 func throughputChart(d *overTimeData) *charts.Line {
 	l := lineChart("Throughput and errors over time", "completed requests per second by operation", "req/s")
 	l.SetXAxis(d.x)
-	for _, id := range slices.SortedFunc(maps.Keys(d.rate), func(a, b string) int { return opOrder(a) - opOrder(b) }) {
+	for _, id := range slices.SortedFunc(maps.Keys(d.rate), func(a, b string) int { return loadgen.OpOrder(a) - loadgen.OpOrder(b) }) {
 		l.AddSeries(id, d.rate[id])
 	}
 	l.AddSeries("errors", d.errors)
@@ -171,16 +172,13 @@ func throughputChart(d *overTimeData) *charts.Line {
 
 // distributionChart is the percentile spectrum, corrected against service,
 // on a category axis of nines so the tail gets the room it deserves.
-func distributionChart(s *Summary) *charts.Line {
+func distributionChart(s *loadgen.Summary) *charts.Line {
 	qs := []float64{0, 50, 75, 90, 95, 99, 99.9, 99.99, 100}
 	var x []string
 	var corr, svc []opts.LineData
 	for _, q := range qs {
 		x = append(x, "p"+strconv.FormatFloat(q, 'f', -1, 64))
-		var c, sv int64
-		if s.All.corrected != nil {
-			c, sv = s.All.corrected.ValueAtQuantile(q), s.All.service.ValueAtQuantile(q)
-		}
+		c, sv, _ := s.All.ValueAtQuantile(q)
 		corr = append(corr, opts.LineData{Value: ms(c)})
 		svc = append(svc, opts.LineData{Value: ms(sv)})
 	}
@@ -189,7 +187,7 @@ func distributionChart(s *Summary) *charts.Line {
 	return l
 }
 
-func errorsChart(s *Summary) *charts.Bar {
+func errorsChart(s *loadgen.Summary) *charts.Bar {
 	b := charts.NewBar()
 	b.SetGlobalOptions(
 		charts.WithInitializationOpts(opts.Initialization{Width: "1000px", Height: "360px"}),
@@ -205,7 +203,7 @@ func errorsChart(s *Summary) *charts.Bar {
 	return b
 }
 
-func errSubtitle(s *Summary) string {
+func errSubtitle(s *loadgen.Summary) string {
 	if s.All.Errors == 0 {
 		return "no errors"
 	}

@@ -1,7 +1,8 @@
-package loadgen
+package loadout
 
 import (
 	"fmt"
+	"github.com/presencekit/presencekit/loadgen"
 	"html/template"
 	"io"
 	"maps"
@@ -13,7 +14,7 @@ import (
 // escapes every answer and request text.
 var verifyHTML = template.Must(template.New("verify").Parse(`
 <section style="font-family:sans-serif;margin:1em 2em">
-<h2>Verification under load (--verify)</h2>
+<h2>loadgen.Verification under load (--verify)</h2>
 <p>{{.Checked}} answers checked against the model of what the run told the server; <b>{{.Total}} violations</b>.</p>
 {{if .Rows}}<table style="border-collapse:collapse" border="1" cellpadding="4">
 <tr><th>rule</th><th>operation</th><th>violations</th></tr>
@@ -35,7 +36,7 @@ type verifyRow struct {
 }
 
 // writeVerifyHTML renders the verification section.
-func writeVerifyHTML(w io.Writer, v *Verification) error {
+func writeVerifyHTML(w io.Writer, v *loadgen.Verification) error {
 	var rows []verifyRow
 	for _, rule := range slices.Sorted(maps.Keys(v.Violations)) {
 		for _, op := range slices.Sorted(maps.Keys(v.Violations[rule])) {
@@ -45,7 +46,7 @@ func writeVerifyHTML(w io.Writer, v *Verification) error {
 	err := verifyHTML.Execute(w, struct {
 		Checked, Total uint64
 		Rows           []verifyRow
-		Examples       []VerifyExample
+		Examples       []loadgen.VerifyExample
 	}{v.CheckedTotal(), v.Total(), rows, v.Examples})
 	if err != nil {
 		return fmt.Errorf("render verification: %w", err)

@@ -1,7 +1,8 @@
-package loadgen
+package loadout
 
 import (
 	"fmt"
+	"github.com/presencekit/presencekit/loadgen"
 	"io"
 	"sync"
 	"time"
@@ -18,7 +19,7 @@ type Progress struct {
 	w    io.Writer
 	tty  bool
 	mu   sync.Mutex
-	last Snapshot
+	last loadgen.Snapshot
 	p    *mpb.Progress
 	bar  *mpb.Bar
 	byN  bool // the bar counts requests, not time
@@ -61,7 +62,7 @@ func (pr *Progress) tail() string {
 }
 
 // line is the shared text of a bar's tail and a plain progress line.
-func (pr *Progress) line(s Snapshot) string {
+func (pr *Progress) line(s loadgen.Snapshot) string {
 	req := fmt.Sprintf("req %d", s.Done)
 	if s.Requests > 0 {
 		req += fmt.Sprintf("/%d", s.Requests)
@@ -70,7 +71,7 @@ func (pr *Progress) line(s Snapshot) string {
 	if s.Target > 0 {
 		rate += fmt.Sprintf(" (target %.0f/s)", s.Target)
 	}
-	line := fmt.Sprintf("%s  %s  errors %d  late %d  p99 %s", req, rate, s.Errors, s.Late, round(s.P99))
+	line := fmt.Sprintf("%s  %s  errors %d  late %d  p99 %s", req, rate, s.Errors, s.Late, loadgen.FormatDuration(s.P99))
 	if s.Verify {
 		line += fmt.Sprintf("  violations %d", s.Violations)
 	}
@@ -78,7 +79,7 @@ func (pr *Progress) line(s Snapshot) string {
 }
 
 // Update takes a snapshot: it moves the bar, or prints a plain line.
-func (pr *Progress) Update(s Snapshot) {
+func (pr *Progress) Update(s loadgen.Snapshot) {
 	pr.mu.Lock()
 	pr.last = s
 	pr.mu.Unlock()
