@@ -43,11 +43,18 @@ build: ## Build the CLI into bin/presencekit (static, stamped with VERSION, COMM
 # finishes; then the self-check table and, last, the count of tests run
 # (test-summary). reports/go-test.json keeps every test's timing:
 # `$(GOTESTSUM) tool slowest --jsonfile reports/go-test.json`.
+#
+# TEST_PROCS is the GOMAXPROCS of the test run. The slowest tests mostly
+# wait (on a rate-limited mock, a latency, child processes), and go test
+# runs at most GOMAXPROCS parallel tests at once; Ginkgo refuses an
+# explicit -test.parallel in a process that runs the suite, so the run
+# gets more procs than the machine's 2 cores instead.
+TEST_PROCS ?= 4
 test: ## Lint the embedded spec, then run every test with the race detector (the suite's self-check included)
 	@mkdir -p reports
 	@rm -f reports/selfcheck.txt
 	$(GO) run ./cmd/presencekit spec lint
-	PRESENCEKIT_SELFCHECK_TABLE=$(CURDIR)/reports/selfcheck.txt $(GOTESTSUM) --format pkgname --format-icons text --format-hide-empty-pkg \
+	GOMAXPROCS=$(TEST_PROCS) PRESENCEKIT_SELFCHECK_TABLE=$(CURDIR)/reports/selfcheck.txt $(GOTESTSUM) --format pkgname --format-icons text --format-hide-empty-pkg \
 		--jsonfile reports/go-test.json --post-run-command "$(MAKE) --no-print-directory test-summary" -- -race ./...
 
 # test-summary is what `make test` prints after the tests, failed or not;
