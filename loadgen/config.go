@@ -31,15 +31,19 @@ const (
 	// run (or its setup phase) has failed: a run where most requests fail
 	// measured the failure, not the server.
 	DefaultMaxErrorRate = 0.5
-	// ArrivalConstant and ArrivalPoisson are the open loop's arrival
-	// processes.
+	// ArrivalConstant and ArrivalPoisson name the open loop's arrival
+	// processes in RunInfo.Arrival: evenly spaced (ConstantRate, Ramps) and
+	// Poisson.
 	ArrivalConstant = "constant"
 	// ArrivalPoisson: see ArrivalConstant.
 	ArrivalPoisson = "poisson"
+	// ArrivalCustom is RunInfo.Arrival of a Pacer from outside this
+	// package.
+	ArrivalCustom = "custom"
 )
 
-// Config is one load run. Open loop when Rate or Stages (or Pacer) is set,
-// closed loop when Concurrency is.
+// Config is one load run: open loop when Pacer is set, closed loop when
+// Concurrency is.
 type Config struct {
 	// Target is the server's base URL (scheme, host, optional path prefix).
 	Target   string
@@ -56,13 +60,8 @@ type Config struct {
 
 	Workload Workload
 
-	// Rate is the open loop's constant rate (or the stages' starting rate).
-	Rate float64
-	// Stages are linear ramps after Rate; the run ends with the last one.
-	Stages []Stage
-	// Arrival is ArrivalConstant or ArrivalPoisson.
-	Arrival string
-	// Pacer, when set, replaces Rate, Stages and Arrival.
+	// Pacer runs the open loop: hits leave on its schedule, whatever the
+	// server's answers do (ConstantRate, Ramps, Poisson, or your own).
 	Pacer Pacer
 	// Concurrency > 0 runs the closed loop: that many workers send back to
 	// back. Closed-loop latency is service time; only the open loop can
@@ -108,7 +107,8 @@ type Config struct {
 	// run, or its setup phase, has failed (Run returns ErrRunFailed).
 	MaxErrorRate float64
 
-	// OnInterval, if set, is called from the collector after each interval
+	// OnInterval, if set, is called after each interval of the setup phase
+	// and of the measured phase, and once more at each phase's end
 	// (progress bars, plain lines). It must return quickly.
 	OnInterval func(Snapshot)
 
@@ -121,7 +121,7 @@ type Config struct {
 func DefaultConfig(target string, limits spec.Limits) Config {
 	return Config{
 		Target: target, Org: "org", App: "app", Workload: DefaultWorkload(limits),
-		Arrival: ArrivalConstant, Connections: DefaultConnections, Timeout: DefaultTimeout,
+		Connections: DefaultConnections, Timeout: DefaultTimeout,
 		Interval: DefaultInterval, LateAfter: DefaultLateAfter, Client: DefaultClient, Setup: true,
 		MaxErrorRate: DefaultMaxErrorRate, VerifyCap: limits.MaxSubscriptions,
 	}
@@ -129,9 +129,21 @@ func DefaultConfig(target string, limits spec.Limits) Config {
 
 // Snapshot is the state after an interval, for progress displays.
 type Snapshot struct {
-	// Elapsed since the measured phase started; Bound is Config.Duration.
+	// Setup marks the setup phase: Done of Requests setup requests (the
+	// subscription graph) sent so far; the latency fields are zero. The
+	// setup's first snapshot comes before any request (Done 0).
+	Setup bool
+	// Elapsed since the phase started; Bound is Config.Duration (0 in
+	// the setup phase).
 	Elapsed, Bound time.Duration
-	// Requests is Config.Requests; Done the requests completed so far.
+	// At is the whole number of intervals (1s, 2s, ... with the default
+	// Interval) whose tick this snapshot is, whatever the timer's jitter;
+	// 0 on the first setup snapshot and on a Final one.
+	At time.Duration
+	// Final marks a phase's last snapshot: its end, or an interrupt.
+	Final bool
+	// Requests is Config.Requests (the setup's size in the setup phase);
+	// Done the requests completed so far.
 	Requests, Done uint64
 	// Errors and Late so far.
 	Errors, Late uint64
@@ -174,19 +186,17 @@ func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 // Check refuses a Config that cannot run, before anything starts: every
 // numeric field is in range (zero means "the default" where a default
-// exists), and exactly one of open loop (Rate, Stages or Pacer) and
-// closed loop (Concurrency) is chosen.
+// exists), and exactly one of open loop (Pacer) and closed loop
+// (Concurrency) is chosen.
 func (c *Config) Check() error {
-	open := c.Rate > 0 || len(c.Stages) > 0 || c.Pacer != nil
+	open := c.Pacer != nil
 	switch {
-	case c.Rate < 0 || !finite(c.Rate):
-		return bad("Rate", c.Rate, "want requests per second > 0")
 	case c.Concurrency < 0:
 		return bad("Concurrency", c.Concurrency, "want workers > 0")
 	case open && c.Concurrency > 0:
-		return fmt.Errorf("%w: Rate/Stages (open loop) and Concurrency (closed loop) exclude each other", ErrConfig)
+		return fmt.Errorf("%w: Pacer (open loop) and Concurrency (closed loop) exclude each other", ErrConfig)
 	case !open && c.Concurrency == 0:
-		return fmt.Errorf("%w: no pacing: set Rate or Stages (open loop) or Concurrency (closed loop)", ErrConfig)
+		return fmt.Errorf("%w: no pacing: set Pacer (open loop) or Concurrency (closed loop)", ErrConfig)
 	case c.Connections < 0:
 		return bad("Connections", c.Connections, "want connections > 0")
 	case c.Workers < 0:
@@ -199,8 +209,6 @@ func (c *Config) Check() error {
 		return bad("Interval", c.Interval, "want a positive duration")
 	case c.LateAfter < 0:
 		return bad("LateAfter", c.LateAfter, "want a positive duration")
-	case c.Arrival != "" && c.Arrival != ArrivalConstant && c.Arrival != ArrivalPoisson:
-		return bad("Arrival", c.Arrival, "want "+ArrivalConstant+" or "+ArrivalPoisson)
 	case !(c.Validate >= 0 && c.Validate <= 1):
 		return bad("Validate", c.Validate, "want a fraction in 0..1")
 	case c.Validate > 0 && c.Doc == nil:
@@ -221,6 +229,14 @@ func (c *Config) Check() error {
 		return bad("App", `""`, "must not be empty")
 	case c.Token == "" && (c.ClientID == "") != (c.ClientSecret == ""):
 		return fmt.Errorf("%w: ClientID and ClientSecret go together", ErrConfig)
+	}
+	if p, ok := c.Pacer.(builtin); ok {
+		if p.curve() == nil {
+			return bad("Pacer", "Poisson(a custom pacer)", "want Poisson over ConstantRate or Ramps")
+		}
+		if err := p.curve().check(); err != nil {
+			return err
+		}
 	}
 	return c.Workload.check()
 }
@@ -244,9 +260,6 @@ func (c *Config) normalize() error {
 	if c.LateAfter == 0 {
 		c.LateAfter = DefaultLateAfter
 	}
-	if c.Arrival == "" {
-		c.Arrival = ArrivalConstant
-	}
 	if c.Client == "" {
 		c.Client = DefaultClient
 	}
@@ -259,34 +272,19 @@ func (c *Config) normalize() error {
 			c.VerifySkew = DefaultVerifySkew
 		}
 	}
-	if c.Duration == 0 && c.Requests == 0 && len(c.Stages) == 0 {
+	if c.Duration == 0 && c.Requests == 0 {
 		c.Duration = DefaultDuration
-	}
-	if len(c.Stages) > 0 && c.Duration == 0 && c.Requests == 0 {
-		c.Duration = Stages{Start: c.Rate, Steps: c.Stages}.Total()
+		if p, ok := c.Pacer.(builtin); ok && p.curve().span() > 0 {
+			c.Duration = p.curve().span() // the run ends with the last stage
+		}
 	}
 	return nil
-}
-
-// pacer builds the open loop's pacer; nil for the closed loop.
-func (c *Config) pacer() Pacer {
-	if c.Pacer != nil || c.Concurrency > 0 {
-		return c.Pacer
-	}
-	var s Schedule = Constant{c.Rate}
-	if len(c.Stages) > 0 {
-		s = Stages{Start: c.Rate, Steps: c.Stages}
-	}
-	if c.Arrival == ArrivalPoisson {
-		return Poisson(s, c.Workload.Seed)
-	}
-	return Uniform(s)
 }
 
 func (c *Config) info() RunInfo {
 	ri := RunInfo{
 		Target: client.NewRedactor(c.Token, c.ClientSecret).URL(c.Target), Org: c.Org, App: c.App, Auth: "none", Mode: "open",
-		Rate: c.Rate, Arrival: c.Arrival, Concurrency: c.Concurrency,
+		Concurrency: c.Concurrency,
 		Connections: c.Connections, Workers: c.Workers, Duration: c.Duration, Requests: c.Requests,
 		Timeout: c.Timeout, Users: c.Workload.Users, UserPrefix: c.Workload.UserPrefix,
 		Zipf: c.Workload.Zipf, Mix: c.Workload.Mix.String(), Batch: c.Workload.Batch.String(),
@@ -300,14 +298,17 @@ func (c *Config) info() RunInfo {
 	case c.ClientID != "":
 		ri.Auth = "client credentials (token renewed as needed)"
 	}
-	if c.Concurrency > 0 {
-		ri.Mode, ri.Arrival, ri.Workers = "closed", "", c.Concurrency
-	}
-	for i, s := range c.Stages {
-		if i > 0 {
-			ri.Stages += ","
+	switch p := c.Pacer.(type) {
+	case nil:
+		ri.Mode, ri.Workers = "closed", c.Concurrency
+	case builtin:
+		ri.Arrival = p.arrival()
+		p.curve().describe(&ri)
+	default:
+		ri.Arrival = ArrivalCustom
+		if r, ok := p.(rater); ok {
+			ri.Rate = r.Rate(0)
 		}
-		ri.Stages += s.Duration.String() + ":" + fmt.Sprint(s.Target)
 	}
 	return ri
 }

@@ -110,7 +110,7 @@ func TestE2EStallShowsInCorrectedLatency(t *testing.T) {
 	url, _ := startMock(t, mock.Faults{StallFor: 300 * time.Millisecond, StallEvery: time.Second})
 	cfg := e2eConfig(t, url)
 	cfg.Setup = false
-	cfg.Rate, cfg.Connections = 200, 4
+	cfg.Pacer, cfg.Connections = ConstantRate(200), 4
 	cfg.Duration, cfg.Requests = 2*time.Second, 400
 	res, err := Run(context.Background(), cfg)
 	if err != nil {
@@ -131,7 +131,7 @@ func TestE2EInterruptReturnsResults(t *testing.T) {
 	url, _ := startMock(t, mock.Faults{})
 	cfg := e2eConfig(t, url)
 	cfg.Setup = false
-	cfg.Rate, cfg.Duration = 500, time.Minute
+	cfg.Pacer, cfg.Duration = ConstantRate(500), time.Minute
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
 	cfg.OnInterval = func(s Snapshot) {

@@ -21,45 +21,99 @@ import (
 // Pacers are called from one goroutine and need not be safe for concurrent
 // use; they must not read the wall clock, so tests drive them with virtual
 // elapsed durations.
+//
+// ConstantRate, Ramps and Poisson build the usual ones; Config.Pacer is
+// the open loop's one pacing setting.
 type Pacer interface {
 	Pace(elapsed time.Duration, hits uint64) (wait time.Duration, stop bool)
 }
 
-// PacerFunc adapts a function to Pacer.
-type PacerFunc func(elapsed time.Duration, hits uint64) (time.Duration, bool)
-
-// Pace calls f.
-func (f PacerFunc) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
-	return f(elapsed, hits)
-}
-
-// Rater is implemented by pacers that know their target rate, so progress
-// can show the rate achieved against it.
-type Rater interface {
+// rater is implemented by pacers that know their target rate, so
+// progress can show the rate achieved against it. A custom Pacer gets the
+// same by having a Rate(elapsed) method.
+type rater interface {
 	Rate(elapsed time.Duration) float64
 }
 
-// Schedule is a rate curve: HitTime is when the expected number of hits
-// since the start reaches h (ok false past the curve's end). Uniform and
-// Poisson turn a Schedule into a Pacer.
-type Schedule interface {
-	Rater
-	HitTime(h float64) (at time.Duration, ok bool)
+// schedule is a rate curve: hitTime is when the expected number of hits
+// since the start reaches h (ok false past the curve's end). uniform and
+// poisson turn a schedule into a Pacer.
+type schedule interface {
+	rater
+	hitTime(h float64) (at time.Duration, ok bool)
+	// check refuses a curve that cannot run, naming the Config field.
+	check() error
+	// span is the curve's length, 0 when it never ends.
+	span() time.Duration
+	// describe records the curve in the run's configuration.
+	describe(ri *RunInfo)
 }
 
-// Constant is a constant rate, in hits per second.
-type Constant struct{ Freq float64 }
+// ConstantRate paces hits evenly at rps hits per second, for as long as
+// the run lasts (Config.Duration or Config.Requests).
+func ConstantRate(rps float64) Pacer { return &uniform{s: constant{rps}} }
 
-// HitTime implements Schedule.
-func (c Constant) HitTime(h float64) (time.Duration, bool) {
-	if c.Freq <= 0 {
+// Ramps paces hits evenly along linear ramps starting at rate start, like
+// k6's stages: Ramps(0, {30s, 1000}, {2m, 5000}, {30s, 0}) ramps 0→1000 in
+// 30 s, 1000→5000 in two minutes, then down to 0. The run ends with the
+// last stage unless Config.Duration or Config.Requests ends it sooner.
+func Ramps(start float64, stages ...Stage) Pacer {
+	return &uniform{s: ramps{Start: start, Steps: stages}}
+}
+
+// Poisson sends the hits of p, a ConstantRate or Ramps pacer, as a
+// (non-homogeneous) Poisson process following the same rate curve:
+// inter-arrival gaps are exponential, as independent users' requests are,
+// which exercises queueing that evenly spaced hits hide. The seed makes
+// the arrivals reproducible. Config.Check refuses Poisson over any other
+// pacer: it has no rate curve to follow.
+func Poisson(p Pacer, seed uint64) Pacer {
+	var s schedule
+	if u, ok := p.(*uniform); ok {
+		s = u.s
+	}
+	return newPoisson(s, seed)
+}
+
+func newPoisson(s schedule, seed uint64) *poisson {
+	po := &poisson{s: s, seed: seed, r: rand.New(rand.NewPCG(seed, 0x5eed))}
+	po.sum = po.r.ExpFloat64()
+	return po
+}
+
+// builtin is what the pacers of this package tell Config beyond pacing.
+type builtin interface {
+	Pacer
+	curve() schedule
+	arrival() string
+	// fresh is the pacer as built, before any hit: every Run of a Config
+	// starts its arrivals anew.
+	fresh() Pacer
+}
+
+// constant is a constant rate, in hits per second.
+type constant struct{ freq float64 }
+
+func (c constant) hitTime(h float64) (time.Duration, bool) {
+	if c.freq <= 0 {
 		return 0, false
 	}
-	return secs(h / c.Freq), true
+	return secs(h / c.freq), true
 }
 
-// Rate implements Rater.
-func (c Constant) Rate(time.Duration) float64 { return c.Freq }
+// Rate implements rater.
+func (c constant) Rate(time.Duration) float64 { return c.freq }
+
+func (c constant) check() error {
+	if !(c.freq > 0) || math.IsInf(c.freq, 0) {
+		return bad("Pacer.Rate", c.freq, "want requests per second > 0")
+	}
+	return nil
+}
+
+func (c constant) span() time.Duration { return 0 }
+
+func (c constant) describe(ri *RunInfo) { ri.Rate = c.freq }
 
 // Stage is one linear ramp: over Duration the rate moves to Target.
 type Stage struct {
@@ -67,15 +121,14 @@ type Stage struct {
 	Target   float64
 }
 
-// Stages is a sequence of linear ramps starting at rate Start, like k6's
-// stages: "30s:1000,2m:5000,30s:0" ramps 0→1000 in 30 s, 1000→5000 in two
-// minutes, then down to 0. The schedule ends with the last stage.
-type Stages struct {
+// ramps is a sequence of linear ramps starting at rate Start (see Ramps).
+type ramps struct {
 	Start float64
 	Steps []Stage
 }
 
-// ParseStages parses "DURATION:RATE,…".
+// ParseStages parses "DURATION:RATE,…", e.g. "30s:1000,2m:5000,30s:0",
+// for Ramps.
 func ParseStages(s string) ([]Stage, error) {
 	var out []Stage
 	for part := range strings.SplitSeq(s, ",") {
@@ -103,8 +156,7 @@ func ParseStages(s string) ([]Stage, error) {
 	return out, nil
 }
 
-// Total is the length of all stages together.
-func (st Stages) Total() time.Duration {
+func (st ramps) span() time.Duration {
 	var t time.Duration
 	for _, s := range st.Steps {
 		t += s.Duration
@@ -112,9 +164,9 @@ func (st Stages) Total() time.Duration {
 	return t
 }
 
-// HitTime implements Schedule by inverting the piecewise quadratic
-// cumulative hit count of the ramps.
-func (st Stages) HitTime(h float64) (time.Duration, bool) {
+// hitTime inverts the piecewise quadratic cumulative hit count of the
+// ramps.
+func (st ramps) hitTime(h float64) (time.Duration, bool) {
 	from, at := st.Start, time.Duration(0)
 	for _, s := range st.Steps {
 		d := s.Duration.Seconds()
@@ -135,8 +187,8 @@ func (st Stages) HitTime(h float64) (time.Duration, bool) {
 	return at, false
 }
 
-// Rate implements Rater.
-func (st Stages) Rate(elapsed time.Duration) float64 {
+// Rate implements rater.
+func (st ramps) Rate(elapsed time.Duration) float64 {
 	from := st.Start
 	for _, s := range st.Steps {
 		if elapsed < s.Duration {
@@ -148,46 +200,74 @@ func (st Stages) Rate(elapsed time.Duration) float64 {
 	return 0
 }
 
-// Uniform sends hit n at the schedule's time for n expected hits: evenly
-// spaced at a constant rate.
-func Uniform(s Schedule) Pacer { return &uniform{s} }
+func (st ramps) check() error {
+	if st.Start < 0 || math.IsNaN(st.Start) || math.IsInf(st.Start, 0) {
+		return bad("Pacer.Rate", st.Start, "want a start rate of 0 or more requests per second")
+	}
+	if len(st.Steps) == 0 {
+		return bad("Pacer.Stages", "[]", "want at least one stage")
+	}
+	for _, s := range st.Steps {
+		if s.Duration <= 0 || s.Target < 0 || math.IsNaN(s.Target) || math.IsInf(s.Target, 0) {
+			return bad("Pacer.Stages", s.Duration.String()+":"+fmt.Sprint(s.Target), "want a positive duration and a rate of 0 or more")
+		}
+	}
+	return nil
+}
 
-type uniform struct{ s Schedule }
+func (st ramps) describe(ri *RunInfo) {
+	ri.Rate = st.Start
+	for i, s := range st.Steps {
+		if i > 0 {
+			ri.Stages += ","
+		}
+		ri.Stages += s.Duration.String() + ":" + fmt.Sprint(s.Target)
+	}
+}
+
+// uniform sends hit n at the schedule's time for n expected hits: evenly
+// spaced at a constant rate.
+type uniform struct{ s schedule }
 
 func (u *uniform) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
-	at, ok := u.s.HitTime(float64(hits))
+	at, ok := u.s.hitTime(float64(hits))
 	return at - elapsed, !ok
 }
 
 func (u *uniform) Rate(elapsed time.Duration) float64 { return u.s.Rate(elapsed) }
-
-// Poisson sends hits as a (non-homogeneous) Poisson process following the
-// schedule's rate: inter-arrival gaps are exponential, as independent
-// users' requests are, which exercises queueing that evenly spaced hits
-// hide. The seed makes the arrivals reproducible.
-func Poisson(s Schedule, seed uint64) Pacer {
-	p := &poisson{s: s, r: rand.New(rand.NewPCG(seed, 0x5eed))}
-	p.sum = p.r.ExpFloat64()
-	return p
-}
+func (u *uniform) curve() schedule                    { return u.s }
+func (u *uniform) arrival() string                    { return ArrivalConstant }
+func (u *uniform) fresh() Pacer                       { return u }
 
 type poisson struct {
-	s   Schedule
-	r   *rand.Rand
-	n   uint64  // the hit sum belongs to
-	sum float64 // expected-hit count at which hit n arrives
+	s    schedule // nil: Poisson over a pacer with no curve, refused by Check
+	seed uint64
+	r    *rand.Rand
+	n    uint64  // the hit sum belongs to
+	sum  float64 // expected-hit count at which hit n arrives
 }
 
 func (p *poisson) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	if p.s == nil {
+		return 0, true
+	}
 	for p.n < hits {
 		p.sum += p.r.ExpFloat64()
 		p.n++
 	}
-	at, ok := p.s.HitTime(p.sum)
+	at, ok := p.s.hitTime(p.sum)
 	return at - elapsed, !ok
 }
 
-func (p *poisson) Rate(elapsed time.Duration) float64 { return p.s.Rate(elapsed) }
+func (p *poisson) Rate(elapsed time.Duration) float64 {
+	if p.s == nil {
+		return 0
+	}
+	return p.s.Rate(elapsed)
+}
+func (p *poisson) curve() schedule { return p.s }
+func (p *poisson) arrival() string { return ArrivalPoisson }
+func (p *poisson) fresh() Pacer    { return newPoisson(p.s, p.seed) }
 
 func secs(s float64) time.Duration {
 	if s >= math.MaxInt64/1e9 {

@@ -22,7 +22,7 @@ func hitsBy(t *testing.T, p Pacer, until time.Duration) (n uint64, times []time.
 }
 
 func TestConstantPacerRate(t *testing.T) {
-	p := Uniform(Constant{Freq: 1000})
+	p := ConstantRate(1000)
 	n, times := hitsBy(t, p, 10*time.Second)
 	if n != 10000 {
 		t.Fatalf("1000/s for 10s: %d hits, want 10000", n)
@@ -43,7 +43,7 @@ func TestStagesLinearRamp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := Uniform(Stages{Steps: st})
+	p := Ramps(0, st...)
 	// 0→1000 over 10s: 5000 hits; flat: 10000; down: 5000.
 	for _, c := range []struct {
 		at   time.Duration
@@ -57,14 +57,14 @@ func TestStagesLinearRamp(t *testing.T) {
 	if _, stop := p.Pace(0, 20001); !stop {
 		t.Error("the pacer must stop after the last stage")
 	}
-	if r := (Stages{Steps: st}).Rate(5 * time.Second); r != 500 {
+	if r := p.(rater).Rate(5 * time.Second); r != 500 {
 		t.Errorf("rate at 5s = %v, want 500", r)
 	}
 }
 
 func TestStagesStartRate(t *testing.T) {
 	st, _ := ParseStages("10s:300")
-	n, _ := hitsBy(t, Uniform(Stages{Start: 100, Steps: st}), 10*time.Second)
+	n, _ := hitsBy(t, Ramps(100, st...), 10*time.Second)
 	if n < 1999 || n > 2001 {
 		t.Fatalf("100→300 over 10s: %d hits, want 2000", n)
 	}
@@ -79,7 +79,7 @@ func TestParseStagesErrors(t *testing.T) {
 }
 
 func TestPoissonMeanAndSpread(t *testing.T) {
-	p := Poisson(Constant{Freq: 1000}, 42)
+	p := Poisson(ConstantRate(1000), 42)
 	n, times := hitsBy(t, p, 20*time.Second)
 	// Mean 20000, sd ~141: 5 sd bounds.
 	if n < 19300 || n > 20700 {
@@ -99,7 +99,7 @@ func TestPoissonMeanAndSpread(t *testing.T) {
 		t.Fatalf("coefficient of variation of gaps %.3f, want ~1", cv)
 	}
 	// The same seed gives the same arrivals.
-	_, again := hitsBy(t, Poisson(Constant{Freq: 1000}, 42), 20*time.Second)
+	_, again := hitsBy(t, Poisson(ConstantRate(1000), 42), 20*time.Second)
 	for i := range times {
 		if times[i] != again[i] {
 			t.Fatalf("arrival %d differs with the same seed", i)
@@ -109,15 +109,65 @@ func TestPoissonMeanAndSpread(t *testing.T) {
 
 func TestPoissonFollowsRamp(t *testing.T) {
 	st, _ := ParseStages("20s:2000")
-	n, _ := hitsBy(t, Poisson(Stages{Steps: st}, 7), 20*time.Second)
+	n, _ := hitsBy(t, Poisson(Ramps(0, st...), 7), 20*time.Second)
 	if n < 19300 || n > 20700 {
 		t.Fatalf("Poisson ramp 0→2000 over 20s: %d hits, want 20000±700", n)
 	}
 }
 
-func TestPacerFunc(t *testing.T) {
-	p := PacerFunc(func(_ time.Duration, hits uint64) (time.Duration, bool) { return 0, hits >= 3 })
-	if _, stop := p.Pace(0, 3); !stop {
-		t.Fatal("PacerFunc did not pass through")
+// Every Run starts a Poisson pacer's arrivals anew: a Config reused for a
+// second run sends the same arrivals, not the continuation of the first.
+func TestPoissonFreshPerRun(t *testing.T) {
+	p := Poisson(ConstantRate(1000), 42)
+	_, first := hitsBy(t, p, time.Second)
+	_, again := hitsBy(t, p.(builtin).fresh(), time.Second)
+	if len(first) == 0 || len(first) != len(again) || first[len(first)-1] != again[len(again)-1] {
+		t.Fatalf("a fresh pacer differs: %d vs %d arrivals", len(first), len(again))
+	}
+}
+
+// The pacer is recorded in results as the settings it was built from, so
+// merge, summaries and reports read mode, rate, stages and arrival.
+func TestPacerRecordedInRunInfo(t *testing.T) {
+	cases := []struct {
+		name string
+		cfg  func(*Config)
+		want RunInfo
+	}{
+		{"rate", func(c *Config) { c.Pacer = ConstantRate(250) }, RunInfo{Mode: "open", Rate: 250, Arrival: ArrivalConstant}},
+		{"ramps", func(c *Config) { c.Pacer = Ramps(10, Stage{30 * time.Second, 1000}, Stage{time.Minute, 0}) },
+			RunInfo{Mode: "open", Rate: 10, Stages: "30s:1000,1m0s:0", Arrival: ArrivalConstant}},
+		{"poisson", func(c *Config) { c.Pacer = Poisson(ConstantRate(5), 1) }, RunInfo{Mode: "open", Rate: 5, Arrival: ArrivalPoisson}},
+		{"custom", func(c *Config) { c.Pacer = fixedPacer{} }, RunInfo{Mode: "open", Arrival: ArrivalCustom}},
+		{"closed", func(c *Config) { c.Concurrency = 7 }, RunInfo{Mode: "closed", Concurrency: 7, Workers: 7}},
+	}
+	for _, c := range cases {
+		cfg := DefaultConfig("http://127.0.0.1:1", testDoc(t).Limits())
+		c.cfg(&cfg)
+		if err := cfg.normalize(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		ri := cfg.info()
+		got := RunInfo{Mode: ri.Mode, Rate: ri.Rate, Stages: ri.Stages, Arrival: ri.Arrival, Concurrency: ri.Concurrency}
+		if c.name == "closed" {
+			got.Workers = ri.Workers
+		}
+		if got != c.want {
+			t.Errorf("%s: recorded %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}
+
+// A run paced by ramps alone lasts as long as its stages.
+func TestRampsBoundTheRun(t *testing.T) {
+	cfg := DefaultConfig("http://127.0.0.1:1", testDoc(t).Limits())
+	cfg.Pacer = Ramps(0, Stage{2 * time.Second, 10}, Stage{3 * time.Second, 0})
+	if err := cfg.normalize(); err != nil || cfg.Duration != 5*time.Second {
+		t.Fatalf("duration %v (%v), want the stages' 5s", cfg.Duration, err)
+	}
+	cfg = DefaultConfig("http://127.0.0.1:1", testDoc(t).Limits())
+	cfg.Pacer = ConstantRate(10)
+	if err := cfg.normalize(); err != nil || cfg.Duration != DefaultDuration {
+		t.Fatalf("duration %v (%v), want the default", cfg.Duration, err)
 	}
 }

@@ -86,8 +86,15 @@ func TestCheckNamesTheField(t *testing.T) {
 		field string
 		edit  func(*Config)
 	}{
-		{"Rate", func(c *Config) { c.Rate = -5 }},
-		{"Rate", func(c *Config) { c.Rate = math.NaN() }},
+		{"Pacer.Rate", func(c *Config) { c.Pacer = ConstantRate(-5) }},
+		{"Pacer.Rate", func(c *Config) { c.Pacer = ConstantRate(math.NaN()) }},
+		{"Pacer.Rate", func(c *Config) { c.Pacer = ConstantRate(0) }},
+		{"Pacer.Rate", func(c *Config) { c.Pacer = Poisson(ConstantRate(math.Inf(1)), 1) }},
+		{"Pacer.Rate", func(c *Config) { c.Pacer = Ramps(-1, Stage{time.Second, 5}) }},
+		{"Pacer.Stages", func(c *Config) { c.Pacer = Ramps(0) }},
+		{"Pacer.Stages", func(c *Config) { c.Pacer = Ramps(0, Stage{0, 5}) }},
+		{"Pacer.Stages", func(c *Config) { c.Pacer = Ramps(0, Stage{time.Second, -5}) }},
+		{"Pacer", func(c *Config) { c.Pacer = Poisson(fixedPacer{}, 1) }},
 		{"Concurrency", func(c *Config) { c.Concurrency = -3 }},
 		{"Connections", func(c *Config) { c.Connections = -1 }},
 		{"Workers", func(c *Config) { c.Workers = -1 }},
@@ -106,7 +113,7 @@ func TestCheckNamesTheField(t *testing.T) {
 	}
 	for _, c := range cases {
 		cfg := e2eConfig(t, "http://127.0.0.1:1")
-		cfg.Rate = 10
+		cfg.Pacer = ConstantRate(10)
 		c.edit(&cfg)
 		_, err := Run(context.Background(), cfg)
 		var fe *FieldError
@@ -121,4 +128,13 @@ func TestCheckNamesTheField(t *testing.T) {
 	if _, err := Run(context.Background(), cfg); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "Concurrency") {
 		t.Errorf("no pacing: got %v", err)
 	}
+	cfg.Pacer, cfg.Concurrency = ConstantRate(10), 2
+	if _, err := Run(context.Background(), cfg); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "Pacer") {
+		t.Errorf("open and closed loop at once: got %v", err)
+	}
 }
+
+// fixedPacer is a Pacer from outside the package's constructors.
+type fixedPacer struct{}
+
+func (fixedPacer) Pace(time.Duration, uint64) (time.Duration, bool) { return 0, true }

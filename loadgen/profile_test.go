@@ -27,7 +27,7 @@ func TestWorkloadWithoutGroupCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := TenantPathPrefix("/gw", sw.Tenant(), "org", "a b"); got != "/gw/app-id/a%20b" {
-		t.Errorf("TenantPathPrefix = %q", got)
+	if got := tenantPathPrefix("/gw", sw.Tenant(), "org", "a b"); got != "/gw/app-id/a%20b" {
+		t.Errorf("tenantPathPrefix = %q", got)
 	}
 }

@@ -33,8 +33,8 @@ func fakeResults(t *testing.T, seed uint64, shard string, intervals int, values 
 			}
 			recs[k%2].record(op, time.Duration(v)*time.Microsecond, time.Duration(v/2)*time.Microsecond, st, kind, k%100 == 0)
 		}
-		if err := col.collect(time.Duration(i+1) * time.Second); err != nil {
-			t.Fatal(err)
+		if d := time.Duration(i+1) * time.Second; col.collect(d, d) != nil {
+			t.Fatal("collect failed")
 		}
 	}
 	res.Elapsed = time.Duration(intervals) * time.Second

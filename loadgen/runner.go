@@ -41,7 +41,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.Workload.PathPrefix = TenantPathPrefix(basePath, cfg.Tenant, cfg.Org, cfg.App)
+	cfg.Workload.PathPrefix = tenantPathPrefix(basePath, cfg.Tenant, cfg.Org, cfg.App)
 	if err := cfg.Workload.Validate(); err != nil {
 		return nil, err
 	}
@@ -220,9 +220,10 @@ func (w *worker) send(ctx context.Context, req *request, intended, begin time.Ti
 }
 
 // closedLoop runs n workers that each send back to back until limit
-// requests (0: no limit) or the deadline (zero: none) or ctx.
+// requests (0: no limit) or the deadline (zero: none) or ctx; done, if not
+// nil, counts the requests completed.
 func (r *run) closedLoop(ctx context.Context, recs []*recorder, limit uint64, deadline time.Time,
-	build func(b *builder, seq uint64, req *request)) {
+	done *atomic.Uint64, build func(b *builder, seq uint64, req *request)) {
 	var next atomic.Uint64
 	var wg sync.WaitGroup
 	for i, rec := range recs {
@@ -241,6 +242,9 @@ func (r *run) closedLoop(ctx context.Context, recs []*recorder, limit uint64, de
 					return
 				}
 				w.do(ctx, &req, now, now)
+				if done != nil {
+					done.Add(1)
+				}
 			}
 		})
 	}
@@ -254,8 +258,12 @@ func (r *run) setup(ctx context.Context) (*Phase, error) {
 		recs[i] = newRecorder()
 	}
 	start := time.Now()
-	r.closedLoop(ctx, recs, uint64(r.cfg.Workload.SetupSize()), time.Time{},
+	size := uint64(r.cfg.Workload.SetupSize())
+	var done atomic.Uint64
+	stop := r.setupProgress(start, size, &done)
+	r.closedLoop(ctx, recs, size, time.Time{}, &done,
 		func(b *builder, seq uint64, req *request) { b.BuildSetup(int(seq), req) })
+	stop()
 	var accs [NumOps]*opAcc
 	for i := range accs {
 		accs[i] = newOpAcc()
@@ -277,6 +285,45 @@ func (r *run) setup(ctx context.Context) (*Phase, error) {
 	return ph, nil
 }
 
+// setupProgress tells OnInterval how the setup phase goes: once before it
+// starts, on every interval's tick, and at its end (when stop is called).
+func (r *run) setupProgress(start time.Time, size uint64, done *atomic.Uint64) (stop func()) {
+	on := r.cfg.OnInterval
+	if on == nil {
+		return func() {}
+	}
+	snap := func(at time.Duration, final bool) {
+		on(Snapshot{Setup: true, Elapsed: time.Since(start), At: at, Final: final, Requests: size, Done: done.Load()})
+	}
+	snap(0, false)
+	quit, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		tick := time.NewTicker(r.cfg.Interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				snap(tickAt(time.Since(start), r.cfg.Interval), false)
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-exited
+		snap(0, true)
+	}
+}
+
+// tickAt is the whole interval a tick at elapsed stands for: the ticker
+// fires at multiples of the interval, late by its jitter (or a whole
+// interval late when a slow consumer made it drop a tick).
+func tickAt(elapsed, interval time.Duration) time.Duration {
+	return max(elapsed.Round(interval), interval)
+}
+
 // measure runs the measured phase with a collector cutting intervals.
 func (r *run) measure(ctx context.Context, res *Results) error {
 	n := r.cfg.Workers
@@ -287,7 +334,10 @@ func (r *run) measure(ctx context.Context, res *Results) error {
 	for i := range recs {
 		recs[i] = newRecorder()
 	}
-	pacer := r.cfg.pacer()
+	pacer := r.cfg.Pacer
+	if b, ok := pacer.(builtin); ok {
+		pacer = b.fresh()
+	}
 	col := newCollector(recs, r.cfg, res, pacer)
 	col.ver = r.ver
 	start := time.Now()
@@ -303,7 +353,7 @@ func (r *run) measure(ctx context.Context, res *Results) error {
 		if r.cfg.Duration > 0 {
 			deadline = start.Add(r.cfg.Duration)
 		}
-		r.closedLoop(ctx, recs, r.cfg.Requests, deadline,
+		r.closedLoop(ctx, recs, r.cfg.Requests, deadline, nil,
 			func(b *builder, seq uint64, req *request) { b.Build(seq, req) })
 	} else {
 		res.Expected = r.openLoop(ctx, recs, pacer, start, &dropped)
@@ -425,7 +475,7 @@ type collector struct {
 	recs  []*recorder
 	cfg   Config
 	res   *Results
-	rater Rater
+	rater rater
 	start time.Time
 	last  time.Duration
 	accs  [NumOps]*opAcc
@@ -438,7 +488,7 @@ type collector struct {
 func newCollector(recs []*recorder, cfg Config, res *Results, p Pacer) *collector {
 	c := &collector{recs: recs, cfg: cfg, res: res, all: NewHist(),
 		snap: Snapshot{Bound: cfg.Duration, Requests: cfg.Requests}}
-	c.rater, _ = p.(Rater)
+	c.rater, _ = p.(rater)
 	for i := range c.accs {
 		c.accs[i] = newOpAcc()
 	}
@@ -451,16 +501,19 @@ func (c *collector) loop(stop <-chan struct{}) error {
 	for {
 		select {
 		case <-tick.C:
-			if err := c.collect(time.Since(c.start)); err != nil {
+			now := time.Since(c.start)
+			if err := c.collect(now, tickAt(now, c.cfg.Interval)); err != nil {
 				return err
 			}
 		case <-stop:
-			return c.collect(time.Since(c.start))
+			return c.collect(time.Since(c.start), 0)
 		}
 	}
 }
 
-func (c *collector) collect(now time.Duration) error {
+// collect cuts the interval ending now; at is its tick (0: the last
+// interval, cut when the phase ends).
+func (c *collector) collect(now, at time.Duration) error {
 	for _, r := range c.recs {
 		r.drainInto(&c.accs, &c.val)
 	}
@@ -484,7 +537,7 @@ func (c *collector) collect(now time.Duration) error {
 	}
 	c.res.Intervals = append(c.res.Intervals, iv)
 	c.snap.Done += done
-	c.snap.Elapsed = now
+	c.snap.Elapsed, c.snap.At, c.snap.Final = now, at, at == 0
 	if d := (now - c.last).Seconds(); d > 0 {
 		c.snap.Rate = float64(done) / d
 	}

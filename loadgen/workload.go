@@ -88,9 +88,9 @@ func pathPrefixFor(basePath, org, app string) string {
 	return strings.TrimRight(basePath, "/") + "/" + url.PathEscape(org) + "/" + url.PathEscape(app)
 }
 
-// TenantPathPrefix is pathPrefixFor under the spec's tenant prefix (e.g.
+// tenantPathPrefix is pathPrefixFor under the spec's tenant prefix (e.g.
 // Shengwang's /app-id/{app_id}); a zero tenant is the default one.
-func TenantPathPrefix(basePath string, t spec.Tenant, org, app string) string {
+func tenantPathPrefix(basePath string, t spec.Tenant, org, app string) string {
 	if len(t.Segments) == 0 {
 		return pathPrefixFor(basePath, org, app)
 	}

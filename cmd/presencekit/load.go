@@ -105,8 +105,8 @@ func runLoad(ctx context.Context, cmd *cobra.Command, s loadSettings, given map[
 
 	stdout, stderr := red.Writer(cmd.OutOrStdout()), red.Writer(cmd.ErrOrStderr())
 	embedded := cfg.Target == ""
-	if rl := doc.Profile().RateLimit; rl != nil && !embedded && cfg.Rate > rl.PerSecond {
-		fmt.Fprintf(stderr, "load: --rate %g is above the %g/s per %s that profile %s documents: expect 429 answers\n", cfg.Rate, rl.PerSecond, rl.Scope, doc.Profile().Name)
+	if rl := doc.Profile().RateLimit; rl != nil && !embedded && s.peakRate() > rl.PerSecond {
+		fmt.Fprintf(stderr, "load: --rate/--stages %g is above the %g/s per %s that profile %s documents: expect 429 answers\n", s.peakRate(), rl.PerSecond, rl.Scope, doc.Profile().Name)
 	}
 	if embedded {
 		stop, err := startMock(ctx, &cfg, stderr)
@@ -115,21 +115,18 @@ func runLoad(ctx context.Context, cmd *cobra.Command, s loadSettings, given map[
 		}
 		defer stop()
 	}
-	tty := false
-	if f, ok := cmd.ErrOrStderr().(*os.File); ok {
-		tty = term.IsTerminal(int(f.Fd()))
+	var tty *os.File // stderr's terminal, for bars; nil: plain lines
+	if f, ok := cmd.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		tty = f
 	}
-	bound := cfg.Duration
-	switch {
-	case bound == 0 && len(cfg.Stages) > 0:
-		bound = loadgen.Stages{Start: cfg.Rate, Steps: cfg.Stages}.Total()
-	case bound == 0 && cfg.Requests == 0:
-		bound = loadgen.DefaultDuration
-	}
-	prog := loadout.NewProgress(stderr, tty, bound, cfg.Requests)
+	prog := loadout.NewProgress(stderr, tty)
 	cfg.OnInterval = prog.Update
 	res, runErr := loadgen.Run(ctx, cfg)
-	prog.Close()
+	if res != nil && !res.Interrupted && (runErr == nil || errors.Is(runErr, loadgen.ErrRunFailed)) {
+		prog.Close()
+	} else {
+		prog.Abort() // the bar shows where the run stopped, not 100%
+	}
 	switch {
 	case errors.Is(runErr, loadgen.ErrConfig):
 		return usageError("%v", flagError(runErr, func(f string, v any, want string) error {

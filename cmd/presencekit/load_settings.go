@@ -82,9 +82,9 @@ func bindLoadSettings(fs *flag.FlagSet) *settings.Binder {
 // loadFlags names the flag of each loadgen.Config field a FieldError can
 // name.
 var loadFlags = map[string]string{
-	"Target": "target", "Org": "org", "App": "app", "Rate": "rate", "Concurrency": "concurrency",
-	"Connections": "connections", "Workers": "workers", "Duration": "duration", "Timeout": "timeout",
-	"Interval": "report-every", "Arrival": "arrival", "Validate": "validate", "MaxErrorRate": "max-error-rate",
+	"Target": "target", "Org": "org", "App": "app", "Pacer.Rate": "rate", "Pacer.Stages": "stages",
+	"Concurrency": "concurrency", "Connections": "connections", "Workers": "workers", "Duration": "duration",
+	"Timeout": "timeout", "Interval": "report-every", "Validate": "validate", "MaxErrorRate": "max-error-rate",
 	"Client": "client", "Workload.Users": "users", "Workload.Zipf": "zipf", "Workload.Batch": "batch",
 	"Workload.Groups": "groups", "Workload.SetupSubs": "setup-subs", "Workload.Mix": "mix", "Workload.Shard": "shard",
 	"VerifyStaleness": "verify-staleness", "VerifySkew": "verify-skew", "VerifySample": "verify-sample",
@@ -144,10 +144,9 @@ func (s *loadSettings) config(given map[string]settings.Source, doc *spec.Doc) (
 	if w.Shard, err = loadgen.ParseShard(s.Shard); err != nil {
 		return cfg, nil, named("shard", fmt.Sprintf("%q", s.Shard), err.Error())
 	}
-	if s.Stages != "" {
-		if cfg.Stages, err = loadgen.ParseStages(s.Stages); err != nil {
-			return cfg, nil, named("stages", fmt.Sprintf("%q", s.Stages), err.Error())
-		}
+	var ferr *flagValueError
+	if cfg.Pacer, ferr = s.pacer(); ferr != nil {
+		return cfg, nil, named(ferr.flag, fmt.Sprintf("%q", ferr.value), ferr.want)
 	}
 	ths := make([]loadgen.Threshold, 0, len(s.Thresholds))
 	for _, raw := range s.Thresholds {
@@ -159,13 +158,13 @@ func (s *loadSettings) config(given map[string]settings.Source, doc *spec.Doc) (
 	}
 	cfg.Org, cfg.App, cfg.Token, cfg.ClientID, cfg.ClientSecret = s.Org, s.App, s.Token, s.ClientID, s.ClientSecret
 	w.Users, w.UserPrefix, w.Zipf, w.Groups, w.SetupSubs, w.Seed = s.Users, s.UserPrefix, s.Zipf, s.Groups, s.SetupSubs, s.Seed
-	cfg.Rate, cfg.Arrival, cfg.Concurrency, cfg.Connections, cfg.Workers = s.Rate, s.Arrival, s.Concurrency, s.Connections, s.Workers
+	cfg.Concurrency, cfg.Connections, cfg.Workers = s.Concurrency, s.Connections, s.Workers
 	cfg.Duration, cfg.Requests, cfg.Timeout, cfg.Interval = s.Duration, s.Requests, s.Timeout, s.ReportEvery
 	cfg.Validate, cfg.MaxErrorRate, cfg.Client = s.Validate, s.MaxErrorRate, s.Client
 	cfg.Verify, cfg.VerifyStaleness, cfg.VerifySkew, cfg.VerifySample = s.Verify, s.VerifyStale, s.VerifySkew, s.VerifySample
 	if err := cfg.Check(); err != nil {
 		var fe *loadgen.FieldError
-		open := cfg.Rate > 0 || len(cfg.Stages) > 0
+		open := cfg.Pacer != nil
 		switch {
 		case errors.As(err, &fe):
 			return cfg, nil, flagError(err, named)
@@ -179,6 +178,48 @@ func (s *loadSettings) config(given map[string]settings.Source, doc *spec.Doc) (
 		return cfg, nil, err
 	}
 	return cfg, ths, nil
+}
+
+// flagValueError is a flag whose text cannot be read.
+type flagValueError struct{ flag, value, want string }
+
+// pacer builds the open loop's pacer from --rate, --stages and --arrival;
+// nil without --rate or --stages (the closed loop, or no pacing at all,
+// which Check refuses). The numbers themselves are Config.Check's to
+// refuse, in Config field names the caller maps back to flags.
+func (s *loadSettings) pacer() (loadgen.Pacer, *flagValueError) {
+	if s.Arrival != "" && s.Arrival != loadgen.ArrivalConstant && s.Arrival != loadgen.ArrivalPoisson {
+		return nil, &flagValueError{"arrival", s.Arrival, "want " + loadgen.ArrivalConstant + " or " + loadgen.ArrivalPoisson}
+	}
+	var p loadgen.Pacer
+	switch {
+	case s.Stages != "":
+		stages, err := loadgen.ParseStages(s.Stages)
+		if err != nil {
+			return nil, &flagValueError{"stages", s.Stages, err.Error()}
+		}
+		p = loadgen.Ramps(s.Rate, stages...)
+	case s.Rate != 0:
+		p = loadgen.ConstantRate(s.Rate)
+	default:
+		return nil, nil
+	}
+	if s.Arrival == loadgen.ArrivalPoisson {
+		p = loadgen.Poisson(p, s.Seed)
+	}
+	return p, nil
+}
+
+// peakRate is the highest rate --rate and --stages ask for (0 in the
+// closed loop).
+func (s *loadSettings) peakRate() float64 {
+	peak := s.Rate
+	if stages, err := loadgen.ParseStages(s.Stages); err == nil {
+		for _, st := range stages {
+			peak = max(peak, st.Target)
+		}
+	}
+	return peak
 }
 
 // flagError rewrites a loadgen.FieldError in flag names.
