@@ -173,8 +173,8 @@ func TestThresholds(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.th, err)
 		}
-		if got := len(Evaluate(s, []Threshold{th})) > 0; got != c.breach {
-			t.Errorf("%s: breached=%v, want %v (%v)", c.th, got, c.breach, Evaluate(s, []Threshold{th}))
+		if got := len(breaches(s, []Threshold{th})) > 0; got != c.breach {
+			t.Errorf("%s: breached=%v, want %v (%v)", c.th, got, c.breach, breaches(s, []Threshold{th}))
 		}
 	}
 	for _, bad := range []string{"", "p99", "p99<", "p0<1ms", "p101<1ms", "nope<1", "get:rate>0.9",
@@ -186,12 +186,12 @@ func TestThresholds(t *testing.T) {
 	// Closed loop: rate cannot be met; an operation never sent cannot pass.
 	s.Expected = 0
 	th, _ := ParseThreshold("rate>=0.9")
-	if b := Evaluate(s, []Threshold{th}); len(b) != 1 || !strings.Contains(b[0].String(), "closed loop") {
+	if b := breaches(s, []Threshold{th}); len(b) != 1 || !strings.Contains(b[0].String(), "closed loop") {
 		t.Fatalf("closed-loop rate: %v", b)
 	}
 	s.Ops = s.Ops[:1]
 	th, _ = ParseThreshold("group:p99<1s")
-	if b := Evaluate(s, []Threshold{th}); len(b) != 1 {
+	if b := breaches(s, []Threshold{th}); len(b) != 1 {
 		t.Fatalf("missing operation passed: %v", b)
 	}
 }
@@ -215,5 +215,31 @@ func TestResultsRedact(t *testing.T) {
 	}
 	if string(r.Intervals[1].Ops["getPresenceStatus"].Corrected) != hist || r.Intervals[0].Ops["getPresenceStatus"].Errors["4xx:REDACTED"] != 1 {
 		t.Fatal("a histogram changed, or an error kind was lost")
+	}
+}
+
+// Every threshold gets a verdict the console can print: a passing one
+// says so with the measured value, a failing one too.
+func TestJudgeSaysPassAndFail(t *testing.T) {
+	res, _ := fakeResults(t, 1, "0/1", 1, lognormal)
+	s, err := Summarize(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass, _ := ParseThreshold("p99<1h")
+	fail, _ := ParseThreshold("getPresenceStatus:svc.max<1us")
+	vs := Judge(s, []Threshold{pass, fail})
+	if len(vs) != 2 || !vs[0].Pass || vs[1].Pass {
+		t.Fatalf("verdicts %v", vs)
+	}
+	wantP := "threshold p99<1h: pass (p99 " + FormatDuration(s.All.Corrected.P99) + ")"
+	if vs[0].String() != wantP {
+		t.Errorf("pass line %q, want %q", vs[0].String(), wantP)
+	}
+	if got := vs[1].String(); !strings.HasPrefix(got, "threshold getPresenceStatus:svc.max<1us: fail (getPresenceStatus:svc.max ") {
+		t.Errorf("fail line %q", got)
+	}
+	if len(breaches(s, []Threshold{pass, fail})) != 1 {
+		t.Error("breaches must return the failed verdict only")
 	}
 }

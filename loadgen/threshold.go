@@ -113,25 +113,57 @@ func parseFraction(s string) (float64, error) {
 	return f, nil
 }
 
-// Breach is a threshold a run did not meet.
-type Breach struct {
+// Verdict is a threshold's outcome on a run: what the console prints for
+// every threshold and the HTML report lists.
+type Verdict struct {
 	Threshold Threshold
-	// Actual is the measured value as text ("73.2ms", "0.41%").
+	// Pass says the run met the threshold.
+	Pass bool
+	// Actual is the measured value as text ("73.2ms", "0.41%"), or why
+	// there is none ("n/a: no get requests", which fails).
 	Actual string
 }
 
-// String is the line the CLI prints for a breach.
-func (b Breach) String() string { return b.Threshold.Raw + " (actual " + b.Actual + ")" }
+// String is the console's line: "threshold p99<50ms: pass (p99 12.3ms)".
+func (v Verdict) String() string {
+	verdict := "fail"
+	if v.Pass {
+		verdict = "pass"
+	}
+	return "threshold " + v.Threshold.Raw + ": " + verdict + " (" + v.Threshold.name() + " " + v.Actual + ")"
+}
 
-// Evaluate returns the thresholds the summary breaches. A threshold about
-// an operation the run never sent is breached: a gate must not pass on
-// missing data.
-func Evaluate(s *Summary, ths []Threshold) []Breach {
-	var out []Breach
+// name is the measured quantity as the threshold names it ("get:p99",
+// "svc.max", "errors").
+func (t Threshold) name() string {
+	n := t.Metric
+	if t.Service {
+		n = "svc." + n
+	}
+	if t.Op != "" {
+		n = t.Op + ":" + n
+	}
+	return n
+}
+
+// Judge returns the verdict on each threshold, in order. A threshold about
+// an operation the run never sent fails: a gate must not pass on missing
+// data.
+func Judge(s *Summary, ths []Threshold) []Verdict {
+	out := make([]Verdict, 0, len(ths))
 	for _, t := range ths {
 		actual, text, ok := t.measure(s)
-		if !ok || !t.holds(actual) {
-			out = append(out, Breach{t, text})
+		out = append(out, Verdict{Threshold: t, Pass: ok && t.holds(actual), Actual: text})
+	}
+	return out
+}
+
+// breaches returns the failed verdicts: the thresholds the run breached.
+func breaches(s *Summary, ths []Threshold) []Verdict {
+	var out []Verdict
+	for _, v := range Judge(s, ths) {
+		if !v.Pass {
+			out = append(out, v)
 		}
 	}
 	return out

@@ -159,7 +159,7 @@ func TestVerifyThreshold(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := len(Evaluate(s, []Threshold{th})) > 0; got != breached {
+		if got := len(breaches(s, []Threshold{th})) > 0; got != breached {
 			t.Errorf("%s: breached %v, want %v", raw, got, breached)
 		}
 		if VerifyFailed(s, []Threshold{th}) {
@@ -170,7 +170,7 @@ func TestVerifyThreshold(t *testing.T) {
 		t.Error("violations and no violations threshold: the run must fail")
 	}
 	th, _ := ParseThreshold("violations<1")
-	if len(Evaluate(&Summary{}, []Threshold{th})) != 1 {
+	if len(breaches(&Summary{}, []Threshold{th})) != 1 {
 		t.Error("violations<1 on a run without --verify must be breached (no data)")
 	}
 	if _, err := ParseThreshold("violations<1.5"); err == nil {

@@ -203,17 +203,21 @@ func finish(res *loadgen.Results, ths []loadgen.Threshold, out outputs, stdout, 
 	if err != nil {
 		return failed(err)
 	}
-	if err := writeOutputs(res, out); err != nil {
+	verdicts := loadgen.Judge(s, ths)
+	if err := writeOutputs(res, verdicts, out); err != nil {
 		return failed(err)
 	}
 	if err := loadout.WriteText(stdout, s); err != nil {
 		return failed(err)
 	}
-	breaches := loadgen.Evaluate(s, ths)
-	for _, b := range breaches {
-		fmt.Fprintf(stderr, "threshold breached: %s\n", b)
+	breached := 0
+	for _, v := range verdicts {
+		fmt.Fprintln(stderr, v)
+		if !v.Pass {
+			breached++
+		}
 	}
-	if len(ths) > 0 && len(breaches) == 0 {
+	if len(ths) > 0 && breached == 0 {
 		fmt.Fprintf(stderr, "thresholds: all %d held\n", len(ths))
 	}
 	switch {
@@ -222,8 +226,8 @@ func finish(res *loadgen.Results, ths []loadgen.Threshold, out outputs, stdout, 
 	case loadgen.VerifyFailed(s, ths):
 		// The check failed (exit 1), which outranks breached thresholds.
 		return &exitError{code: exitFail, err: fmt.Errorf("verify: %d violations of the contract under load (see the summary)", s.Verify.Total())}
-	case len(breaches) > 0:
-		return &exitError{code: exitThresholds, err: fmt.Errorf("%d of %d thresholds breached", len(breaches), len(ths))}
+	case breached > 0:
+		return &exitError{code: exitThresholds, err: fmt.Errorf("%d of %d thresholds breached", breached, len(ths))}
 	}
 	return nil
 }

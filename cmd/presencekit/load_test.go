@@ -74,6 +74,7 @@ func TestLoadRefusesBadNumbers(t *testing.T) {
 		{append(c, "--batch", "0..3"), "--batch"},
 		{append(c, "--shard", "4/4"), "--shard"},
 		{append(c, "--stages", "10s:-1"), "--stages"},
+		{[]string{"--stages", "10s:5", "--rate", "-1"}, "--rate"},
 		{append(c, "--arrival", "bursty"), "--arrival"},
 		{append(c, "--threshold", "p99<soon"), "--threshold"},
 		{append(c, "--target", "ftp://x"), "--target"},
@@ -256,6 +257,40 @@ func TestReportMergeRefusesDifferentRuns(t *testing.T) {
 		if r := execute(t, "", "report", "merge", a, file); r.code != exitUsage || !strings.Contains(r.stderr, want) {
 			t.Errorf("merge with %s: want exit 2 saying %q:\n%s", filepath.Base(file), want, r)
 		}
+	}
+}
+
+// Every threshold gets its verdict on the console, a passing one too, with
+// the measured value; the HTML report (here written later by report show)
+// lists the verdicts before its charts.
+func TestLoadThresholdVerdicts(t *testing.T) {
+	url, _ := loadTarget(t, nil, nil)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.json")
+	r := execute(t, "", "load", "--target", url, "--token", mock.DefaultToken, "--concurrency", "2", "--requests", "40",
+		"--setup-subs", "0", "--users", "20", "--out", out, "--threshold", "p99<1h", "--threshold", "get:p99<1us")
+	if r.code != exitThresholds {
+		t.Fatalf("exit %d, want %d:\n%s", r.code, exitThresholds, r)
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^threshold p99<1h: pass \(p99 [0-9.]+(µs|ms)\)$`),
+		regexp.MustCompile(`(?m)^threshold get:p99<1us: fail \(getPresenceStatus:p99 [0-9.]+(µs|ms)\)$`),
+	} {
+		if !want.MatchString(r.stderr) {
+			t.Errorf("the console lacks %s:\n%s", want, r.stderr)
+		}
+	}
+	html := filepath.Join(dir, "r.html")
+	if r := execute(t, "", "report", "show", out, "--html", html, "--threshold", "p99<1h"); r.code != exitOK ||
+		!strings.Contains(r.stderr, "threshold p99<1h: pass") || !strings.Contains(r.stderr, "thresholds: all 1 held") {
+		t.Fatalf("report show:\n%s", r)
+	}
+	b, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `<code>p99&lt;1h</code></td><td class="pass">pass</td>`) {
+		t.Error("the HTML report lacks the verdict")
 	}
 }
 

@@ -152,15 +152,16 @@ func readResults(path string) (*loadgen.Results, error) {
 	return &r, nil
 }
 
-// writeOutputs writes the files out names.
-func writeOutputs(res *loadgen.Results, out outputs) error {
+// writeOutputs writes the files out names; the HTML report shows the
+// threshold verdicts.
+func writeOutputs(res *loadgen.Results, verdicts []loadgen.Verdict, out outputs) error {
 	files := []struct {
 		path  string
 		write func(io.Writer) error
 	}{
 		{out.json, func(w io.Writer) error { return loadgen.NewJSONEncoder(w)(res) }},
 		{out.hdrLog, func(w io.Writer) error { return loadout.WriteHDRLog(w, res) }},
-		{out.html, func(w io.Writer) error { return loadout.WriteHTML(w, res) }},
+		{out.html, func(w io.Writer) error { return loadout.WriteHTML(w, res, verdicts) }},
 	}
 	for _, f := range files {
 		if f.path == "" {

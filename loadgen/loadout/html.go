@@ -4,7 +4,6 @@ import (
 	"bytes"
 	_ "embed" // the ECharts library, inlined into reports
 	"fmt"
-	"github.com/presencekit/presencekit/loadgen"
 	"io"
 	"maps"
 	"slices"
@@ -13,6 +12,10 @@ import (
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/components"
 	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/go-echarts/go-echarts/v2/types"
+
+	"github.com/presencekit/presencekit/client"
+	"github.com/presencekit/presencekit/loadgen"
 )
 
 // echartsJS is Apache ECharts 5.6.0 (dist/echarts.min.js of the npm
@@ -23,10 +26,15 @@ import (
 //go:embed assets/echarts-5.6.0.min.js
 var echartsJS string
 
-// WriteHTML writes a self-contained HTML report of r: latency percentiles
-// over time, throughput and errors over time, the latency distribution and
-// errors by kind. It loads nothing from the network.
-func WriteHTML(w io.Writer, r *loadgen.Results) error {
+// WriteHTML writes a self-contained HTML report of r. It opens with what
+// one looks for first: the threshold verdicts (verdicts, as
+// loadgen.Judge gives them; none when no threshold was set), a table per
+// operation, errors by kind, the --verify findings and the configuration
+// with anything secret-shaped masked; then the charts: latency percentiles
+// and throughput over time, the latency distribution, errors by kind. A
+// chart with nothing to show is left out. It loads nothing from the
+// network.
+func WriteHTML(w io.Writer, r *loadgen.Results, verdicts []loadgen.Verdict) error {
 	s, err := loadgen.Summarize(r)
 	if err != nil {
 		return err
@@ -35,43 +43,45 @@ func WriteHTML(w io.Writer, r *loadgen.Results) error {
 	if err != nil {
 		return err
 	}
-	sub := fmt.Sprintf("%s loop, %d requests in %s, shards %v, target %s", r.Config.Mode, s.All.Count,
-		loadgen.FormatDuration(s.Elapsed), r.Shards, r.Config.Target)
+	red := client.NewRedactor()
 	page := components.NewPage()
 	page.SetPageTitle("presencekit load report")
-	page.AddCharts(
-		latencyChart(over, sub),
-		throughputChart(over),
-		distributionChart(s),
-		errorsChart(s),
-	)
+	if s.All.Count > 0 {
+		page.AddCharts(latencyChart(over), throughputChart(over, s.All.Errors > 0), distributionChart(s))
+	}
+	if s.All.Errors > 0 {
+		page.AddCharts(errorsChart(s))
+	}
 	// Swap the CDN script for the embedded library.
 	page.ClearPresetJSAssets()
 	page.AddCustomizedHeaders("<script>" + echartsJS + "</script>")
-	if r.Verification == nil {
-		if err := page.Render(w); err != nil {
-			return fmt.Errorf("render HTML report: %w", err)
-		}
-		return nil
-	}
-	// The verification opens the report: a violation is what one looks
-	// for first.
-	var buf bytes.Buffer
-	if err := page.Render(&buf); err != nil {
+	var charts bytes.Buffer
+	if err := page.Render(&charts); err != nil {
 		return fmt.Errorf("render HTML report: %w", err)
 	}
-	var sec bytes.Buffer
-	if err := writeVerifyHTML(&sec, r.Verification); err != nil {
+	var head bytes.Buffer
+	if err := writeOverview(&head, r, s, verdicts, red); err != nil {
 		return err
 	}
-	out := buf.Bytes()
+	if r.Verification != nil {
+		if err := writeVerifyHTML(&head, r.Verification); err != nil {
+			return err
+		}
+	}
+	if err := writeConfig(&head, r.Config, red); err != nil {
+		return err
+	}
+	if s.All.Count > 0 {
+		head.WriteString(`<h2 class="pk" style="font-family:sans-serif;margin:1em 2em 0">Charts</h2>`)
+	}
+	out := charts.Bytes()
 	at := bytes.Index(out, []byte("<body>"))
 	if at < 0 {
 		at = 0
 	} else {
 		at += len("<body>")
 	}
-	for _, part := range [][]byte{out[:at], sec.Bytes(), out[at:]} {
+	for _, part := range [][]byte{out[:at], head.Bytes(), out[at:]} {
 		if _, err := w.Write(part); err != nil {
 			return fmt.Errorf("write HTML report: %w", err)
 		}
@@ -139,34 +149,48 @@ func perSec(n uint64, secs float64) float64 {
 	return float64(n) / secs
 }
 
-func lineChart(title, sub, yName string) *charts.Line {
+// lineChart is a line chart whose axes say what they measure: x the
+// elapsed seconds or the percentile, y the unit, also on every label.
+func lineChart(title, sub, xName, yName, yUnit string) *charts.Line {
 	l := charts.NewLine()
 	l.SetGlobalOptions(
 		charts.WithInitializationOpts(opts.Initialization{Width: "1000px", Height: "420px"}),
 		charts.WithTitleOpts(opts.Title{Title: title, Subtitle: sub}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "bottom"}),
-		charts.WithYAxisOpts(opts.YAxis{Name: yName}),
-		charts.WithXAxisOpts(opts.XAxis{Name: "s"}),
+		charts.WithYAxisOpts(opts.YAxis{Name: yName, AxisLabel: &opts.AxisLabel{Formatter: types.FuncStr("{value} " + yUnit)}}),
+		charts.WithXAxisOpts(opts.XAxis{Name: xName}),
 	)
 	return l
 }
 
-func latencyChart(d *overTimeData, sub string) *charts.Line {
-	l := lineChart("Latency over time (corrected: from the intended send time)", sub, "ms")
+// elapsedAxis names the x axis of the charts over time.
+const elapsedAxis = "elapsed (s)"
+
+func latencyChart(d *overTimeData) *charts.Line {
+	l := lineChart("Latency over time (corrected: from the intended send time)",
+		"percentiles per interval, all operations", elapsedAxis, "latency (ms)", "ms")
 	l.SetXAxis(d.x).
 		AddSeries("p50", d.p50).AddSeries("p90", d.p90).AddSeries("p99", d.p99).
 		AddSeries("p99.9", d.p999).AddSeries("service p99", d.svcP99)
 	return l
 }
 
-func throughputChart(d *overTimeData) *charts.Line {
-	l := lineChart("Throughput and errors over time", "completed requests per second by operation", "req/s")
+// throughputChart draws completions per second by operation, and errors
+// per second when there were any.
+func throughputChart(d *overTimeData, errors bool) *charts.Line {
+	title := "Throughput over time"
+	if errors {
+		title = "Throughput and errors over time"
+	}
+	l := lineChart(title, "completed requests per second by operation", elapsedAxis, "requests per second", "/s")
 	l.SetXAxis(d.x)
 	for _, id := range slices.SortedFunc(maps.Keys(d.rate), func(a, b string) int { return loadgen.OpOrder(a) - loadgen.OpOrder(b) }) {
 		l.AddSeries(id, d.rate[id])
 	}
-	l.AddSeries("errors", d.errors)
+	if errors {
+		l.AddSeries("errors", d.errors)
+	}
 	return l
 }
 
@@ -182,7 +206,7 @@ func distributionChart(s *loadgen.Summary) *charts.Line {
 		corr = append(corr, opts.LineData{Value: ms(c)})
 		svc = append(svc, opts.LineData{Value: ms(sv)})
 	}
-	l := lineChart("Latency distribution (all operations)", "percentile spectrum", "ms")
+	l := lineChart("Latency distribution (all operations)", "percentile spectrum", "percentile", "latency (ms)", "ms")
 	l.SetXAxis(x).AddSeries("corrected", corr).AddSeries("service", svc)
 	return l
 }
@@ -193,6 +217,8 @@ func errorsChart(s *loadgen.Summary) *charts.Bar {
 		charts.WithInitializationOpts(opts.Initialization{Width: "1000px", Height: "360px"}),
 		charts.WithTitleOpts(opts.Title{Title: "Errors by kind", Subtitle: errSubtitle(s)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true)}),
+		charts.WithYAxisOpts(opts.YAxis{Name: "requests"}),
+		charts.WithXAxisOpts(opts.XAxis{Name: "kind"}),
 	)
 	kinds := slices.Sorted(maps.Keys(s.All.ErrorKinds))
 	var data []opts.BarData

@@ -9,6 +9,7 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/presencekit/presencekit/client"
 	"github.com/presencekit/presencekit/loadgen"
 	"github.com/presencekit/presencekit/mock"
 	"github.com/presencekit/presencekit/mock/mocktest"
@@ -46,7 +47,7 @@ func run(t *testing.T, verify bool) *loadgen.Results {
 func TestHTMLSelfContained(t *testing.T) {
 	res := run(t, false)
 	var buf bytes.Buffer
-	if err := WriteHTML(&buf, res); err != nil {
+	if err := WriteHTML(&buf, res, nil); err != nil {
 		t.Fatal(err)
 	}
 	html := buf.String()
@@ -99,7 +100,7 @@ func TestHDRLogReadable(t *testing.T) {
 func TestVerifyHTML(t *testing.T) {
 	res := run(t, true)
 	var b strings.Builder
-	if err := WriteHTML(&b, res); err != nil {
+	if err := WriteHTML(&b, res, nil); err != nil {
 		t.Fatal(err)
 	}
 	page := b.String()
@@ -130,5 +131,75 @@ func TestSummaryTextSaysRenewals(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the summary lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// The report opens, before any chart, with the thresholds' verdicts, the
+// operations table in ms, and the configuration with the target's
+// password masked; a run without errors or --verify has no section or
+// chart for them; latency axes say ms.
+func TestHTMLOpensWithOverview(t *testing.T) {
+	res := run(t, false)
+	res.Config.Target = "http://load:hunter2@127.0.0.1:1"
+	s, err := loadgen.Summarize(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass, _ := loadgen.ParseThreshold("p99<1h")
+	fail, _ := loadgen.ParseThreshold("errors>50%")
+	var b strings.Builder
+	if err := WriteHTML(&b, res, loadgen.Judge(s, []loadgen.Threshold{pass, fail})); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	charts := strings.Index(page, `class="container"`)
+	if charts < 0 {
+		t.Fatal("no chart container in the report")
+	}
+	for _, want := range []string{
+		`<code>p99&lt;1h</code></td><td class="pass">pass</td>`,
+		`<code>errors&gt;50%</code></td><td class="fail">fail</td>`,
+		"<th>p99 (ms)</th>", "<td>getPresenceStatus</td>", "<td>all</td>",
+		`id="configuration"`, "load:" + client.Redacted + "@127.0.0.1:1", "closed loop",
+	} {
+		if i := strings.Index(page, want); i < 0 || i > charts {
+			t.Errorf("the report lacks %q before the charts", want)
+		}
+	}
+	for _, bad := range []string{"hunter2", mock.DefaultToken, "Errors by kind", `id="verification"`, `"name":"s"`} {
+		if strings.Contains(page, bad) {
+			t.Errorf("the report shows %q", bad)
+		}
+	}
+	if !strings.Contains(page, `"formatter":"{value} ms"`) || !strings.Contains(page, `"name":"latency (ms)"`) {
+		t.Error("latency axes do not say ms")
+	}
+}
+
+// Errors get their table and chart; a run with no request has no charts.
+func TestHTMLErrorsAndEmpty(t *testing.T) {
+	res := run(t, false)
+	for _, o := range res.Intervals[0].Ops {
+		o.Errors = map[string]uint64{"5xx:503": 7}
+		break
+	}
+	var b strings.Builder
+	if err := WriteHTML(&b, res, nil); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if strings.Count(page, "Errors by kind") != 2 || !strings.Contains(page, "<code>5xx:503</code></td><td class=\"n\">7</td>") {
+		t.Error("errors by kind: want the table and the chart")
+	}
+	if strings.Contains(page, "<th>threshold</th>") {
+		t.Error("a thresholds table without thresholds")
+	}
+	res.Intervals, res.Setup = nil, nil
+	b.Reset()
+	if err := WriteHTML(&b, res, nil); err != nil {
+		t.Fatal(err)
+	}
+	if page := b.String(); strings.Contains(page, "Latency over time") || !strings.Contains(page, "No request completed") {
+		t.Error("a run without requests: want no charts and a note")
 	}
 }

@@ -2,23 +2,24 @@ package loadout
 
 import (
 	"fmt"
-	"github.com/presencekit/presencekit/loadgen"
 	"html/template"
 	"io"
 	"maps"
 	"slices"
+
+	"github.com/presencekit/presencekit/loadgen"
 )
 
 // verifyHTML is the report's verification section: totals, violations
 // per rule and operation, and the first examples in full. html/template
 // escapes every answer and request text.
 var verifyHTML = template.Must(template.New("verify").Parse(`
-<section style="font-family:sans-serif;margin:1em 2em">
-<h2>loadgen.Verification under load (--verify)</h2>
+<section class="pk" id="verification">
+<h2>Verification under load (--verify)</h2>
 <p>{{.Checked}} answers checked against the model of what the run told the server; <b>{{.Total}} violations</b>.</p>
-{{if .Rows}}<table style="border-collapse:collapse" border="1" cellpadding="4">
+{{if .Rows}}<table>
 <tr><th>rule</th><th>operation</th><th>violations</th></tr>
-{{range .Rows}}<tr><td>{{.Rule}}</td><td>{{.Op}}</td><td style="text-align:right">{{.N}}</td></tr>
+{{range .Rows}}<tr><td>{{.Rule}}</td><td>{{.Op}}</td><td class="n">{{.N}}</td></tr>
 {{end}}</table>
 <h3>First violations</h3>
 {{range .Examples}}<div style="margin:0.8em 0;padding:0.5em;border-left:4px solid #c33">
