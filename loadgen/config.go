@@ -162,8 +162,10 @@ type Snapshot struct {
 var ErrConfig = errors.New("invalid load configuration")
 
 // FieldError is a Config field whose value cannot work. Field is the Go
-// path of the field ("Rate", "Workload.Users"), so a caller can name its
-// own flag or key for it; errors.Is(err, ErrConfig) holds.
+// path of the field in Config ("Connections", "Workload.Users",
+// "Pacer.Rate" for the rate a Pacer was built with), so a caller can name
+// its own flag or key for it; the message names it as Config.<Field>.
+// errors.Is(err, ErrConfig) holds.
 type FieldError struct {
 	Field string
 	Value any
@@ -171,7 +173,7 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string {
-	return fmt.Sprintf("%s %v: %s", e.Field, e.Value, e.Want)
+	return fmt.Sprintf("Config.%s %v: %s", e.Field, e.Value, e.Want)
 }
 
 // Is makes a FieldError an ErrConfig.
@@ -194,9 +196,9 @@ func (c *Config) Check() error {
 	case c.Concurrency < 0:
 		return bad("Concurrency", c.Concurrency, "want workers > 0")
 	case open && c.Concurrency > 0:
-		return fmt.Errorf("%w: Pacer (open loop) and Concurrency (closed loop) exclude each other", ErrConfig)
+		return fmt.Errorf("%w: Config.Pacer (open loop) and Config.Concurrency (closed loop) exclude each other", ErrConfig)
 	case !open && c.Concurrency == 0:
-		return fmt.Errorf("%w: no pacing: set Pacer (open loop) or Concurrency (closed loop)", ErrConfig)
+		return fmt.Errorf("%w: no pacing: set Config.Pacer (open loop) or Config.Concurrency (closed loop)", ErrConfig)
 	case c.Connections < 0:
 		return bad("Connections", c.Connections, "want connections > 0")
 	case c.Workers < 0:
@@ -212,7 +214,7 @@ func (c *Config) Check() error {
 	case !(c.Validate >= 0 && c.Validate <= 1):
 		return bad("Validate", c.Validate, "want a fraction in 0..1")
 	case c.Validate > 0 && c.Doc == nil:
-		return fmt.Errorf("%w: Validate needs Doc, the spec", ErrConfig)
+		return fmt.Errorf("%w: Config.Validate needs Config.Doc, the spec", ErrConfig)
 	case c.VerifyStaleness < 0:
 		return bad("VerifyStaleness", c.VerifyStaleness, "want 0 or a positive duration")
 	case c.VerifySkew < 0:
@@ -228,7 +230,7 @@ func (c *Config) Check() error {
 	case c.App == "":
 		return bad("App", `""`, "must not be empty")
 	case c.Token == "" && (c.ClientID == "") != (c.ClientSecret == ""):
-		return fmt.Errorf("%w: ClientID and ClientSecret go together", ErrConfig)
+		return fmt.Errorf("%w: Config.ClientID and Config.ClientSecret go together", ErrConfig)
 	}
 	if p, ok := c.Pacer.(builtin); ok {
 		if p.curve() == nil {

@@ -79,8 +79,8 @@ func (o Op) ID() string {
 // String returns the short name.
 func (o Op) String() string { return o.Short() }
 
-// ParseOp accepts a short name or an operationId, case-insensitively.
-func ParseOp(s string) (Op, error) {
+// parseOp accepts a short name or an operationId, case-insensitively.
+func parseOp(s string) (Op, error) {
 	for o := Op(0); o < NumOps; o++ {
 		if strings.EqualFold(s, o.Short()) || strings.EqualFold(s, o.ID()) {
 			return o, nil
@@ -110,7 +110,7 @@ func ParseMix(s string) (Mix, error) {
 		if !ok {
 			return m, fmt.Errorf("mix %q: %q: want OP=WEIGHT", s, part)
 		}
-		op, err := ParseOp(strings.TrimSpace(name))
+		op, err := parseOp(strings.TrimSpace(name))
 		if err != nil {
 			return m, fmt.Errorf("mix %q: %w", s, err)
 		}

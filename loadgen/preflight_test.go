@@ -138,3 +138,18 @@ func TestCheckNamesTheField(t *testing.T) {
 type fixedPacer struct{}
 
 func (fixedPacer) Pace(time.Duration, uint64) (time.Duration, bool) { return 0, true }
+
+// The library's messages name Config fields, never a CLI flag: the CLI
+// maps fields to its flags itself.
+func TestConfigErrorsNameFields(t *testing.T) {
+	cfg := e2eConfig(t, "http://127.0.0.1:1")
+	cfg.Pacer, cfg.Connections = ConstantRate(5), -1
+	err := cfg.Check()
+	if err == nil || err.Error() != "Config.Connections -1: want connections > 0" {
+		t.Errorf("got %v", err)
+	}
+	cfg.Connections, cfg.Pacer = 0, ConstantRate(-2)
+	if err := cfg.Check(); err == nil || !strings.HasPrefix(err.Error(), "Config.Pacer.Rate -2: ") || strings.Contains(err.Error(), "--") {
+		t.Errorf("got %v", err)
+	}
+}

@@ -139,7 +139,7 @@ func summarizeOps(parts []map[string]*OpInterval, elapsed time.Duration) ([]OpSu
 // OpOrder ranks an operation id (or "all") so every table and chart lists
 // operations in one order: the Op order, anything unknown last.
 func OpOrder(id string) int {
-	if o, err := ParseOp(id); err == nil {
+	if o, err := parseOp(id); err == nil {
 		return int(o)
 	}
 	return int(NumOps)

@@ -49,7 +49,7 @@ func ParseThreshold(s string) (Threshold, error) {
 	}
 	val := strings.TrimSpace(rest[len(t.Cmp):])
 	if op, m, ok := strings.Cut(lhs, ":"); ok {
-		o, err := ParseOp(strings.TrimSpace(op))
+		o, err := parseOp(strings.TrimSpace(op))
 		if err != nil {
 			return fail(err.Error())
 		}
@@ -179,7 +179,7 @@ func (t Threshold) measure(s *Summary) (float64, string, bool) {
 	}
 	if t.Metric == "violations" {
 		if s.Verify == nil {
-			return 0, "n/a: the run did not --verify", false
+			return 0, "n/a: the run did not verify answers", false
 		}
 		n := s.Verify.Total()
 		if t.Op != "" {

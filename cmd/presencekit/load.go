@@ -62,7 +62,8 @@ Exit codes:
        target, refused credentials, unknown org/app
   1    also: --verify found a violation (and no 'violations' threshold
        decides instead)
-  3    a --threshold was breached
+  3    a --threshold was breached (every threshold's verdict is printed:
+       "threshold p99<50ms: pass (p99 12.30ms)" or "... fail (...)")
   130  interrupted (SIGINT): outputs are still written for the run so far`,
 		Example: `  # 500 requests/s for 30 s against the embedded mock
   presencekit load --rate 500 --duration 30s

@@ -47,7 +47,7 @@ type loadSettings struct {
 	Duration    time.Duration `yaml:"duration" env:"LOAD_DURATION" flag:"duration" help:"measured phase length, > 0 (default 30s unless --requests or --stages)"`
 	Requests    uint64        `yaml:"requests" env:"LOAD_REQUESTS" flag:"requests" help:"stop after this many requests, > 0"`
 	Timeout     time.Duration `yaml:"timeout" env:"LOAD_TIMEOUT" flag:"timeout" help:"per-request timeout, > 0; also bounds the drain on SIGINT"`
-	ReportEvery time.Duration `yaml:"report_every" env:"LOAD_REPORT_EVERY" flag:"report-every" help:"results interval and progress line period, > 0"`
+	ReportEvery time.Duration `yaml:"report_every" env:"LOAD_REPORT_EVERY" flag:"report-every" help:"results interval and progress tick (plain lines on whole ticks: 1s, 2s, ...), > 0"`
 
 	Validate     float64       `yaml:"validate" env:"LOAD_VALIDATE" flag:"validate" help:"fraction (0..1) of answers validated against openapi.yaml"`
 	MaxErrorRate float64       `yaml:"max_error_rate" env:"LOAD_MAX_ERROR_RATE" flag:"max-error-rate" help:"fraction (0..1) of failed requests above which the run (or its setup) failed: exit 1"`
@@ -59,7 +59,7 @@ type loadSettings struct {
 	Thresholds   []string      `yaml:"thresholds" env:"LOAD_THRESHOLDS" flag:"threshold" help:"pass/fail rule, repeatable: 'p99<50ms', 'get:p99.9<200ms', 'errors<0.1%', 'rate>=0.95' (exit 3 when breached)"`
 	Out          string        `yaml:"out" env:"LOAD_OUT" flag:"out" help:"write results.json here"`
 	HDRLog       string        `yaml:"hdr_log" env:"LOAD_HDR_LOG" flag:"hdr-log" help:"write an HdrHistogram interval log here"`
-	HTML         string        `yaml:"html" env:"LOAD_HTML" flag:"html" help:"write a self-contained HTML report here"`
+	HTML         string        `yaml:"html" env:"LOAD_HTML" flag:"html" help:"write a self-contained HTML report here: threshold verdicts, per-operation table (ms), errors by kind, configuration (secrets masked), then charts"`
 	ConfigFile   string        `yaml:"-" env:"LOAD_CONFIG" flag:"config" help:"YAML file with any of these settings (keys as in docs/load.md)"`
 }
 

@@ -83,7 +83,8 @@ func TestLoadRefusesBadNumbers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		r := execute(t, "", append([]string{"load"}, tc.args...)...)
-		if r.code != exitUsage || !strings.Contains(r.stderr, tc.flag) || strings.Contains(r.stderr, "embedded mock") {
+		if r.code != exitUsage || !strings.Contains(r.stderr, tc.flag) || strings.Contains(r.stderr, "embedded mock") ||
+			strings.Contains(r.stderr, "Config.") {
 			t.Errorf("load %s: want exit 2 naming %s before anything starts, got\n%s", strings.Join(tc.args, " "), tc.flag, r)
 		}
 	}
