@@ -3,7 +3,6 @@ package loadgen
 import (
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/presencekit/presencekit/client"
@@ -182,9 +181,6 @@ func (e *FieldError) Is(target error) bool { return target == ErrConfig }
 func bad(field string, v any, want string) error {
 	return &FieldError{Field: field, Value: v, Want: want}
 }
-
-// finite reports whether f is a usable number (not NaN or infinite).
-func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 // Check refuses a Config that cannot run, before anything starts: every
 // numeric field is in range (zero means "the default" where a default
