@@ -8,16 +8,17 @@ import (
 )
 
 // setupProgress tells OnInterval how the setup phase goes: once before it
-// starts, on every interval's tick, and at its end (when stop is called).
-func (r *run) setupProgress(start time.Time, size uint64, done *atomic.Uint64) (stop func()) {
+// starts, on every interval's tick, and at its end (when stop is called
+// with the phase's length, the one its results record).
+func (r *run) setupProgress(start time.Time, size uint64, done *atomic.Uint64) (stop func(elapsed time.Duration)) {
 	on := r.cfg.OnInterval
 	if on == nil {
-		return func() {}
+		return func(time.Duration) {}
 	}
-	snap := func(at time.Duration, final bool) {
-		on(Snapshot{Setup: true, Elapsed: time.Since(start), At: at, Final: final, Requests: size, Done: done.Load()})
+	snap := func(elapsed, at time.Duration, final bool) {
+		on(Snapshot{Setup: true, Elapsed: elapsed, At: at, Final: final, Requests: size, Done: done.Load()})
 	}
-	snap(0, false)
+	snap(0, 0, false)
 	quit, exited := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(exited)
@@ -26,16 +27,17 @@ func (r *run) setupProgress(start time.Time, size uint64, done *atomic.Uint64) (
 		for {
 			select {
 			case <-tick.C:
-				snap(tickAt(time.Since(start), r.cfg.Interval), false)
+				elapsed := time.Since(start)
+				snap(elapsed, tickAt(elapsed, r.cfg.Interval), false)
 			case <-quit:
 				return
 			}
 		}
 	}()
-	return func() {
+	return func(elapsed time.Duration) {
 		close(quit)
 		<-exited
-		snap(0, true)
+		snap(elapsed, 0, true)
 	}
 }
 

@@ -261,7 +261,8 @@ func (r *run) setup(ctx context.Context) (*Phase, error) {
 	stop := r.setupProgress(start, size, &done)
 	r.closedLoop(ctx, recs, size, time.Time{}, &done,
 		func(b *builder, seq uint64, req *request) { b.BuildSetup(int(seq), req) })
-	stop()
+	elapsed := time.Since(start)
+	stop(elapsed)
 	var accs [NumOps]*opAcc
 	for i := range accs {
 		accs[i] = newOpAcc()
@@ -269,7 +270,7 @@ func (r *run) setup(ctx context.Context) (*Phase, error) {
 	for _, rec := range recs {
 		rec.drainInto(&accs, nil)
 	}
-	ph := &Phase{Elapsed: time.Since(start), Ops: map[string]*OpInterval{}}
+	ph := &Phase{Elapsed: elapsed, Ops: map[string]*OpInterval{}}
 	for o, a := range accs {
 		if a.count == 0 {
 			continue

@@ -24,7 +24,8 @@ func TestSnapshotsCoverSetupAndTicks(t *testing.T) {
 		snaps = append(snaps, s)
 		mu.Unlock()
 	}
-	if _, err := Run(context.Background(), cfg); err != nil {
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
 	size := uint64(cfg.Workload.SetupSize())
@@ -40,8 +41,8 @@ func TestSnapshotsCoverSetupAndTicks(t *testing.T) {
 			t.Errorf("setup tick at %v: not a whole interval", s.At)
 		}
 	}
-	if s := snaps[i-1]; !s.Final || s.Done != size {
-		t.Errorf("last setup snapshot %+v, want final with all %d requests", s, size)
+	if s := snaps[i-1]; !s.Final || s.Done != size || s.Elapsed != res.Setup.Elapsed {
+		t.Errorf("last setup snapshot %+v, want final with all %d requests in the %v results record", s, size, res.Setup.Elapsed)
 	}
 	for _, s := range snaps[i : len(snaps)-1] {
 		if s.Setup || s.Final || s.At <= 0 || s.At%DefaultInterval != 0 {
