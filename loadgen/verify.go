@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -81,8 +82,53 @@ type vwrite struct {
 	lo, hi    int64  // subscriptions: bounds of the expiry the server may set
 }
 
-// vkey is one key's writes still able to show.
-type vkey struct{ ws []vwrite }
+// vkey is one key's writes still able to show, and what they settle to.
+type vkey struct {
+	ws []vwrite
+	// settled says every write in ws is acknowledged, last is the latest
+	// ack and ws[solo] the one write a read sent after last may show (the
+	// write whose ack is at or after every send): the common case, a
+	// key quiet since before the read, is then one comparison. refresh
+	// keeps them true after each change to ws.
+	settled bool
+	solo    int32
+	last    int64
+	val     string // ws[solo].val when settled
+}
+
+// refresh recomputes settled, solo and last from ws.
+func (k *vkey) refresh() {
+	k.settled = false
+	if len(k.ws) == 0 {
+		return
+	}
+	last, m := int64(math.MinInt64), int64(math.MinInt64)
+	for i := range k.ws {
+		last, m = max(last, k.ws[i].ack), max(m, k.ws[i].send)
+	}
+	if last == open {
+		return
+	}
+	solo := -1
+	for i := range k.ws {
+		if k.ws[i].ack >= m {
+			if solo >= 0 {
+				return // concurrent writes: either may show
+			}
+			solo = i
+		}
+	}
+	k.settled, k.solo, k.last, k.val = true, int32(solo), last, k.ws[solo].val
+}
+
+// settledAt returns the only write a read sent at s (staleness applied)
+// may show when the key settled before s; nil means ask cands.
+func (k *vkey) settledAt(s int64) *vwrite {
+	if k.settled && k.last < s {
+		return &k.ws[k.solo]
+	}
+	return nil
+}
 
 // cands appends to buf the writes a read sent at s and answered at r may
 // show (s already lowered by the staleness bound); initial says the
@@ -94,6 +140,9 @@ type vkey struct{ ws []vwrite }
 // and a second picks the candidates: O(n), not O(n²).
 func (k *vkey) cands(s, r int64, buf []*vwrite) (out []*vwrite, initial bool) {
 	out = buf[:0]
+	if w := k.settledAt(s); w != nil { // every write acknowledged before s
+		return append(out, w), false
+	}
 	if len(k.ws) == 1 { // the steady state once pruned
 		w := &k.ws[0]
 		if w.send < r {
@@ -137,16 +186,23 @@ func (k *vkey) prune(horizon int64) {
 	}
 	clear(k.ws[len(keep):])
 	k.ws = keep
+	k.refresh()
 }
 
-// find returns the write with id, or nil.
-func (k *vkey) find(id uint64) *vwrite {
+// ack records the answer to the write with id: acknowledged at r, with
+// the subscription's expiry bounds (hi; exp when the answer gave it, 0
+// unknown) for subscription keys.
+func (k *vkey) ack(id uint64, r, hi, exp int64) {
 	for i := range k.ws {
-		if k.ws[i].id == id {
-			return &k.ws[i]
+		if w := &k.ws[i]; w.id == id {
+			w.ack, w.hi = r, hi
+			if exp != 0 {
+				w.exp = exp
+			}
+			k.refresh()
+			return
 		}
 	}
-	return nil
 }
 
 // drop removes the write with id (its request was refused: not applied).
@@ -154,6 +210,7 @@ func (k *vkey) drop(id uint64) {
 	for i := range k.ws {
 		if k.ws[i].id == id {
 			k.ws = append(k.ws[:i], k.ws[i+1:]...)
+			k.refresh()
 			return
 		}
 	}
@@ -162,7 +219,15 @@ func (k *vkey) drop(id uint64) {
 // vuser is the model of one owned user.
 type vuser struct {
 	// mu guards the user; checks only read, so they share it.
-	mu     sync.RWMutex
+	mu sync.RWMutex
+	// snap is every resource's status as a read sent after snapAt sees
+	// it, when snapOK (each status key settled or never written): a code,
+	// 0 never set, else verifier.codes index + 1. Beside mu, in one cache
+	// line, it answers the read of a quiet user without touching the
+	// keys.
+	snapOK bool
+	snap   [len(resources)]uint8
+	snapAt int64
 	status [len(resources)]vkey
 	ext    vkey
 	subs   map[int32]*vkey
@@ -178,6 +243,37 @@ type vuser struct {
 	everSubs int
 }
 
+// resnap recomputes the user's snap after a change to a status key.
+func (vu *vuser) resnap(codes []string) {
+	vu.snapOK = false
+	at := int64(math.MinInt64)
+	for i := range vu.status {
+		k := &vu.status[i]
+		if len(k.ws) == 0 {
+			vu.snap[i] = 0
+			continue
+		}
+		c := slices.Index(codes, k.val) + 1
+		if !k.settled || c == 0 {
+			return
+		}
+		vu.snap[i], at = uint8(c), max(at, k.last)
+	}
+	vu.snapOK, vu.snapAt = true, at
+}
+
+// statusCodes lists the status values the workload sets (status), the
+// codes of vuser.snap.
+func statusCodes() []string {
+	var codes []string
+	for p := range 100 {
+		if v := status(p); !slices.Contains(codes, v) {
+			codes = append(codes, v)
+		}
+	}
+	return codes
+}
+
 // verifier is the model and the tallies of one run.
 type verifier struct {
 	w         *Workload
@@ -189,6 +285,7 @@ type verifier struct {
 	skew      int64   // seconds
 	cap       int
 	users     []vuser // by shard-local index
+	codes     []string
 	slots     []atomic.Int64
 	nextSlot  atomic.Int32
 
@@ -208,7 +305,7 @@ func newVerifier(cfg *Config, workers int) *verifier {
 	s := cfg.Workload.Shard.norm()
 	v := &verifier{w: &cfg.Workload, shard: s, base: now, baseWall: now.UnixNano(),
 		staleness: int64(cfg.VerifyStaleness), skew: int64(max(cfg.VerifySkew, 0) / time.Second),
-		cap: cfg.VerifyCap, sample: cfg.VerifySample, users: make([]vuser, s.Size(cfg.Workload.Users)), slots: make([]atomic.Int64, workers)}
+		cap: cfg.VerifyCap, sample: cfg.VerifySample, codes: statusCodes(), users: make([]vuser, s.Size(cfg.Workload.Users)), slots: make([]atomic.Int64, workers)}
 	if v.sample <= 0 {
 		v.sample = 1
 	}

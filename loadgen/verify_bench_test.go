@@ -1,3 +1,5 @@
+//go:build unix
+
 package loadgen
 
 import (
@@ -76,11 +78,14 @@ func BenchmarkVerifyAnswers(b *testing.B) {
 	b.ReportMetric(float64(size)/float64(b.N), "answer-B/req")
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := processCPU(b)
 	for i := range run {
 		st.begin(&run[i].r)
 		st.end(&run[i].r, 200, run[i].answer, false)
 	}
+	cpu = processCPU(b) - cpu
 	b.StopTimer()
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	if v.total.Load() != 0 {
 		b.Fatalf("%d violations replaying the correct mock's answers: %+v", v.total.Load(), v.result().Examples[0])
 	}

@@ -54,6 +54,11 @@ func TestCandsMatchesDefinition(t *testing.T) {
 		if !slices.Equal(ids, want) || gi != wi {
 			t.Fatalf("writes %+v, read [%d, %d]: cands %v initial %v, want %v %v", k.ws, s, r, ids, gi, want, wi)
 		}
+		// The settled shortcut (refresh, settledAt) gives the same.
+		k.refresh()
+		if w := k.settledAt(s); w != nil && (len(want) != 1 || w.id != want[0] || wi) {
+			t.Fatalf("writes %+v, read [%d, %d]: settled on %d, want %v %v", k.ws, s, r, w.id, want, wi)
+		}
 		// Pruning at a horizon h <= s never changes what a read sent at s
 		// may show.
 		h := s - rng.Int64N(20)

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-
-	"github.com/valyala/fastjson"
 )
 
 // checkPage checks one sublist page against the model of its subscriber:
@@ -18,16 +16,15 @@ import (
 // walk (request.Walk) reads page after page; when the set did not change
 // while it ran, the pages must be disjoint and list every subscription.
 // checkPage reports whether the walk goes on with st.page.
-func (st *vstate) checkPage(req *request, root *fastjson.Value, body []byte, r int64) bool {
+func (st *vstate) checkPage(req *request, body []byte, r int64) bool {
 	v := st.v
 	vu := v.user(req.Actor)
 	if vu == nil {
 		return false
 	}
-	res := root.Get("result")
-	total, okT := number(res.Get("totalnum"))
-	list := res.GetArray("sublist")
-	if !okT || res.Get("sublist") == nil {
+	a := &st.ans
+	total, list := a.total, a.entries
+	if !a.totalOK || !a.listed {
 		st.violation(ruleSchema, req, body, r, func() string { return `{"result":{"totalnum":N,"sublist":[…]}}` })
 		return false
 	}
@@ -57,10 +54,11 @@ func (st *vstate) checkPage(req *request, root *fastjson.Value, body []byte, r i
 		w.totalChanged = true
 	}
 	listed := st.listed[:0]
-	for i, e := range list {
-		uid := e.GetStringBytes("uid")
+	for i := range list {
+		e := &list[i]
+		uid := e.uid
 		t := v.userIndex(uid)
-		exp, okE := number(e.Get("expiry"))
+		exp, okE := e.exp, e.expOK
 		var k *vkey
 		if t >= 0 {
 			k = vu.subs[t]

@@ -1,0 +1,158 @@
+//go:build unix
+
+package loadgen
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/presencekit/presencekit/mock"
+)
+
+// BenchmarkVerifyCPU is the measure of the verifier's cost: the
+// load generator's CPU per request with --verify over its CPU per request
+// without, in one run, like with like:
+//
+//   - the target is the correct mock in its own process (this test binary
+//     re-run as TestVerifyBenchTarget), so its CPU is never counted; the
+//     CPU counted is this process's user+sys (getrusage) across Run;
+//   - both runs are the same Config (32 workers, 1,000 users, the default
+//     mix, same seed, b.N requests of the measured phase plus the setup
+//     phase) against the same target, each on fresh users (its own
+//     --user-prefix), so the target holds the same state in both;
+//   - "verify" is --verify at its defaults: every answer checked, walks on
+//     (a walk's further pages are requests too, counted as such);
+//     "verify-nowalk" turns walks off, so its request stream is exactly
+//     the plain one's, request for request.
+//
+// Requests = measured + setup requests sent; cpu-ns/req = CPU / requests;
+// ratio = that over the plain run's, the figure held to ≤ 1.3 (reported,
+// not asserted: speed is never a test's pass/fail).
+//
+//	go test -run '^$' -bench VerifyCPU -benchtime 20000x -count 3 ./loadgen/
+func BenchmarkVerifyCPU(b *testing.B) {
+	url := startTargetProcess(b)
+	var prefix atomic.Int64
+	measure := func(verify, walks bool) (cpu time.Duration, reqs uint64) {
+		cfg := DefaultConfig(url, testDoc(b).Limits())
+		cfg.Token = mock.DefaultToken
+		cfg.Timeout = 10 * time.Second
+		cfg.Workload.Users = 1000
+		cfg.Workload.UserPrefix = fmt.Sprintf("bench%d_", prefix.Add(1))
+		cfg.Concurrency, cfg.Connections = 32, 32
+		cfg.Requests, cfg.Duration = uint64(b.N), 10*time.Minute // bounded by the count
+		cfg.Verify = verify
+		if verify {
+			if err := cfg.normalize(); err != nil {
+				b.Fatal(err)
+			}
+			cfg.Workload.Walks = walks
+		}
+		runtime.GC() // each run starts from the same heap
+		before := processCPU(b)
+		res, err := Run(context.Background(), cfg)
+		cpu = processCPU(b) - before
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n := res.Verification.Total(); n != 0 {
+			b.Fatalf("%d violations against the correct mock: %+v", n, res.Verification.Examples[0])
+		}
+		reqs = res.Sent
+		if res.Setup != nil {
+			for _, o := range res.Setup.Ops {
+				reqs += o.Count
+			}
+		}
+		return cpu, reqs
+	}
+	b.ResetTimer()
+	pc, pn := measure(false, false)
+	vc, vn := measure(true, true)
+	wc, wn := measure(true, false)
+	b.StopTimer()
+	per := func(c time.Duration, n uint64) float64 { return float64(c.Nanoseconds()) / float64(n) }
+	b.ReportMetric(per(pc, pn), "plain-cpu-ns/req")
+	b.ReportMetric(per(vc, vn), "verify-cpu-ns/req")
+	b.ReportMetric(per(wc, wn), "nowalk-cpu-ns/req")
+	b.ReportMetric(per(vc, vn)/per(pc, pn), "ratio")
+	b.ReportMetric(per(wc, wn)/per(pc, pn), "nowalk-ratio")
+}
+
+// processCPU is this process's user+sys CPU time so far.
+func processCPU(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchTargetEnv makes TestVerifyBenchTarget serve instead of skipping.
+const benchTargetEnv = "PRESENCEKIT_VERIFY_BENCH_TARGET"
+
+// startTargetProcess runs the correct mock in a child process (this test
+// binary, TestVerifyBenchTarget) on a loopback port and returns its URL;
+// the child ends when the benchmark closes its stdin, or after 15 minutes.
+func startTargetProcess(b *testing.B) string {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestVerifyBenchTarget$", "-test.count=1")
+	cmd.Env = append(os.Environ(), benchTargetEnv+"=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = stdin.Close()
+		_ = cmd.Wait()
+	})
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if url, ok := strings.CutPrefix(sc.Text(), "target "); ok {
+			go func() { _, _ = io.Copy(io.Discard, out) }()
+			return url
+		}
+	}
+	b.Fatalf("the target process gave no address: %v", sc.Err())
+	return ""
+}
+
+// TestVerifyBenchTarget is BenchmarkVerifyCPU's target process, not a
+// test: run by the benchmark with benchTargetEnv set, it serves the
+// correct mock on a loopback port until its stdin closes (15 minutes at
+// most); otherwise it skips.
+func TestVerifyBenchTarget(t *testing.T) {
+	if os.Getenv(benchTargetEnv) != "1" {
+		t.Skip("the target process of BenchmarkVerifyCPU; runs only under it")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	started, err := mock.Start(ctx, mock.DefaultConfig(testDoc(t).Limits()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = started.Stop() }()
+	fmt.Println("target " + started.URL)
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		cancel()
+	}()
+	<-ctx.Done()
+}
