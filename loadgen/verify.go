@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/presencekit/presencekit/spec"
 )
@@ -94,6 +95,11 @@ type vkey struct {
 	solo    int32
 	last    int64
 	val     string // ws[solo].val when settled
+	// Subscriptions, when settled: whether ws[solo] subscribes, and until
+	// when it certainly holds (its answered expiry, else the earliest the
+	// server may have set).
+	present bool
+	until   int64
 }
 
 // refresh recomputes settled, solo and last from ws.
@@ -118,7 +124,11 @@ func (k *vkey) refresh() {
 			solo = i
 		}
 	}
-	k.settled, k.solo, k.last, k.val = true, int32(solo), last, k.ws[solo].val
+	w := &k.ws[solo]
+	k.settled, k.solo, k.last, k.val, k.present, k.until = true, int32(solo), last, w.val, w.present, w.lo
+	if w.exp != 0 {
+		k.until = w.exp
+	}
 }
 
 // settledAt returns the only write a read sent at s (staleness applied)
@@ -216,21 +226,39 @@ func (k *vkey) drop(id uint64) {
 	}
 }
 
-// vuser is the model of one owned user.
+// vuser is the model of one owned user. Its head (vhead, 64 bytes)
+// answers the read of a quiet user; vuser's size is a multiple of 64 so
+// that in verifier.users, a large and so page-aligned array, each head
+// is one cache line.
 type vuser struct {
+	vhead
+	vbody
+	_ [(64 - unsafe.Sizeof(vbody{})%64) % 64]byte
+}
+
+// vhead is what a read of a quiet user needs, with the lock.
+type vhead struct {
 	// mu guards the user; checks only read, so they share it.
 	mu sync.RWMutex
-	// snap is every resource's status as a read sent after snapAt sees
-	// it, when snapOK (each status key settled or never written): a code,
-	// 0 never set, else verifier.codes index + 1. Beside mu, in one cache
-	// line, it answers the read of a quiet user without touching the
-	// keys.
-	snapOK bool
-	snap   [len(resources)]uint8
-	snapAt int64
+	// snap is every resource's status, and ext, as a read sent after
+	// snapAt sees them, when snapOK (each status key and the ext key
+	// settled or never written): a status as a code, 0 never set, else
+	// verifier.codes index + 1; the ext as snapExt ("" never set).
+	snapOK  bool
+	snap    [len(resources)]uint8
+	snapAt  int64
+	snapExt string
+}
+
+// vbody is the rest of the user's model.
+type vbody struct {
 	status [len(resources)]vkey
 	ext    vkey
-	subs   map[int32]*vkey
+	// subs are the subscriber's subscriptions, one key per target ever
+	// named, contiguous so a sublist check walks them in order; subIdx
+	// finds a target's.
+	subs   []vsub
+	subIdx map[int32]int32
 	// subOpen counts subscribe/unsubscribe requests of this subscriber
 	// not answered (failed ones stay counted: they may still apply);
 	// subLastAck is the latest answer to one. A walk is quiet — the set
@@ -243,10 +271,34 @@ type vuser struct {
 	everSubs int
 }
 
-// resnap recomputes the user's snap after a change to a status key.
+// vsub is one subscription key: the subscriber's subscription to t.
+type vsub struct {
+	t int32
+	k vkey
+}
+
+// sub returns the subscription key of target t, nil if never named.
+func (vu *vuser) sub(t int32) *vkey {
+	i, ok := vu.subIdx[t]
+	if !ok {
+		return nil
+	}
+	return &vu.subs[i].k
+}
+
+// resnap recomputes the user's snap after a change to a status or the
+// ext key.
 func (vu *vuser) resnap(codes []string) {
 	vu.snapOK = false
 	at := int64(math.MinInt64)
+	if x := &vu.ext; len(x.ws) > 0 {
+		if !x.settled {
+			return
+		}
+		vu.snapExt, at = x.val, x.last
+	} else {
+		vu.snapExt = ""
+	}
 	for i := range vu.status {
 		k := &vu.status[i]
 		if len(k.ws) == 0 {

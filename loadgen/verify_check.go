@@ -82,14 +82,15 @@ func (st *vstate) begin(req *request) {
 		sub := req.Op == OpSub
 		lo := v.wallSec(st.s) + req.Expiry - v.skew
 		vu.mu.Lock()
-		if vu.subs == nil {
-			vu.subs = map[int32]*vkey{}
+		if vu.subIdx == nil {
+			vu.subIdx = map[int32]int32{}
 		}
 		for _, t := range req.Targets {
-			k := vu.subs[t]
+			k := vu.sub(t)
 			if k == nil {
-				k = &vkey{}
-				vu.subs[t] = k
+				vu.subIdx[t] = int32(len(vu.subs))
+				vu.subs = append(vu.subs, vsub{t: t})
+				k = &vu.subs[len(vu.subs)-1].k
 				if sub {
 					vu.everSubs++
 				}
@@ -197,7 +198,7 @@ func (st *vstate) settleSubs(req *request, r int64, ok, refused bool, exps []int
 	hi := v.wallSec(r) + req.Expiry + v.skew
 	vu.mu.Lock()
 	for i, t := range req.Targets {
-		k := vu.subs[t]
+		k := vu.sub(t)
 		if k == nil {
 			continue
 		}
@@ -272,9 +273,10 @@ func (st *vstate) checkPresence(req *request, e *ventry, t int32, body []byte, r
 	s := st.s - v.staleness
 	vu.mu.RLock()
 	defer vu.mu.RUnlock()
-	if !st.quietStatus(vu, e, s) {
-		st.checkStatus(req, vu, e, t, s, body, r)
+	if st.quiet(vu, e, s) {
+		return
 	}
+	st.checkStatus(req, vu, e, t, s, body, r)
 	if w := vu.ext.settledAt(s); w != nil && w.val == string(e.ext) {
 		return
 	}
@@ -286,11 +288,11 @@ func (st *vstate) checkPresence(req *request, e *ventry, t int32, body []byte, r
 	st.violation(ruleExt, req, body, r, func() string { return fmt.Sprintf("%s: ext %s", v.userName(t), describe(cs, initial, v)) })
 }
 
-// quietStatus says whether entry e shows exactly the status of every
-// resource of a user whose snap holds for reads sent at s: the common
+// quiet says whether entry e shows exactly the status of every resource
+// and the ext of a user whose snap holds for reads sent at s: the common
 // case, decided from one cache line. False means check it in full.
-func (st *vstate) quietStatus(vu *vuser, e *ventry, s int64) bool {
-	if !vu.snapOK || vu.snapAt >= s {
+func (st *vstate) quiet(vu *vuser, e *ventry, s int64) bool {
+	if !vu.snapOK || vu.snapAt >= s || vu.snapExt != string(e.ext) {
 		return false
 	}
 	var seen uint16

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"encoding/binary"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -123,6 +124,11 @@ func (sc *jscan) key() []byte {
 func (sc *jscan) str() []byte {
 	sc.i++
 	start := sc.i
+	// Eight bytes at a time while none is a quote, a backslash or a
+	// control character.
+	for sc.i+8 <= len(sc.b) && !special8(binary.LittleEndian.Uint64(sc.b[sc.i:])) {
+		sc.i += 8
+	}
 	for sc.i < len(sc.b) {
 		switch c := sc.b[sc.i]; {
 		case c == '"':
@@ -138,6 +144,14 @@ func (sc *jscan) str() []byte {
 	}
 	sc.fail()
 	return nil
+}
+
+// special8 says whether any of the eight bytes in x is '"', '\\' or
+// below 0x20 (the classic has-zero-byte and has-less-than bit tricks).
+func special8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q, b := x^('"'*ones), x^('\\'*ones)
+	return ((q-ones)&^q|(b-ones)&^b|(x-0x20*ones)&^x)&highs != 0
 }
 
 // strEscaped decodes a string with escapes into scratch.

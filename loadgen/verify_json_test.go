@@ -2,6 +2,8 @@ package loadgen
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/rand/v2"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -141,5 +143,25 @@ func TestVerifyNotJSONIsSchemaViolation(t *testing.T) {
 	}
 	if v.total.Load() != 2 {
 		t.Errorf("%d violations in all, want 2: %+v", v.total.Load(), v.result().Violations)
+	}
+}
+
+// TestSpecial8: the eight-byte test agrees with a byte-by-byte one.
+func TestSpecial8(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	picks := []byte{'"', '\\', 0, 0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff, 'a', '0'}
+	var b [8]byte
+	for range 200000 {
+		want := false
+		for i := range b {
+			b[i] = picks[rng.IntN(len(picks))]
+			if rng.IntN(2) == 0 {
+				b[i] = byte(rng.IntN(256))
+			}
+			want = want || b[i] == '"' || b[i] == '\\' || b[i] < 0x20
+		}
+		if got := special8(binary.LittleEndian.Uint64(b[:])); got != want {
+			t.Fatalf("special8(%q) = %v, want %v", b, got, want)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 )
 
 // bruteCands is the definition cands implements: W may show unless it
@@ -71,5 +72,12 @@ func TestCandsMatchesDefinition(t *testing.T) {
 		if !slices.Equal(ids, want) || gi != wi {
 			t.Fatalf("after prune at %d: cands %v initial %v, want %v %v", h, ids, gi, want, wi)
 		}
+	}
+}
+
+// TestVuserLayout: a quiet read touches one cache line of the user.
+func TestVuserLayout(t *testing.T) {
+	if h, u := unsafe.Sizeof(vhead{}), unsafe.Sizeof(vuser{}); h > 64 || u%64 != 0 {
+		t.Errorf("vhead is %d bytes (want <= 64), vuser %d (want a multiple of 64)", h, u)
 	}
 }

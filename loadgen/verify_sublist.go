@@ -61,7 +61,7 @@ func (st *vstate) checkPage(req *request, body []byte, r int64) bool {
 		exp, okE := e.exp, e.expOK
 		var k *vkey
 		if t >= 0 {
-			k = vu.subs[t]
+			k = vu.sub(t)
 		}
 		if k == nil {
 			st.violation(rulePages, req, body, r, func() string {
@@ -143,7 +143,24 @@ func (st *vstate) checkPage(req *request, body []byte, r int64) bool {
 func (st *vstate) certain(vu *vuser, s, r int64, relaxed, check bool, listed []int32, req *request, body []byte) (lo, hi int64) {
 	v := st.v
 	endS := v.wallSec(r) + v.skew
-	for t, k := range vu.subs {
+	for i := range vu.subs {
+		t, k := vu.subs[i].t, &vu.subs[i].k
+		if k.settledAt(s) != nil { // the common case, from the key alone
+			if !k.present {
+				continue
+			}
+			hi++
+			if k.until > endS && !relaxed {
+				lo++
+				if check && !slices.Contains(listed, t) {
+					st.violation(ruleListed, req, body, r, func() string {
+						cs, _ := k.cands(s, r, nil)
+						return fmt.Sprintf("%s listed: %s", v.userName(t), describeSubs(cs, v))
+					})
+				}
+			}
+			continue
+		}
 		cs, initial := k.cands(s, r, st.cbuf)
 		st.cbuf = cs
 		some, all := false, !initial && len(cs) > 0
@@ -185,7 +202,11 @@ func (st *vstate) quietWalk(vu *vuser, req *request, body []byte, r int64) {
 	}
 	s := w.s1 - v.staleness
 	endS := v.wallSec(r) + v.skew
-	for t, k := range vu.subs {
+	for i := range vu.subs {
+		t, k := vu.subs[i].t, &vu.subs[i].k
+		if k.settledAt(s) != nil && (!k.present || k.until <= endS || w.seen[t]) {
+			continue // the common case, from the key alone
+		}
 		cs, initial := k.cands(s, r, st.cbuf)
 		st.cbuf = cs
 		all := !initial && len(cs) > 0
