@@ -18,7 +18,12 @@ type vstate struct {
 	slot *atomic.Int64
 	id   uint64 // of the current request; unique across workers
 	s    int64  // the current request's send instant
-	hz   int64  // the pruning horizon for the current request, 0 unknown
+	// hz is a pruning horizon read at hzAt. A horizon once read stays a
+	// bound for good (every read it did not see was sent after it was
+	// read), so an old one is safe and merely prunes less; it is read
+	// again once hzEvery old, as reading the workers' slots costs cache
+	// misses.
+	hz, hzAt int64
 	sc   jscan
 	ans  vanswer
 	cbuf []*vwrite
@@ -31,6 +36,9 @@ type vstate struct {
 	uri     []byte  // the spare URI buffer of page
 	listed  []int32
 }
+
+// hzEvery is how old a worker's pruning horizon may grow.
+const hzEvery = int64(time.Millisecond)
 
 // walkState is a walk over every page of one subscriber's list.
 type walkState struct {
@@ -65,7 +73,6 @@ func (st *vstate) begin(req *request) {
 		st.slot.Store(v.now() + 1)
 	}
 	st.s = v.now()
-	st.hz = 0
 	st.id++
 	vu := v.user(req.Actor)
 	if vu == nil {
@@ -112,8 +119,8 @@ func (st *vstate) sampled() bool {
 func (st *vstate) add(k *vkey, w vwrite) {
 	w.id, w.send, w.ack = st.id, st.s, open
 	if len(k.ws) > 1 {
-		if st.hz == 0 {
-			st.hz = st.v.horizon()
+		if st.hzAt == 0 || st.s-st.hzAt > hzEvery {
+			st.hz, st.hzAt = st.v.horizon(), st.s
 		}
 		k.prune(st.hz)
 	}

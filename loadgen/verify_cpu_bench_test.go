@@ -24,26 +24,32 @@ import (
 // without, in one run, like with like:
 //
 //   - the target is the correct mock in its own process (this test binary
-//     re-run as TestVerifyBenchTarget), so its CPU is never counted; the
-//     CPU counted is this process's user+sys (getrusage) across Run;
-//   - both runs are the same Config (32 workers, 1,000 users, the default
-//     mix, same seed, b.N requests of the measured phase plus the setup
-//     phase) against the same target, each on fresh users (its own
-//     --user-prefix), so the target holds the same state in both;
-//   - "verify" is --verify at its defaults: every answer checked, walks on
-//     (a walk's further pages are requests too, counted as such);
-//     "verify-nowalk" turns walks off, so its request stream is exactly
-//     the plain one's, request for request.
+//     re-run as TestVerifyBenchTarget), so its CPU is never counted; what
+//     is counted is this process's user+sys CPU (getrusage) across Run:
+//     building, sending, receiving, recording and, with --verify, the
+//     model and the checks;
+//   - every run is the same Config (32 workers and connections, 1,000
+//     users, the default mix, same seed, b.N requests of the measured
+//     phase after the setup phase) against the same target, each on fresh
+//     users (its own --user-prefix), so the target holds the same state
+//     for each and answers the same;
+//   - "verify" is --verify at its defaults: every answer checked, walks
+//     on (a walk's further pages are requests too, counted as such);
+//     "nowalk" turns walks off, so its request stream is the plain one's,
+//     request for request; "sample" is --verify-sample 0.1;
+//   - the plain run goes first and last, and its figure is the two's mean,
+//     so drift on a shared machine does not favour either side.
 //
-// Requests = measured + setup requests sent; cpu-ns/req = CPU / requests;
-// ratio = that over the plain run's, the figure held to ≤ 1.3 (reported,
-// not asserted: speed is never a test's pass/fail).
+// Requests = measured + setup requests sent; *-cpu-ns/req = CPU over
+// requests; ratio = verify's over plain's, the figure held to ≤ 1.3;
+// nowalk-ratio and sample-ratio likewise. Reported, never asserted: speed
+// is no test's pass/fail.
 //
-//	go test -run '^$' -bench VerifyCPU -benchtime 20000x -count 3 ./loadgen/
+//	go test -run '^$' -bench VerifyCPU -benchtime 100000x -count 3 ./loadgen/
 func BenchmarkVerifyCPU(b *testing.B) {
 	url := startTargetProcess(b)
 	var prefix atomic.Int64
-	measure := func(verify, walks bool) (cpu time.Duration, reqs uint64) {
+	measure := func(verify, walks bool, sample float64) float64 {
 		cfg := DefaultConfig(url, testDoc(b).Limits())
 		cfg.Token = mock.DefaultToken
 		cfg.Timeout = 10 * time.Second
@@ -51,7 +57,7 @@ func BenchmarkVerifyCPU(b *testing.B) {
 		cfg.Workload.UserPrefix = fmt.Sprintf("bench%d_", prefix.Add(1))
 		cfg.Concurrency, cfg.Connections = 32, 32
 		cfg.Requests, cfg.Duration = uint64(b.N), 10*time.Minute // bounded by the count
-		cfg.Verify = verify
+		cfg.Verify, cfg.VerifySample = verify, sample
 		if verify {
 			if err := cfg.normalize(); err != nil {
 				b.Fatal(err)
@@ -61,32 +67,35 @@ func BenchmarkVerifyCPU(b *testing.B) {
 		runtime.GC() // each run starts from the same heap
 		before := processCPU(b)
 		res, err := Run(context.Background(), cfg)
-		cpu = processCPU(b) - before
+		cpu := processCPU(b) - before
 		if err != nil {
 			b.Fatal(err)
 		}
 		if n := res.Verification.Total(); n != 0 {
 			b.Fatalf("%d violations against the correct mock: %+v", n, res.Verification.Examples[0])
 		}
-		reqs = res.Sent
+		reqs := res.Sent
 		if res.Setup != nil {
 			for _, o := range res.Setup.Ops {
 				reqs += o.Count
 			}
 		}
-		return cpu, reqs
+		return float64(cpu.Nanoseconds()) / float64(reqs)
 	}
 	b.ResetTimer()
-	pc, pn := measure(false, false)
-	vc, vn := measure(true, true)
-	wc, wn := measure(true, false)
+	p1 := measure(false, false, 0)
+	verify := measure(true, true, 0)
+	nowalk := measure(true, false, 0)
+	sample := measure(true, true, 0.1)
+	plain := (p1 + measure(false, false, 0)) / 2
 	b.StopTimer()
-	per := func(c time.Duration, n uint64) float64 { return float64(c.Nanoseconds()) / float64(n) }
-	b.ReportMetric(per(pc, pn), "plain-cpu-ns/req")
-	b.ReportMetric(per(vc, vn), "verify-cpu-ns/req")
-	b.ReportMetric(per(wc, wn), "nowalk-cpu-ns/req")
-	b.ReportMetric(per(vc, vn)/per(pc, pn), "ratio")
-	b.ReportMetric(per(wc, wn)/per(pc, pn), "nowalk-ratio")
+	b.ReportMetric(plain, "plain-cpu-ns/req")
+	b.ReportMetric(verify, "verify-cpu-ns/req")
+	b.ReportMetric(nowalk, "nowalk-cpu-ns/req")
+	b.ReportMetric(sample, "sample-cpu-ns/req")
+	b.ReportMetric(verify/plain, "ratio")
+	b.ReportMetric(nowalk/plain, "nowalk-ratio")
+	b.ReportMetric(sample/plain, "sample-ratio")
 }
 
 // processCPU is this process's user+sys CPU time so far.

@@ -62,6 +62,9 @@ func (sc *jscan) fail() bool { sc.bad = true; return false }
 
 // peek returns the next byte after whitespace, 0 at the end.
 func (sc *jscan) peek() byte {
+	if sc.i < len(sc.b) && sc.b[sc.i] > ' ' { // compact JSON: no space
+		return sc.b[sc.i]
+	}
 	for sc.i < len(sc.b) {
 		switch c := sc.b[sc.i]; c {
 		case ' ', '\t', '\n', '\r':

@@ -3,10 +3,11 @@ package loadgen
 import (
 	"bytes"
 	"encoding/binary"
-	"math/rand/v2"
 	"encoding/json"
 	"maps"
+	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/presencekit/presencekit/client"
@@ -162,6 +163,36 @@ func TestSpecial8(t *testing.T) {
 		}
 		if got := special8(binary.LittleEndian.Uint64(b[:])); got != want {
 			t.Fatalf("special8(%q) = %v, want %v", b, got, want)
+		}
+	}
+}
+
+// BenchmarkVerifyDecode: decoding one batch get answer of 20 users with
+// every resource set, as the mock writes it.
+func BenchmarkVerifyDecode(b *testing.B) {
+	var body []byte
+	body = append(body, `{"result":[`...)
+	for i := range 20 {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, `{"uid":"pkload_`+strconv.Itoa(i*37)+`","last_time":"1764730000","ext":"abc def ghi jkl mno pqr stu vwx yz0 123","status":{`...)
+		for j, r := range resources {
+			if j > 0 {
+				body = append(body, ',')
+			}
+			body = append(body, `"`+r+`":"busy"`...)
+		}
+		body = append(body, `}}`...)
+	}
+	body = append(body, `]}`...)
+	var a vanswer
+	var sc jscan
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if !a.decodeEntries(&sc, body) || len(a.entries) != 20 {
+			b.Fatal("not decoded")
 		}
 	}
 }
