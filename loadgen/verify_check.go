@@ -24,11 +24,11 @@ type vstate struct {
 	// again once hzEvery old, as reading the workers' slots costs cache
 	// misses.
 	hz, hzAt int64
-	sc   jscan
-	ans  vanswer
-	cbuf []*vwrite
-	exps []int64
-	walk walkState
+	sc       jscan
+	ans      vanswer
+	cbuf     []*vwrite
+	exps     []int64
+	walk     walkState
 	// checked counts the answers checked, per operation; read by
 	// verifier.result after the run.
 	checked [NumOps]uint64
