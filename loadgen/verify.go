@@ -95,11 +95,19 @@ type vkey struct {
 	solo    int32
 	last    int64
 	val     string // ws[solo].val when settled
-	// Subscriptions, when settled: whether ws[solo] subscribes, and until
-	// when it certainly holds (its answered expiry, else the earliest the
-	// server may have set).
-	present bool
-	until   int64
+	// Subscriptions, when settled: ws[solo]'s present, exp, lo and hi,
+	// so that a sublist check reads the key alone.
+	present     bool
+	exp, lo, hi int64
+}
+
+// until is when a settled subscription certainly holds to: its answered
+// expiry, else the earliest the server may have set.
+func (k *vkey) until() int64 {
+	if k.exp != 0 {
+		return k.exp
+	}
+	return k.lo
 }
 
 // refresh recomputes settled, solo and last from ws.
@@ -125,10 +133,8 @@ func (k *vkey) refresh() {
 		}
 	}
 	w := &k.ws[solo]
-	k.settled, k.solo, k.last, k.val, k.present, k.until = true, int32(solo), last, w.val, w.present, w.lo
-	if w.exp != 0 {
-		k.until = w.exp
-	}
+	k.settled, k.solo, k.last, k.val = true, int32(solo), last, w.val
+	k.present, k.exp, k.lo, k.hi = w.present, w.exp, w.lo, w.hi
 }
 
 // settledAt returns the only write a read sent at s (staleness applied)
