@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"hash/maphash"
 	"math"
 	"slices"
 	"strconv"
@@ -239,7 +240,7 @@ func (k *vkey) drop(id uint64) {
 type vuser struct {
 	vhead
 	vbody
-	_ [(64 - unsafe.Sizeof(vbody{})%64) % 64]byte
+	_ [(64 - (unsafe.Sizeof(vhead{})+unsafe.Sizeof(vbody{}))%64) % 64]byte
 }
 
 // vhead is what a read of a quiet user needs, with the lock.
@@ -249,11 +250,15 @@ type vhead struct {
 	// snap is every resource's status, and ext, as a read sent after
 	// snapAt sees them, when snapOK (each status key and the ext key
 	// settled or never written): a status as a code, 0 never set, else
-	// verifier.codes index + 1; the ext as snapExt ("" never set).
+	// verifier.codes index + 1; the ext as a 64-bit hash of its bytes
+	// (snapExt, of "" when never set), so that the check reads no string
+	// elsewhere in memory: an answer whose ext hashes the same is taken
+	// to match (a stale ext slips through with odds of 2⁻⁶⁴), any other
+	// goes to the exact check.
 	snapOK  bool
 	snap    [len(resources)]uint8
 	snapAt  int64
-	snapExt string
+	snapExt uint64
 }
 
 // vbody is the rest of the user's model.
@@ -294,16 +299,16 @@ func (vu *vuser) sub(t int32) *vkey {
 
 // resnap recomputes the user's snap after a change to a status or the
 // ext key.
-func (vu *vuser) resnap(codes []string) {
+func (vu *vuser) resnap(codes []string, seed maphash.Seed) {
 	vu.snapOK = false
 	at := int64(math.MinInt64)
 	if x := &vu.ext; len(x.ws) > 0 {
 		if !x.settled {
 			return
 		}
-		vu.snapExt, at = x.val, x.last
+		vu.snapExt, at = maphash.String(seed, x.val), x.last
 	} else {
-		vu.snapExt = ""
+		vu.snapExt = maphash.String(seed, "")
 	}
 	for i := range vu.status {
 		k := &vu.status[i]
@@ -344,6 +349,7 @@ type verifier struct {
 	cap       int
 	users     []vuser // by shard-local index
 	codes     []string
+	seed      maphash.Seed // of vhead.snapExt
 	slots     []atomic.Int64
 	nextSlot  atomic.Int32
 
@@ -363,7 +369,7 @@ func newVerifier(cfg *Config, workers int) *verifier {
 	s := cfg.Workload.Shard.norm()
 	v := &verifier{w: &cfg.Workload, shard: s, base: now, baseWall: now.UnixNano(),
 		staleness: int64(cfg.VerifyStaleness), skew: int64(max(cfg.VerifySkew, 0) / time.Second),
-		cap: cfg.VerifyCap, sample: cfg.VerifySample, codes: statusCodes(), users: make([]vuser, s.Size(cfg.Workload.Users)), slots: make([]atomic.Int64, workers)}
+		cap: cfg.VerifyCap, sample: cfg.VerifySample, codes: statusCodes(), seed: maphash.MakeSeed(), users: make([]vuser, s.Size(cfg.Workload.Users)), slots: make([]atomic.Int64, workers)}
 	if v.sample <= 0 {
 		v.sample = 1
 	}

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"fmt"
+	"hash/maphash"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -148,7 +149,7 @@ func (st *vstate) end(req *request, status int, body []byte, failed bool) bool {
 					k.drop(st.id)
 				}
 			}
-			vu.resnap(v.codes)
+			vu.resnap(v.codes, v.seed)
 			vu.mu.Unlock()
 		}
 	case OpUnsub:
@@ -299,7 +300,7 @@ func (st *vstate) checkPresence(req *request, e *ventry, t int32, body []byte, r
 // and the ext of a user whose snap holds for reads sent at s: the common
 // case, decided from one cache line. False means check it in full.
 func (st *vstate) quiet(vu *vuser, e *ventry, s int64) bool {
-	if !vu.snapOK || vu.snapAt >= s || vu.snapExt != string(e.ext) {
+	if !vu.snapOK || vu.snapAt >= s || vu.snapExt != maphash.Bytes(st.v.seed, e.ext) {
 		return false
 	}
 	var seen uint16

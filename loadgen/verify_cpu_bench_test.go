@@ -41,6 +41,7 @@ import (
 //     so drift on a shared machine does not favour either side.
 //
 // Requests = measured + setup requests sent; *-cpu-ns/req = CPU over
+// requests, *-allocs/req heap allocations (the whole process's) over
 // requests; ratio = verify's over plain's, the figure held to ≤ 1.3;
 // nowalk-ratio and sample-ratio likewise. Reported, never asserted: speed
 // is no test's pass/fail.
@@ -49,7 +50,8 @@ import (
 func BenchmarkVerifyCPU(b *testing.B) {
 	url := startTargetProcess(b)
 	var prefix atomic.Int64
-	measure := func(verify, walks bool, sample float64) float64 {
+	type cost struct{ cpu, allocs float64 } // per request
+	measure := func(verify, walks bool, sample float64) cost {
 		cfg := DefaultConfig(url, testDoc(b).Limits())
 		cfg.Token = mock.DefaultToken
 		cfg.Timeout = 10 * time.Second
@@ -65,9 +67,12 @@ func BenchmarkVerifyCPU(b *testing.B) {
 			cfg.Workload.Walks = walks
 		}
 		runtime.GC() // each run starts from the same heap
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
 		before := processCPU(b)
 		res, err := Run(context.Background(), cfg)
 		cpu := processCPU(b) - before
+		runtime.ReadMemStats(&m1)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -80,22 +85,25 @@ func BenchmarkVerifyCPU(b *testing.B) {
 				reqs += o.Count
 			}
 		}
-		return float64(cpu.Nanoseconds()) / float64(reqs)
+		return cost{float64(cpu.Nanoseconds()) / float64(reqs), float64(m1.Mallocs-m0.Mallocs) / float64(reqs)}
 	}
 	b.ResetTimer()
 	p1 := measure(false, false, 0)
 	verify := measure(true, true, 0)
 	nowalk := measure(true, false, 0)
 	sample := measure(true, true, 0.1)
-	plain := (p1 + measure(false, false, 0)) / 2
+	p2 := measure(false, false, 0)
+	plain := cost{(p1.cpu + p2.cpu) / 2, (p1.allocs + p2.allocs) / 2}
 	b.StopTimer()
-	b.ReportMetric(plain, "plain-cpu-ns/req")
-	b.ReportMetric(verify, "verify-cpu-ns/req")
-	b.ReportMetric(nowalk, "nowalk-cpu-ns/req")
-	b.ReportMetric(sample, "sample-cpu-ns/req")
-	b.ReportMetric(verify/plain, "ratio")
-	b.ReportMetric(nowalk/plain, "nowalk-ratio")
-	b.ReportMetric(sample/plain, "sample-ratio")
+	b.ReportMetric(plain.cpu, "plain-cpu-ns/req")
+	b.ReportMetric(verify.cpu, "verify-cpu-ns/req")
+	b.ReportMetric(nowalk.cpu, "nowalk-cpu-ns/req")
+	b.ReportMetric(sample.cpu, "sample-cpu-ns/req")
+	b.ReportMetric(verify.cpu/plain.cpu, "ratio")
+	b.ReportMetric(nowalk.cpu/plain.cpu, "nowalk-ratio")
+	b.ReportMetric(sample.cpu/plain.cpu, "sample-ratio")
+	b.ReportMetric(plain.allocs, "plain-allocs/req")
+	b.ReportMetric(verify.allocs, "verify-allocs/req")
 }
 
 // processCPU is this process's user+sys CPU time so far.
