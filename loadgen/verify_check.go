@@ -28,6 +28,7 @@ type vstate struct {
 	sc       jscan
 	ans      vanswer
 	cbuf     []*vwrite
+	slab     []vwrite // see add
 	exps     []int64
 	walk     walkState
 	// checked counts the answers checked, per operation; read by
@@ -37,6 +38,9 @@ type vstate struct {
 	uri     []byte  // the spare URI buffer of page
 	listed  []int32
 }
+
+// slabKeys is how many keys' first writes one slab allocation holds.
+const slabKeys = 128
 
 // hzEvery is how old a worker's pruning horizon may grow.
 const hzEvery = int64(time.Millisecond)
@@ -116,9 +120,17 @@ func (st *vstate) sampled() bool {
 }
 
 // add registers w on k, pruning k first (the horizon is read once per
-// request); the user's lock is held.
+// request); the user's lock is held. A key's first writes go in a slice
+// of the worker's slab: one allocation per slabKeys new keys, not one
+// each.
 func (st *vstate) add(k *vkey, w vwrite) {
 	w.id, w.send, w.ack = st.id, st.s, open
+	if k.ws == nil {
+		if len(st.slab) < 2 {
+			st.slab = make([]vwrite, 2*slabKeys)
+		}
+		k.ws, st.slab = st.slab[:0:2], st.slab[2:]
+	}
 	if len(k.ws) > 1 {
 		if st.hzAt == 0 || st.s-st.hzAt > hzEvery {
 			st.hz, st.hzAt = st.v.horizon(), st.s
