@@ -1,11 +1,14 @@
 package loadgen
 
 import (
+	"hash/maphash"
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/presencekit/presencekit/spec"
 )
@@ -81,8 +84,68 @@ type vwrite struct {
 	lo, hi    int64  // subscriptions: bounds of the expiry the server may set
 }
 
-// vkey is one key's writes still able to show.
-type vkey struct{ ws []vwrite }
+// vkey is one key's writes still able to show, and what they settle to.
+type vkey struct {
+	ws []vwrite
+	// settled says every write in ws is acknowledged, last is the latest
+	// ack and ws[solo] the one write a read sent after last may show (the
+	// write whose ack is at or after every send): the common case, a
+	// key quiet since before the read, is then one comparison. refresh
+	// keeps them true after each change to ws.
+	settled bool
+	solo    int32
+	last    int64
+	val     string // ws[solo].val when settled
+	// Subscriptions, when settled: ws[solo]'s present, exp, lo and hi,
+	// so that a sublist check reads the key alone.
+	present     bool
+	exp, lo, hi int64
+}
+
+// until is when a settled subscription certainly holds to: its answered
+// expiry, else the earliest the server may have set.
+func (k *vkey) until() int64 {
+	if k.exp != 0 {
+		return k.exp
+	}
+	return k.lo
+}
+
+// refresh recomputes settled, solo and last from ws.
+func (k *vkey) refresh() {
+	k.settled = false
+	if len(k.ws) == 0 {
+		return
+	}
+	last, m := int64(math.MinInt64), int64(math.MinInt64)
+	for i := range k.ws {
+		last, m = max(last, k.ws[i].ack), max(m, k.ws[i].send)
+	}
+	if last == open {
+		return
+	}
+	solo := -1
+	for i := range k.ws {
+		if k.ws[i].ack >= m {
+			if solo >= 0 {
+				return // concurrent writes: either may show
+			}
+			solo = i
+		}
+	}
+	w := &k.ws[solo]
+	k.settled, k.solo, k.last, k.val = true, int32(solo), last, w.val
+	k.present, k.exp, k.lo, k.hi = w.present, w.exp, w.lo, w.hi
+}
+
+// settledAt returns the only write a read sent at s (staleness applied)
+// may show when the key settled before s; nil means ask cands.
+func (k *vkey) settledAt(s int64) *vwrite {
+	if k.settled && k.last < s {
+		return &k.ws[k.solo]
+	}
+	return nil
+}
 
 // cands appends to buf the writes a read sent at s and answered at r may
 // show (s already lowered by the staleness bound); initial says the
@@ -94,6 +157,9 @@ type vkey struct{ ws []vwrite }
 // and a second picks the candidates: O(n), not O(n²).
 func (k *vkey) cands(s, r int64, buf []*vwrite) (out []*vwrite, initial bool) {
 	out = buf[:0]
+	if w := k.settledAt(s); w != nil { // every write acknowledged before s
+		return append(out, w), false
+	}
 	if len(k.ws) == 1 { // the steady state once pruned
 		w := &k.ws[0]
 		if w.send < r {
@@ -137,16 +203,23 @@ func (k *vkey) prune(horizon int64) {
 	}
 	clear(k.ws[len(keep):])
 	k.ws = keep
+	k.refresh()
 }
 
-// find returns the write with id, or nil.
-func (k *vkey) find(id uint64) *vwrite {
+// ack records the answer to the write with id: acknowledged at r, with
+// the subscription's expiry bounds (hi; exp when the answer gave it, 0
+// unknown) for subscription keys.
+func (k *vkey) ack(id uint64, r, hi, exp int64) {
 	for i := range k.ws {
-		if k.ws[i].id == id {
-			return &k.ws[i]
+		if w := &k.ws[i]; w.id == id {
+			w.ack, w.hi = r, hi
+			if exp != 0 {
+				w.exp = exp
+			}
+			k.refresh()
+			return
 		}
 	}
-	return nil
 }
 
 // drop removes the write with id (its request was refused: not applied).
@@ -154,18 +227,49 @@ func (k *vkey) drop(id uint64) {
 	for i := range k.ws {
 		if k.ws[i].id == id {
 			k.ws = append(k.ws[:i], k.ws[i+1:]...)
+			k.refresh()
 			return
 		}
 	}
 }
 
-// vuser is the model of one owned user.
+// vuser is the model of one owned user. Its head (vhead, 64 bytes)
+// answers the read of a quiet user; vuser's size is a multiple of 64 so
+// that in verifier.users, a large and so page-aligned array, each head
+// is one cache line.
 type vuser struct {
+	vhead
+	vbody
+	_ [(64 - (unsafe.Sizeof(vhead{})+unsafe.Sizeof(vbody{}))%64) % 64]byte
+}
+
+// vhead is what a read of a quiet user needs, with the lock.
+type vhead struct {
 	// mu guards the user; checks only read, so they share it.
-	mu     sync.RWMutex
+	mu sync.RWMutex
+	// snap is every resource's status, and ext, as a read sent after
+	// snapAt sees them, when snapOK (each status key and the ext key
+	// settled or never written): a status as a code, 0 never set, else
+	// verifier.codes index + 1; the ext as a 64-bit hash of its bytes
+	// (snapExt, of "" when never set), so that the check reads no string
+	// elsewhere in memory: an answer whose ext hashes the same is taken
+	// to match (a stale ext slips through with odds of 2⁻⁶⁴), any other
+	// goes to the exact check.
+	snapOK  bool
+	snap    [len(resources)]uint8
+	snapAt  int64
+	snapExt uint64
+}
+
+// vbody is the rest of the user's model.
+type vbody struct {
 	status [len(resources)]vkey
 	ext    vkey
-	subs   map[int32]*vkey
+	// subs are the subscriber's subscriptions, one key per target ever
+	// named, contiguous so a sublist check walks them in order; subIdx
+	// finds a target's.
+	subs   []vsub
+	subIdx map[int32]int32
 	// subOpen counts subscribe/unsubscribe requests of this subscriber
 	// not answered (failed ones stay counted: they may still apply);
 	// subLastAck is the latest answer to one. A walk is quiet — the set
@@ -176,6 +280,61 @@ type vuser struct {
 	// everSubs counts the distinct targets ever subscribed; above the cap
 	// evictions make presence unknowable and completeness is not checked.
 	everSubs int
+}
+
+// vsub is one subscription key: the subscriber's subscription to t.
+type vsub struct {
+	t int32
+	k vkey
+}
+
+// sub returns the subscription key of target t, nil if never named.
+func (vu *vuser) sub(t int32) *vkey {
+	i, ok := vu.subIdx[t]
+	if !ok {
+		return nil
+	}
+	return &vu.subs[i].k
+}
+
+// resnap recomputes the user's snap after a change to a status or the
+// ext key.
+func (vu *vuser) resnap(codes []string, seed maphash.Seed) {
+	vu.snapOK = false
+	at := int64(math.MinInt64)
+	if x := &vu.ext; len(x.ws) > 0 {
+		if !x.settled {
+			return
+		}
+		vu.snapExt, at = maphash.String(seed, x.val), x.last
+	} else {
+		vu.snapExt = maphash.String(seed, "")
+	}
+	for i := range vu.status {
+		k := &vu.status[i]
+		if len(k.ws) == 0 {
+			vu.snap[i] = 0
+			continue
+		}
+		c := slices.Index(codes, k.val) + 1
+		if !k.settled || c == 0 {
+			return
+		}
+		vu.snap[i], at = uint8(c), max(at, k.last)
+	}
+	vu.snapOK, vu.snapAt = true, at
+}
+
+// statusCodes lists the status values the workload sets (status), the
+// codes of vuser.snap.
+func statusCodes() []string {
+	var codes []string
+	for p := range 100 {
+		if v := status(p); !slices.Contains(codes, v) {
+			codes = append(codes, v)
+		}
+	}
+	return codes
 }
 
 // verifier is the model and the tallies of one run.
@@ -189,6 +348,8 @@ type verifier struct {
 	skew      int64   // seconds
 	cap       int
 	users     []vuser // by shard-local index
+	codes     []string
+	seed      maphash.Seed // of vhead.snapExt
 	slots     []atomic.Int64
 	nextSlot  atomic.Int32
 
@@ -208,7 +369,7 @@ func newVerifier(cfg *Config, workers int) *verifier {
 	s := cfg.Workload.Shard.norm()
 	v := &verifier{w: &cfg.Workload, shard: s, base: now, baseWall: now.UnixNano(),
 		staleness: int64(cfg.VerifyStaleness), skew: int64(max(cfg.VerifySkew, 0) / time.Second),
-		cap: cfg.VerifyCap, sample: cfg.VerifySample, users: make([]vuser, s.Size(cfg.Workload.Users)), slots: make([]atomic.Int64, workers)}
+		cap: cfg.VerifyCap, sample: cfg.VerifySample, codes: statusCodes(), seed: maphash.MakeSeed(), users: make([]vuser, s.Size(cfg.Workload.Users)), slots: make([]atomic.Int64, workers)}
 	if v.sample <= 0 {
 		v.sample = 1
 	}

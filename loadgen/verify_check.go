@@ -3,28 +3,34 @@ package loadgen
 import (
 	"bytes"
 	"fmt"
+	"hash/maphash"
 	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"github.com/valyala/fastjson"
 )
 
 // vstate is one worker's side of the verifier: the request in progress,
-// a reusable JSON parser and the walk it is on.
+// the reusable decoder of answers and the walk it is on.
 type vstate struct {
 	v    *verifier
 	rng  *rand.Rand // draws the sampled answers
 	slot *atomic.Int64
 	id   uint64 // of the current request; unique across workers
 	s    int64  // the current request's send instant
-	hz   int64  // the pruning horizon for the current request, 0 unknown
-	p    fastjson.Parser
-	cbuf []*vwrite
-	exps []int64
-	walk walkState
+	// hz is a pruning horizon read at hzAt. A horizon once read stays a
+	// bound for good (every read it did not see was sent after it was
+	// read), so an old one is safe and merely prunes less; it is read
+	// again once hzEvery old, as reading the workers' slots costs cache
+	// misses.
+	hz, hzAt int64
+	sc       jscan
+	ans      vanswer
+	cbuf     []*vwrite
+	slab     []vwrite // see add
+	exps     []int64
+	walk     walkState
 	// checked counts the answers checked, per operation; read by
 	// verifier.result after the run.
 	checked [NumOps]uint64
@@ -32,6 +38,12 @@ type vstate struct {
 	uri     []byte  // the spare URI buffer of page
 	listed  []int32
 }
+
+// slabKeys is how many keys' first writes one slab allocation holds.
+const slabKeys = 128
+
+// hzEvery is how old a worker's pruning horizon may grow.
+const hzEvery = int64(time.Millisecond)
 
 // walkState is a walk over every page of one subscriber's list.
 type walkState struct {
@@ -66,7 +78,6 @@ func (st *vstate) begin(req *request) {
 		st.slot.Store(v.now() + 1)
 	}
 	st.s = v.now()
-	st.hz = 0
 	st.id++
 	vu := v.user(req.Actor)
 	if vu == nil {
@@ -75,6 +86,7 @@ func (st *vstate) begin(req *request) {
 	switch req.Op {
 	case OpSet:
 		vu.mu.Lock()
+		vu.snapOK = false // the key is in flight
 		st.add(&vu.status[req.Res], vwrite{val: req.Status, present: true})
 		st.add(&vu.ext, vwrite{val: string(req.Ext), present: true})
 		vu.mu.Unlock()
@@ -82,14 +94,15 @@ func (st *vstate) begin(req *request) {
 		sub := req.Op == OpSub
 		lo := v.wallSec(st.s) + req.Expiry - v.skew
 		vu.mu.Lock()
-		if vu.subs == nil {
-			vu.subs = map[int32]*vkey{}
+		if vu.subIdx == nil {
+			vu.subIdx = map[int32]int32{}
 		}
 		for _, t := range req.Targets {
-			k := vu.subs[t]
+			k := vu.sub(t)
 			if k == nil {
-				k = &vkey{}
-				vu.subs[t] = k
+				vu.subIdx[t] = int32(len(vu.subs))
+				vu.subs = append(vu.subs, vsub{t: t})
+				k = &vu.subs[len(vu.subs)-1].k
 				if sub {
 					vu.everSubs++
 				}
@@ -107,16 +120,25 @@ func (st *vstate) sampled() bool {
 }
 
 // add registers w on k, pruning k first (the horizon is read once per
-// request); the user's lock is held.
+// request); the user's lock is held. A key's first writes go in a slice
+// of the worker's slab: one allocation per slabKeys new keys, not one
+// each.
 func (st *vstate) add(k *vkey, w vwrite) {
 	w.id, w.send, w.ack = st.id, st.s, open
+	if k.ws == nil {
+		if len(st.slab) < 2 {
+			st.slab = make([]vwrite, 2*slabKeys)
+		}
+		k.ws, st.slab = st.slab[:0:2], st.slab[2:]
+	}
 	if len(k.ws) > 1 {
-		if st.hz == 0 {
-			st.hz = st.v.horizon()
+		if st.hzAt == 0 || st.s-st.hzAt > hzEvery {
+			st.hz, st.hzAt = st.v.horizon(), st.s
 		}
 		k.prune(st.hz)
 	}
 	k.ws = append(k.ws, w)
+	k.refresh()
 }
 
 // end is called when req's answer (or failure) is in: it acknowledges or
@@ -134,38 +156,29 @@ func (st *vstate) end(req *request, status int, body []byte, failed bool) bool {
 			vu.mu.Lock()
 			for _, k := range [...]*vkey{&vu.status[req.Res], &vu.ext} {
 				if ok {
-					if w := k.find(st.id); w != nil {
-						w.ack = r
-					}
+					k.ack(st.id, r, 0, 0)
 				} else {
 					k.drop(st.id)
 				}
 			}
+			vu.resnap(v.codes, v.seed)
 			vu.mu.Unlock()
 		}
 	case OpUnsub:
 		st.settleSubs(req, r, ok, refused, nil)
 	case OpSub:
-		var root *fastjson.Value
-		if ok && st.sampled() {
-			root = st.parse(req, body, r)
-		}
 		st.exps = st.exps[:0]
-		if root != nil {
-			st.checkEntries(req, root, body, r)
+		if ok && st.sampled() && st.decode(req, body, r) {
+			st.checkEntries(req, body, r)
 		}
 		st.settleSubs(req, r, ok, refused, st.exps)
 	case OpGet:
-		if ok && st.sampled() {
-			if root := st.parse(req, body, r); root != nil {
-				st.checkEntries(req, root, body, r)
-			}
+		if ok && st.sampled() && st.decode(req, body, r) {
+			st.checkEntries(req, body, r)
 		}
 	case OpSublist:
-		if ok && (st.walk.active || st.sampled()) { // a walk, once begun, is read to its end
-			if root := st.parse(req, body, r); root != nil {
-				more = st.checkPage(req, root, body, r)
-			}
+		if ok && (st.walk.active || st.sampled()) && st.decode(req, body, r) { // a walk, once begun, is read to its end
+			more = st.checkPage(req, body, r)
 		}
 		if !more {
 			st.walk.active = false
@@ -177,16 +190,21 @@ func (st *vstate) end(req *request, status int, body []byte, failed bool) bool {
 	return more
 }
 
-// parse decodes a 2xx answer; an answer that is not the documented JSON
-// is a violation of the response schema.
-func (st *vstate) parse(req *request, body []byte, r int64) *fastjson.Value {
+// decode decodes a 2xx answer into st.ans, once; an answer that is not
+// JSON is a violation of the response schema.
+func (st *vstate) decode(req *request, body []byte, r int64) bool {
 	st.checked[req.Op]++
-	root, err := st.p.ParseBytes(body)
-	if err != nil {
-		st.violation(ruleSchema, req, body, r, func() string { return "a JSON answer: " + err.Error() })
-		return nil
+	var ok bool
+	if req.Op == OpSublist {
+		ok = st.ans.decodeSublist(&st.sc, body)
+	} else {
+		ok = st.ans.decodeEntries(&st.sc, body)
 	}
-	return root
+	if !ok {
+		at := st.sc.i
+		st.violation(ruleSchema, req, body, r, func() string { return "a JSON answer (not JSON from byte " + strconv.Itoa(at) + ")" })
+	}
+	return ok
 }
 
 // settleSubs acknowledges (with the answered expiries, when known) or
@@ -200,7 +218,7 @@ func (st *vstate) settleSubs(req *request, r int64, ok, refused bool, exps []int
 	hi := v.wallSec(r) + req.Expiry + v.skew
 	vu.mu.Lock()
 	for i, t := range req.Targets {
-		k := vu.subs[t]
+		k := vu.sub(t)
 		if k == nil {
 			continue
 		}
@@ -208,39 +226,40 @@ func (st *vstate) settleSubs(req *request, r int64, ok, refused bool, exps []int
 			k.drop(st.id)
 			continue
 		}
-		if w := k.find(st.id); w != nil {
-			w.ack, w.hi = r, hi
-			if i < len(exps) {
-				w.exp = exps[i]
-			}
+		var exp int64
+		if i < len(exps) {
+			exp = exps[i]
 		}
+		k.ack(st.id, r, hi, exp)
 	}
 	vu.subOpen--
 	vu.subLastAck = max(vu.subLastAck, r)
 	vu.mu.Unlock()
 }
 
-// checkEntries checks a batch get's or a subscribe's result: one entry
-// per requested user in order, each one's status and ext against the
-// model, and a subscribe's absolute expiries (kept in st.exps for the
-// model).
-func (st *vstate) checkEntries(req *request, root *fastjson.Value, body []byte, r int64) {
+// checkEntries checks a batch get's or a subscribe's result (st.ans):
+// one entry per requested user in order, each one's status and ext
+// against the model, and a subscribe's absolute expiries (kept in st.exps
+// for the model).
+func (st *vstate) checkEntries(req *request, body []byte, r int64) {
 	v := st.v
 	orderRule := ruleGetEntry
 	if req.Op == OpSub {
 		orderRule = ruleSubEntry
 	}
-	entries := root.GetArray("result")
+	entries := st.ans.entries
 	if len(entries) != len(req.Targets) {
 		st.violation(orderRule, req, body, r, func() string { return fmt.Sprintf("%d entries, one per requested user", len(req.Targets)) })
 	}
 	lo, hi := v.wallSec(st.s)+req.Expiry-v.skew, v.wallSec(r)+req.Expiry+v.skew
-	for i, e := range entries {
+	for i := range entries {
 		if i >= len(req.Targets) {
 			break
 		}
+		e := &entries[i]
 		t := req.Targets[i]
-		if uid := e.GetStringBytes("uid"); v.userIndex(uid) != t {
+		if v.userIndex(e.uid) != t {
+			uid := string(e.uid)
 			st.violation(orderRule, req, body, r, func() string {
 				return fmt.Sprintf("entry %d for %s (request order), got uid %q", i, v.userName(t), uid)
 			})
@@ -248,14 +267,13 @@ func (st *vstate) checkEntries(req *request, root *fastjson.Value, body []byte, 
 			return
 		}
 		if req.Op == OpSub {
-			exp, ok := number(e.Get("expiry"))
-			if !ok || exp < lo || exp > hi {
+			if !e.expOK || e.exp < lo || e.exp > hi {
 				st.violation(ruleSubExpiry, req, body, r, func() string {
 					return fmt.Sprintf("entry %d: expiry absolute unix seconds in [%d, %d] (now + %d s, ±%d s)", i, lo, hi, req.Expiry, v.skew)
 				})
 			}
-			if ok {
-				st.exps = append(st.exps, exp)
+			if e.expOK {
+				st.exps = append(st.exps, e.exp)
 			} else {
 				st.exps = append(st.exps, 0)
 			}
@@ -266,89 +284,134 @@ func (st *vstate) checkEntries(req *request, root *fastjson.Value, body []byte, 
 
 // checkPresence checks one entry's status map and ext against the model
 // of user t (skipped when another shard owns t).
-func (st *vstate) checkPresence(req *request, e *fastjson.Value, t int32, body []byte, r int64) {
+func (st *vstate) checkPresence(req *request, e *ventry, t int32, body []byte, r int64) {
 	v := st.v
 	vu := v.user(t)
 	if vu == nil {
 		return
 	}
 	s := st.s - v.staleness
-	var seen uint16
-	obj := e.GetObject("status")
 	vu.mu.RLock()
 	defer vu.mu.RUnlock()
-	if obj != nil {
-		obj.Visit(func(key []byte, val *fastjson.Value) {
-			idx := resIndex(key)
-			if idx < 0 {
-				st.violation(ruleStatus, req, body, r, func() string { return fmt.Sprintf("%s: no resource %q (never set)", v.userName(t), key) })
-				return
-			}
-			seen |= 1 << idx
-			got := val.GetStringBytes()
-			cs, _ := vu.status[idx].cands(s, r, st.cbuf)
-			st.cbuf = cs
-			for _, c := range cs {
-				if c.val == string(got) {
-					return
-				}
-			}
-			st.violation(ruleStatus, req, body, r, func() string {
-				return fmt.Sprintf("%s %s: status %s", v.userName(t), resources[idx], describe(cs, false, v))
-			})
-		})
-	}
-	for idx := range vu.status {
-		if seen&(1<<idx) != 0 || len(vu.status[idx].ws) == 0 {
-			continue
-		}
-		cs, initial := vu.status[idx].cands(s, r, st.cbuf)
-		st.cbuf = cs
-		if !initial {
-			st.violation(ruleStatus, req, body, r, func() string {
-				return fmt.Sprintf("%s %s: status %s, not missing", v.userName(t), resources[idx], describe(cs, false, v))
-			})
-		}
-	}
-	got := e.GetStringBytes("ext")
-	cs, initial := vu.ext.cands(s, r, st.cbuf)
-	st.cbuf = cs
-	if initial && len(got) == 0 {
+	if st.quiet(vu, e, s) {
 		return
 	}
-	for _, c := range cs {
-		if c.val == string(got) {
-			return
-		}
+	st.checkStatus(req, vu, e, t, s, body, r)
+	if w := vu.ext.settledAt(s); w != nil && w.val == string(e.ext) {
+		return
+	}
+	cs, initial := vu.ext.cands(s, r, st.cbuf)
+	st.cbuf = cs
+	if initial && len(e.ext) == 0 || hasVal(cs, e.ext) {
+		return
 	}
 	st.violation(ruleExt, req, body, r, func() string { return fmt.Sprintf("%s: ext %s", v.userName(t), describe(cs, initial, v)) })
 }
 
-// resIndex finds a resource name in resources.
-func resIndex(name []byte) int {
-	for i := range resources {
-		if resources[i] == string(name) {
-			return i
+// quiet says whether entry e shows exactly the status of every resource
+// and the ext of a user whose snap holds for reads sent at s: the common
+// case, decided from one cache line. False means check it in full.
+func (st *vstate) quiet(vu *vuser, e *ventry, s int64) bool {
+	if !vu.snapOK || vu.snapAt >= s || vu.snapExt != maphash.Bytes(st.v.seed, e.ext) {
+		return false
+	}
+	var seen uint16
+	for _, p := range st.ans.pairs[e.p0:e.p1] {
+		idx := resIndex(p.key)
+		if idx < 0 {
+			return false
+		}
+		c := vu.snap[idx]
+		if c == 0 || st.v.codes[c-1] != string(p.val) {
+			return false
+		}
+		seen |= 1 << idx
+	}
+	for idx, c := range vu.snap {
+		if c != 0 && seen&(1<<idx) == 0 {
+			return false
 		}
 	}
-	return -1
+	return true
 }
 
-// number reads a JSON integer sent as a number or a decimal string
-// (docs/contract.md#d5).
-func number(val *fastjson.Value) (int64, bool) {
-	if val == nil {
-		return 0, false
+// checkStatus checks entry e's status map against the model of user t,
+// key by key; the user's lock is held.
+func (st *vstate) checkStatus(req *request, vu *vuser, e *ventry, t int32, s int64, body []byte, r int64) {
+	v := st.v
+	var seen uint16
+	for _, p := range st.ans.pairs[e.p0:e.p1] {
+		idx := resIndex(p.key)
+		if idx < 0 {
+			key := string(p.key)
+			st.violation(ruleStatus, req, body, r, func() string { return fmt.Sprintf("%s: no resource %q (never set)", v.userName(t), key) })
+			continue
+		}
+		seen |= 1 << idx
+		k := &vu.status[idx]
+		if w := k.settledAt(s); w != nil && w.val == string(p.val) {
+			continue
+		}
+		cs, _ := k.cands(s, r, st.cbuf)
+		st.cbuf = cs
+		if !hasVal(cs, p.val) {
+			st.violation(ruleStatus, req, body, r, func() string {
+				return fmt.Sprintf("%s %s: status %s", v.userName(t), resources[idx], describe(cs, false, v))
+			})
+		}
 	}
-	switch val.Type() {
-	case fastjson.TypeNumber:
-		n, err := val.Int64()
-		return n, err == nil
-	case fastjson.TypeString:
-		n, err := strconv.ParseInt(string(val.GetStringBytes()), 10, 64)
-		return n, err == nil
+	for idx := range vu.status {
+		k := &vu.status[idx]
+		if seen&(1<<idx) != 0 || len(k.ws) == 0 {
+			continue
+		}
+		if k.settledAt(s) == nil {
+			cs, initial := k.cands(s, r, st.cbuf)
+			st.cbuf = cs
+			if initial {
+				continue
+			}
+		}
+		st.violation(ruleStatus, req, body, r, func() string {
+			cs, _ := k.cands(s, r, nil)
+			return fmt.Sprintf("%s %s: status %s, not missing", v.userName(t), resources[idx], describe(cs, false, v))
+		})
 	}
-	return 0, false
+}
+
+// hasVal says whether a candidate write set val.
+func hasVal(cs []*vwrite, val []byte) bool {
+	for _, c := range cs {
+		if c.val == string(val) {
+			return true
+		}
+	}
+	return false
+}
+
+// resIndex finds a resource name in resources: a type by its first
+// byte, a device by its last.
+func resIndex(name []byte) int {
+	if len(name) < 2 {
+		return -1
+	}
+	base := 0
+	switch name[0] {
+	case 'a':
+	case 'i':
+		base = 3
+	case 'w':
+		base = 6
+	case 'p':
+		base = 9
+	default:
+		return -1
+	}
+	d := int(name[len(name)-1]) - '1'
+	if d < 0 || d > 2 || resources[base+d] != string(name) {
+		return -1
+	}
+	return base + d
 }
 
 // describe words what the model allows, for a violation's "expected".

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 )
 
 // bruteCands is the definition cands implements: W may show unless it
@@ -54,6 +55,11 @@ func TestCandsMatchesDefinition(t *testing.T) {
 		if !slices.Equal(ids, want) || gi != wi {
 			t.Fatalf("writes %+v, read [%d, %d]: cands %v initial %v, want %v %v", k.ws, s, r, ids, gi, want, wi)
 		}
+		// The settled shortcut (refresh, settledAt) gives the same.
+		k.refresh()
+		if w := k.settledAt(s); w != nil && (len(want) != 1 || w.id != want[0] || wi) {
+			t.Fatalf("writes %+v, read [%d, %d]: settled on %d, want %v %v", k.ws, s, r, w.id, want, wi)
+		}
 		// Pruning at a horizon h <= s never changes what a read sent at s
 		// may show.
 		h := s - rng.Int64N(20)
@@ -66,5 +72,12 @@ func TestCandsMatchesDefinition(t *testing.T) {
 		if !slices.Equal(ids, want) || gi != wi {
 			t.Fatalf("after prune at %d: cands %v initial %v, want %v %v", h, ids, gi, want, wi)
 		}
+	}
+}
+
+// TestVuserLayout: a quiet read touches one cache line of the user.
+func TestVuserLayout(t *testing.T) {
+	if h, u := unsafe.Sizeof(vhead{}), unsafe.Sizeof(vuser{}); h > 64 || u%64 != 0 {
+		t.Errorf("vhead is %d bytes (want <= 64), vuser %d (want a multiple of 64)", h, u)
 	}
 }

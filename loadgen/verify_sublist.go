@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-
-	"github.com/valyala/fastjson"
 )
 
 // checkPage checks one sublist page against the model of its subscriber:
@@ -18,16 +16,15 @@ import (
 // walk (request.Walk) reads page after page; when the set did not change
 // while it ran, the pages must be disjoint and list every subscription.
 // checkPage reports whether the walk goes on with st.page.
-func (st *vstate) checkPage(req *request, root *fastjson.Value, body []byte, r int64) bool {
+func (st *vstate) checkPage(req *request, body []byte, r int64) bool {
 	v := st.v
 	vu := v.user(req.Actor)
 	if vu == nil {
 		return false
 	}
-	res := root.Get("result")
-	total, okT := number(res.Get("totalnum"))
-	list := res.GetArray("sublist")
-	if !okT || res.Get("sublist") == nil {
+	a := &st.ans
+	total, list := a.total, a.entries
+	if !a.totalOK || !a.listed {
 		st.violation(ruleSchema, req, body, r, func() string { return `{"result":{"totalnum":N,"sublist":[…]}}` })
 		return false
 	}
@@ -57,13 +54,14 @@ func (st *vstate) checkPage(req *request, root *fastjson.Value, body []byte, r i
 		w.totalChanged = true
 	}
 	listed := st.listed[:0]
-	for i, e := range list {
-		uid := e.GetStringBytes("uid")
+	for i := range list {
+		e := &list[i]
+		uid := e.uid
 		t := v.userIndex(uid)
-		exp, okE := number(e.Get("expiry"))
+		exp, okE := e.exp, e.expOK
 		var k *vkey
 		if t >= 0 {
-			k = vu.subs[t]
+			k = vu.sub(t)
 		}
 		if k == nil {
 			st.violation(rulePages, req, body, r, func() string {
@@ -81,30 +79,36 @@ func (st *vstate) checkPage(req *request, root *fastjson.Value, body []byte, r i
 			}
 			w.seen[t] = true
 		}
-		cs, _ := k.cands(s, r, st.cbuf)
-		st.cbuf = cs
 		present, unsub, match := false, false, false
-		for _, c := range cs {
-			if !c.present {
-				unsub = true
-				continue
-			}
-			present = true
-			if okE && (c.exp != 0 && c.exp == exp || c.exp == 0 && c.lo <= exp && exp <= c.hi) {
-				match = true
+		if k.settledAt(s) != nil { // the common case, from the key alone
+			present, unsub = k.present, !k.present
+			match = present && okE && (k.exp != 0 && k.exp == exp || k.exp == 0 && k.lo <= exp && exp <= k.hi)
+		} else {
+			cs, _ := k.cands(s, r, st.cbuf)
+			st.cbuf = cs
+			for _, c := range cs {
+				if !c.present {
+					unsub = true
+					continue
+				}
+				present = true
+				if okE && (c.exp != 0 && c.exp == exp || c.exp == 0 && c.lo <= exp && exp <= c.hi) {
+					match = true
+				}
 			}
 		}
+		cs := func() []*vwrite { cs, _ := k.cands(s, r, nil); return cs } // for a violation's details
 		switch {
 		case !present && unsub:
-			st.violation(ruleUnsub, req, body, r, func() string { return fmt.Sprintf("entry %d: %q not listed: %s", i, uid, describeSubs(cs, v)) })
+			st.violation(ruleUnsub, req, body, r, func() string { return fmt.Sprintf("entry %d: %q not listed: %s", i, uid, describeSubs(cs(), v)) })
 		case !present:
 			st.violation(rulePages, req, body, r, func() string { return fmt.Sprintf("entry %d: %q not listed: never subscribed", i, uid) })
 		case okE && !match && exp < nowS-v.skew:
 			st.violation(ruleSubExpiry, req, body, r, func() string {
-				return fmt.Sprintf("entry %d: %q: absolute expiry %s, got %d (before now, %d)", i, uid, describeSubs(cs, v), exp, nowS)
+				return fmt.Sprintf("entry %d: %q: absolute expiry %s, got %d (before now, %d)", i, uid, describeSubs(cs(), v), exp, nowS)
 			})
 		case !match:
-			st.violation(ruleListed, req, body, r, func() string { return fmt.Sprintf("entry %d: %q: expiry %s", i, uid, describeSubs(cs, v)) })
+			st.violation(ruleListed, req, body, r, func() string { return fmt.Sprintf("entry %d: %q: expiry %s", i, uid, describeSubs(cs(), v)) })
 		case exp <= nowS-v.skew && exp <= v.w.Limits.ExpiryMax:
 			st.violation(ruleSubExpiry, req, body, r, func() string {
 				return fmt.Sprintf("entry %d: %q: absolute expiry (unix seconds), got %d: a duration, as the subscribe answer gave it", i, uid, exp)
@@ -145,7 +149,24 @@ func (st *vstate) checkPage(req *request, root *fastjson.Value, body []byte, r i
 func (st *vstate) certain(vu *vuser, s, r int64, relaxed, check bool, listed []int32, req *request, body []byte) (lo, hi int64) {
 	v := st.v
 	endS := v.wallSec(r) + v.skew
-	for t, k := range vu.subs {
+	for i := range vu.subs {
+		t, k := vu.subs[i].t, &vu.subs[i].k
+		if k.settledAt(s) != nil { // the common case, from the key alone
+			if !k.present {
+				continue
+			}
+			hi++
+			if k.until() > endS && !relaxed {
+				lo++
+				if check && !slices.Contains(listed, t) {
+					st.violation(ruleListed, req, body, r, func() string {
+						cs, _ := k.cands(s, r, nil)
+						return fmt.Sprintf("%s listed: %s", v.userName(t), describeSubs(cs, v))
+					})
+				}
+			}
+			continue
+		}
 		cs, initial := k.cands(s, r, st.cbuf)
 		st.cbuf = cs
 		some, all := false, !initial && len(cs) > 0
@@ -187,7 +208,11 @@ func (st *vstate) quietWalk(vu *vuser, req *request, body []byte, r int64) {
 	}
 	s := w.s1 - v.staleness
 	endS := v.wallSec(r) + v.skew
-	for t, k := range vu.subs {
+	for i := range vu.subs {
+		t, k := vu.subs[i].t, &vu.subs[i].k
+		if k.settledAt(s) != nil && (!k.present || k.until() <= endS || w.seen[t]) {
+			continue // the common case, from the key alone
+		}
 		cs, initial := k.cands(s, r, st.cbuf)
 		st.cbuf = cs
 		all := !initial && len(cs) > 0

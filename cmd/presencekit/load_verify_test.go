@@ -89,3 +89,23 @@ func readJSON(t *testing.T, path string) *loadgen.Results {
 	}
 	return &r
 }
+
+// The acceptance, per concurrency break mode: load --verify on 50
+// users with 32 workers finds violations of the mode's rule and exits 1.
+// 2,000 requests instead of --duration 10s: the same overlap of requests
+// for one user (32 workers on 50 users), bounded by count so the test
+// stops by itself on a busy machine; the 10 s command is run by hand.
+func TestLoadVerifyEachRaceModeFails(t *testing.T) {
+	for mode, rule := range map[spec.RuleID]string{
+		"RACE-SUB-LOST-UPDATE":  "SUB-LISTED in listSubscriptions",
+		"RACE-GET-STALE":        "SET-STATUS-PER-RESOURCE in getPresenceStatus",
+		"RACE-SUBLIST-TOTALNUM": "SUBLIST-TOTALNUM in listSubscriptions",
+	} {
+		t.Run(string(mode), func(t *testing.T) {
+			url, _ := loadTarget(t, func(c *mock.Config) { c.Breaks = []spec.RuleID{mode} }, nil)
+			if r := execute(t, "", verifyArgs(url)...); r.code != exitFail || !strings.Contains(r.stdout, rule) {
+				t.Errorf("--break %s: want exit 1 and violations of %s:\n%s", mode, rule, r)
+			}
+		})
+	}
+}
