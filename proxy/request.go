@@ -3,7 +3,6 @@ package proxy
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -222,32 +221,30 @@ type readCloser struct {
 // bodyKnown is false when the proxy does not hold the body: then only the
 // path and query are judged.
 func (ex *exchange) parse(rt *spec.Route, body []byte, r *http.Request, lim spec.Limits, bodyKnown bool) {
-	var doc any
-	if len(bytes.TrimSpace(body)) > 0 && json.Unmarshal(body, &doc) != nil {
-		ex.badJSON = true
+	key := ""
+	switch rt.Operation {
+	case spec.OpSubscribe, spec.OpGetStatus:
+		key = "usernames"
+	case spec.OpUnsubscribe:
+		key = "users"
+	case spec.OpSetStatus:
+		key = "ext"
 	}
-	obj, _ := doc.(map[string]any)
+	q := readRequest(body, key)
+	ex.badJSON = q.bad
 	// countable says the body is one whose user count the limits judge:
 	// empty, an object with or without the list, or (unsubscribe) a bare
 	// array. Any other shape is a schema problem, not a limit.
 	countable := false
-	users := func(key string) {
-		var list any
-		if arr, ok := doc.([]any); ok && key == "users" {
-			list, ex.bareArray = arr, true
-		} else if obj != nil {
-			list = obj[key]
-		}
-		arr, ok := list.([]any)
-		countable = doc == nil || ok || (obj != nil && list == nil)
-		if !ok {
+	users := func() {
+		ex.bareArray = q.top == '[' && q.val == '['
+		isList := q.val == '['
+		countable = q.top == 0 || isList || (q.top == '{' && (q.val == 0 || q.val == 'n'))
+		if !isList {
 			return
 		}
 		ex.namesOK = true
-		for _, n := range arr {
-			s, _ := n.(string)
-			ex.names = append(ex.names, s)
-		}
+		ex.names = append(ex.names, q.list...)
 	}
 	count := func() {
 		if bodyKnown && !ex.badJSON && countable {
@@ -256,21 +253,20 @@ func (ex *exchange) parse(rt *spec.Route, body []byte, r *http.Request, lim spec
 	}
 	switch rt.Operation {
 	case spec.OpSetStatus:
-		if obj != nil {
-			ext, present := obj["ext"]
-			ex.limitRule = checks.ExtRule(ext, present, lim)
+		if q.top == '{' {
+			ex.limitRule = checks.ExtRule(q.ext(), q.val != 0, lim)
 		}
 	case spec.OpSubscribe:
-		users("usernames")
+		users()
 		ex.expiry, ex.limitRule = checks.ExpiryRule(rt.Params["expiry"], lim)
 		if ex.limitRule == "" {
 			count()
 		}
 	case spec.OpGetStatus:
-		users("usernames")
+		users()
 		count()
 	case spec.OpUnsubscribe:
-		users("users")
+		users()
 		count()
 	case spec.OpSublist:
 		ex.parsePage(r, lim)
