@@ -193,21 +193,47 @@ func (p *Proxy) bufferRequest(r *http.Request) (body []byte, complete bool, err 
 	if r.ContentLength > p.cfg.maxBody {
 		return nil, false, nil
 	}
-	buf, rest, complete, err := bufferBody(r.Body, p.cfg.maxBody)
+	buf, rest, complete, err := bufferBody(r.Body, r.ContentLength, p.cfg.maxBody)
 	r.Body = rest
 	return buf, complete, err
 }
 
 // bufferBody reads up to limit bytes of rc. If rc ends within them, it is
 // closed and rest replays the bytes. Otherwise rest replays the bytes read
-// and then the remainder of rc, so nothing is lost either way.
-func bufferBody(rc io.ReadCloser, limit int64) (buf []byte, rest io.ReadCloser, complete bool, err error) {
-	buf, err = io.ReadAll(io.LimitReader(rc, limit+1))
+// and then the remainder of rc, so nothing is lost either way. size is the
+// declared length (-1 unknown): a body of known size is read into one
+// buffer of that size plus the byte that proves the end, not grown from
+// 512 bytes as io.ReadAll does.
+func bufferBody(rc io.ReadCloser, size, limit int64) (buf []byte, rest io.ReadCloser, complete bool, err error) {
+	if size >= 0 && size <= limit {
+		buf = make([]byte, 0, size+1)
+	}
+	buf, err = readAllInto(buf, io.LimitReader(rc, limit+1))
 	if err != nil || int64(len(buf)) > limit {
 		return buf, readCloser{io.MultiReader(bytes.NewReader(buf), rc), rc}, false, err
 	}
 	_ = rc.Close()
 	return buf, io.NopCloser(bytes.NewReader(buf)), true, nil
+}
+
+// readAllInto is io.ReadAll appending to buf.
+func readAllInto(buf []byte, r io.Reader) ([]byte, error) {
+	if buf == nil {
+		return io.ReadAll(r)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 type readCloser struct {
