@@ -278,3 +278,78 @@ func readNames(r *spec.JSONReader, names []string) []string {
 	})
 	return names
 }
+
+// envelope is what the checks read of an error answer.
+type envelope struct {
+	code      string // "error"
+	timestamp int64
+}
+
+// The error envelope's keys (client.ErrorEnvelope).
+var (
+	keyError       = []byte("error")
+	keyException   = []byte("exception")
+	keyTimestamp   = []byte("timestamp")
+	keyDuration    = []byte("duration")
+	keyDescription = []byte("error_description")
+)
+
+// readEnvelope is checks.Envelope for the proxy: ok is false exactly when
+// checks.Envelope returns an error (not an envelope, or no error code,
+// error_description or timestamp).
+func readEnvelope(body []byte) (env envelope, ok bool) {
+	r := readers.Get().(*spec.JSONReader)
+	defer readers.Put(r)
+	r.Reset(body)
+	var described, stamped bool
+	read := readStruct(r, func(key []byte) bool {
+		switch {
+		case string(key) == string(keyDescription) || bytes.EqualFold(key, keyDescription):
+			described = described || string(key) == string(keyDescription)
+			var s string
+			return readString(r, &s)
+		case bytes.EqualFold(key, keyError):
+			return readString(r, &env.code)
+		case bytes.EqualFold(key, keyException):
+			var s string
+			return readString(r, &s)
+		case bytes.EqualFold(key, keyTimestamp):
+			n, form, ok := readInt64(r)
+			if form != formNone {
+				env.timestamp, stamped = n, form == formSet
+			}
+			return ok
+		case bytes.EqualFold(key, keyDuration):
+			_, _, ok := readInt64(r)
+			return ok
+		}
+		return r.Skip()
+	}) && r.End()
+	return env, read && env.code != "" && described && stamped
+}
+
+// Forms of a client.Int64 field after a value.
+const (
+	formNone = iota // not read
+	formNull        // null
+	formSet         // a number or a string of digits
+)
+
+// readInt64 reads a value into a client.Int64 field: null, an integer or a
+// string of decimal digits; ok is false for anything else, which makes
+// json.Unmarshal fail.
+func readInt64(r *spec.JSONReader) (n int64, form int, ok bool) {
+	switch r.Kind() {
+	case 'n':
+		return 0, formNull, r.Skip()
+	case '0':
+		text, read := r.Num()
+		n, ok = decimal(text)
+		return n, formSet, read && ok
+	case '"':
+		s, read := r.Str()
+		n, ok = decimal(s)
+		return n, formSet, read && ok
+	}
+	return 0, formNone, false
+}

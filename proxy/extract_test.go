@@ -216,3 +216,36 @@ func testLimits(tb testing.TB) spec.Limits {
 	}
 	return doc.Limits()
 }
+
+var envelopeSeeds = []string{
+	`{"error":"json_parse","exception":"x","timestamp":1764000000000,"duration":0,"error_description":"bad"}`,
+	`{"error":"x","timestamp":"1764000000000","error_description":null}`, `{"error":"x","timestamp":1.5,"error_description":""}`,
+	`{"error":"x","timestamp":null,"error_description":""}`, `{"error":"x","timestamp":1,"Error_Description":""}`,
+	`{"ERROR":"x","TimeStamp":1,"error_description":""}`, `{"error":"x","timestamp":1,"timestamp":null,"error_description":""}`,
+	`{"error":"x","timestamp":1,"duration":"a","error_description":""}`, `{"error":"","timestamp":1,"error_description":""}`,
+	`{"error":1,"timestamp":1,"error_description":""}`, `null`, `[]`, `{"error":"x","timestamp":1,"error_description":5}`,
+	`{"error":"x","timestamp":1,"error_description":""} x`, `{"error":"x","timestamp":"+1","error_description":""}`,
+}
+
+// FuzzEnvelopeReader holds readEnvelope to checks.Envelope.
+func FuzzEnvelopeReader(f *testing.F) {
+	for _, s := range envelopeSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) { compareEnvelope(t, body) })
+}
+
+func TestEnvelopeReaderSeeds(t *testing.T) {
+	for _, s := range envelopeSeeds {
+		compareEnvelope(t, s)
+	}
+}
+
+func compareEnvelope(t *testing.T, body string) {
+	t.Helper()
+	got, ok := readEnvelope([]byte(body))
+	want, err := checks.Envelope([]byte(body))
+	if ok != (err == nil) || ok && (got.code != want.Error || got.timestamp != want.Timestamp.Value) {
+		t.Errorf("%q: reader %v %+v, checks.Envelope %v %+v", body, ok, got, err, want)
+	}
+}

@@ -76,22 +76,22 @@ func (j *judge) acceptedBadRequest() {
 // errorAnswer checks the error envelope beyond its schema: the error code
 // the contract names for the cause, and a timestamp in milliseconds.
 func (j *judge) errorAnswer() {
-	env, err := checks.Envelope(j.body)
-	if err != nil {
+	env, ok := readEnvelope(j.body)
+	if !ok {
 		return // the schema check has already said so
 	}
 	ex := j.ex
 	switch {
-	case j.status == http.StatusUnauthorized && env.Error != "unauthorized":
-		j.add(spec.RuleAuth401Code, "body.error", "401 names the error %q, want \"unauthorized\"", env.Error)
-	case j.status == http.StatusBadRequest && ex.badJSON && env.Error != "json_parse":
-		j.add(spec.RuleErrJSONParse, "body.error", "malformed JSON answered with error %q, want \"json_parse\"", env.Error)
-	case j.status == http.StatusBadRequest && ex.limitRule != "" && env.Error != "illegal_argument":
-		j.add(spec.RuleErrIllegalArgument, "body.error", "a value outside the limits (%s) answered with error %q, want \"illegal_argument\"", ex.limitRule, env.Error)
+	case j.status == http.StatusUnauthorized && env.code != "unauthorized":
+		j.add(spec.RuleAuth401Code, "body.error", "401 names the error %q, want \"unauthorized\"", env.code)
+	case j.status == http.StatusBadRequest && ex.badJSON && env.code != "json_parse":
+		j.add(spec.RuleErrJSONParse, "body.error", "malformed JSON answered with error %q, want \"json_parse\"", env.code)
+	case j.status == http.StatusBadRequest && ex.limitRule != "" && env.code != "illegal_argument":
+		j.add(spec.RuleErrIllegalArgument, "body.error", "a value outside the limits (%s) answered with error %q, want \"illegal_argument\"", ex.limitRule, env.code)
 	case j.status == http.StatusBadRequest && ex.reqViolation == nil:
-		j.refusedGoodRequest(env.Error)
+		j.refusedGoodRequest(env.code)
 	}
-	if ts := env.Timestamp.Value; !checks.NearMillis(ts, j.now, j.p.cfg.skew) {
+	if ts := env.timestamp; !checks.NearMillis(ts, j.now, j.p.cfg.skew) {
 		now := j.now.UnixMilli()
 		d := time.Duration(abs(ts-now)) * time.Millisecond
 		j.add(spec.RuleErrEnvelope, "body.timestamp", "timestamp %d is %s away from now in milliseconds (%d): not milliseconds, or the clock is off", ts, d.Round(time.Second), now)
