@@ -256,7 +256,7 @@ func (q *request) value(r *spec.JSONReader) bool {
 		return ok
 	case '0':
 		text, ok := r.Num()
-		if _, fits := spec.Float(text); !fits {
+		if _, fits := spec.JSONNumber(text); !fits {
 			q.val = 'n' // json.Unmarshal leaves it nil
 		}
 		return ok

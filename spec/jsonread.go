@@ -9,7 +9,7 @@ package spec
 //
 // Every method reads the next value and reports false, leaving Err set,
 // at the first byte that is not JSON or past MaxJSONDepth. Numbers are
-// only scanned: Float converts one the way json.Unmarshal into any does.
+// only scanned: JSONNumber converts one the way json.Unmarshal into any does.
 type JSONReader struct {
 	t     tok
 	depth int
@@ -142,9 +142,9 @@ func (r *JSONReader) Array(elem func() bool) bool {
 // End reports whether only whitespace is left.
 func (r *JSONReader) End() bool { return !r.t.more() }
 
-// Float converts a number's text (from Num) as json.Unmarshal into any
+// JSONNumber converts a number's text (from Num) as json.Unmarshal into any
 // does; false for a number beyond float64, which json.Unmarshal refuses.
-func Float(text []byte) (float64, bool) { return parseNum(text) }
+func JSONNumber(text []byte) (float64, bool) { return parseNum(text) }
 
 // WellFormed says whether b is one JSON value with nothing after it but
 // whitespace and every number within float64: exactly what json.Unmarshal
