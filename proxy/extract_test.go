@@ -249,3 +249,27 @@ func compareEnvelope(t *testing.T, body string) {
 		t.Errorf("%q: reader %v %+v, checks.Envelope %v %+v", body, ok, got, err, want)
 	}
 }
+
+// BenchmarkAnswerRead compares what the presence checks pay to read a
+// batch-get answer of ten: the scanner (reader) against the json.Unmarshal
+// it replaced (encoding-json).
+func BenchmarkAnswerRead(b *testing.B) {
+	body := []byte(`{"result":[` + strings.Repeat(`{"uid":"u","last_time":"1644466063","ext":"","status":{"android":"1"}},`, 9) +
+		`{"uid":"u","last_time":"1644466063","ext":"","status":{"android":"1"}}]}`)
+	b.Run("reader", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if a, ok := readAnswer(body, shapeEntries); !ok || len(a.entries) != 10 {
+				b.Fatal("not read")
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if a, ok := refAnswer(body, shapeEntries); !ok || len(a.entries) != 10 {
+				b.Fatal("not read")
+			}
+		}
+	})
+}
