@@ -3,7 +3,9 @@
 # vegeta. One target (internal/benchtarget, a bare net/http server) in one
 # run, on loopback, the same connections and duration for every tool, each
 # tool bounded by `timeout`. Prints CPU seconds (user+sys) per 1,000
-# requests and the ratio to presencekit's.
+# requests and the ratio to presencekit's. wrk runs twice: with one thread
+# per core (wrk) and with one thread (wrk-t1), its cheapest setting: one
+# event loop, no thread of its own to wake per core.
 #
 #   bench/loadgen.sh                 # 32 connections, 10 s per tool
 #   CONNS=64 DURATION=20 bench/loadgen.sh
@@ -65,6 +67,8 @@ wrk.headers["Authorization"] = "Bearer bench"
 LUA
 	CPU[wrk]=$(cpu wrk -t "$(nproc)" -c "$CONNS" -d "${DURATION}s" -s "$WORK/post.lua" "$URL")
 	REQS[wrk]=$(awk '/requests in/ {print $1}' "$WORK/out")
+	CPU[wrk-t1]=$(cpu wrk -t 1 -c "$CONNS" -d "${DURATION}s" -s "$WORK/post.lua" "$URL")
+	REQS[wrk-t1]=$(awk '/requests in/ {print $1}' "$WORK/out")
 }
 run_hey() {
 	command -v hey >/dev/null || { echo "skip hey: not installed (apt-get install hey)"; return; }
@@ -87,11 +91,17 @@ run_vegeta
 
 base=$(awk -v c="${CPU[presencekit]}" -v n="${REQS[presencekit]}" 'BEGIN {printf "%.6f", c * 1000 / n}')
 printf '\n%-12s %10s %10s %10s %16s %20s\n' tool requests "req/s" "cpu s" "cpu s/1k req" "ratio to presencekit"
-for t in presencekit wrk hey vegeta; do
+for t in presencekit wrk wrk-t1 hey vegeta; do
 	[[ -n "${CPU[$t]:-}" && -n "${REQS[$t]:-}" && "${REQS[$t]}" != 0 ]] || continue
 	awk -v t="$t" -v c="${CPU[$t]}" -v n="${REQS[$t]}" -v d="$DURATION" -v b="$base" 'BEGIN {
 		per = c * 1000 / n
 		printf "%-12s %10d %10.0f %10.2f %16.4f %20.2f\n", t, n, n / d, c, per, per / b }'
 done
 echo
-echo "targets: presencekit/wrk <= 1.5 (wrk's ratio >= 0.67), presencekit/hey and /vegeta <= 0.5 (their ratios >= 2)"
+for t in wrk wrk-t1; do
+	[[ -n "${CPU[$t]:-}" && -n "${REQS[$t]:-}" && "${REQS[$t]}" != 0 ]] || continue
+	awk -v t="$t" -v c="${CPU[$t]}" -v n="${REQS[$t]}" -v b="$base" 'BEGIN {
+		printf "presencekit / %s CPU per request: %.2f× (%.1f µs vs %.1f µs)\n", t, b / (c * 1000 / n), b * 1000, c * 1e6 / n }'
+done
+echo "targets: presencekit/wrk <= 1.5 (wrk's ratio >= 0.67), presencekit/hey and /vegeta <= 0.5 (their ratios >= 2);"
+echo "wrk-t1's ratio is the floor: what presencekit pays per request beyond the cheapest generator"

@@ -10,25 +10,40 @@
 #    through both, one at a time; after each the script lists what each
 #    proxy found: presencekit's from its JSON-lines log (read after
 #    /_proxy/report?flush=1), Prism's from sl-violations.
-# 2. Throughput. wrk, closed loop (CONNS connections, DURATION seconds), the
-#    same request mix (batch get of 10, set status, subscribe 2, sublist) to
-#    the correct mock directly, through presencekit, through Prism: req/s,
-#    p99, and each proxy's CPU per request (from /proc/PID/stat).
+# 2. Throughput. wrk (one thread, closed loop, CONNS connections, DURATION
+#    seconds), the same request mix (batch get of 10, set status, subscribe
+#    2, sublist) to the correct mock directly, through presencekit, through
+#    Prism, RUNS times alternating: req/s, p99, and each proxy's CPU per
+#    request (from /proc/PID/stat), then the median of each and the ratios.
+#    To compare the proxies and not the machine, each proxy under test runs
+#    alone on PROXY_CPU while wrk and the mock share LOAD_CPU (taskset), the
+#    same for both: Prism's node is single-threaded, so an unpinned Go proxy
+#    would otherwise be measured on two cores against one, and either proxy
+#    would fight wrk and the mock for them. "direct" (wrk straight to the
+#    mock on LOAD_CPU) is the most any proxy can reach in this setup; a
+#    proxy near it is capped by the load side, not by itself, and then the
+#    CPU-per-request ratio is the fairer measure of what each proxy costs.
+#    PIN=0 turns the pinning off.
 #
 #   bench/prism.sh
-#   DURATION=5 CONNS=32 bench/prism.sh
+#   DURATION=5 CONNS=32 RUNS=5 bench/prism.sh
 #
-# Needs go, node/npx (the npm registry, first run only), wrk, jq, curl and
-# Linux /proc. Every process runs under `timeout` and is stopped by PID.
+# Needs go, node/npx (the npm registry, first run only), wrk, jq, curl,
+# taskset (util-linux) and Linux /proc. Every process runs under `timeout`
+# and is stopped by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PRISM_VERSION=${PRISM_VERSION:-5.16.0}
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-16}
+RUNS=${RUNS:-3}
+PIN=${PIN:-1}
+LOAD_CPU=${LOAD_CPU:-0}
+PROXY_CPU=${PROXY_CPU:-1}
 WAIT=5 # seconds a request of the fixed set may take
 BREAKS=(SCHEMA-RESPONSE SUB-ENTRY-PER-USER SUB-EXPIRY-ABSOLUTE SET-OK GET-ENTRY-PER-USER SUBLIST-DEFAULTS SUB-LIMIT-USERS SUB-SELF)
-LIFE=$((DURATION * 3 + 240))
+LIFE=$((DURATION * 3 * RUNS + 240))
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
@@ -43,6 +58,13 @@ PK="$WORK/presencekit"
 PRISM=$(timeout 300 npx --yes -p "@stoplight/prism-cli@$PRISM_VERSION" -c 'command -v prism' 2>/dev/null | tail -1)
 [[ -x "$PRISM" ]] || { echo "prism.sh: could not install @stoplight/prism-cli@$PRISM_VERSION" >&2; exit 1; }
 
+# on CPU CMD...: CMD pinned to CPU (all its threads), unless PIN=0.
+on() {
+	local cpu=$1
+	shift
+	if [[ $PIN == 1 ]]; then taskset -c "$cpu" "$@"; else "$@"; fi
+}
+
 # waitaddr FILE: the host:port a presencekit server printed on its first line.
 waitaddr() {
 	for _ in $(seq 100); do [[ -s "$1" ]] && break; sleep 0.1; done
@@ -56,13 +78,13 @@ mock() {
 	local name=$1 args=()
 	shift
 	for b in "$@"; do args+=(--break "$b"); done
-	timeout "$LIFE" "$PK" mock --listen 127.0.0.1:0 --token bench --log-level error "${args[@]}" >"$WORK/$name.addr" 2>/dev/null &
+	on "$LOAD_CPU" timeout "$LIFE" "$PK" mock --listen 127.0.0.1:0 --token bench --log-level error "${args[@]}" >"$WORK/$name.addr" 2>/dev/null &
 	PIDS+=($!)
 	ADDR=$(waitaddr "$WORK/$name.addr")
 }
 # pkproxy NAME TARGET: start presencekit proxy.
 pkproxy() {
-	timeout "$LIFE" "$PK" proxy --listen 127.0.0.1:0 --target "http://$2" --log "$WORK/$1.jsonl" >"$WORK/$1.addr" 2>&1 &
+	on "$PROXY_CPU" timeout "$LIFE" "$PK" proxy --listen 127.0.0.1:0 --target "http://$2" --log "$WORK/$1.jsonl" >"$WORK/$1.addr" 2>&1 &
 	PIDS+=($!)
 	ADDR=$(waitaddr "$WORK/$1.addr")
 }
@@ -71,13 +93,18 @@ pkproxy() {
 prism() {
 	local port
 	port=$(freeport)
-	timeout "$LIFE" "$PRISM" proxy openapi.yaml "http://$2" --host 127.0.0.1 --port "$port" -v error >"$WORK/$1.log" 2>&1 &
+	on "$PROXY_CPU" timeout "$LIFE" "$PRISM" proxy openapi.yaml "http://$2" --host 127.0.0.1 --port "$port" -v error >"$WORK/$1.log" 2>&1 &
 	PIDS+=($!)
 	for _ in $(seq 600); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 	ADDR="127.0.0.1:$port"
 }
-# proc TIMEOUT_PID: the server itself, the child of its `timeout`.
-proc() { pgrep -P "$1" | head -1; }
+# proc PID: the server itself, the last descendant of the background job
+# (a subshell, then `timeout`, then the server).
+proc() {
+	local p=$1 c
+	while c=$(pgrep -P "$p" | head -1) && [[ -n $c ]]; do p=$c; done
+	echo "$p"
+}
 
 mock broken-pk "${BREAKS[@]}" && BROKEN_PK=$ADDR
 mock broken-prism "${BREAKS[@]}" && BROKEN_PR=$ADDR
@@ -90,6 +117,10 @@ prism prism-broken "$BROKEN_PR" && PRB=$ADDR
 prism prism-clean "$CLEAN_PR" && PRC=$ADDR
 PRC_PID=$(proc "${PIDS[-1]}")
 echo "Prism $("$PRISM" --version) vs presencekit proxy; mocks broken with: ${BREAKS[*]}"
+echo "measured: presencekit PID $PXC_PID ($(cat "/proc/$PXC_PID/comm")), Prism PID $PRC_PID ($(cat "/proc/$PRC_PID/comm"))"
+if [[ $PIN == 1 ]]; then
+	echo "pinned: each proxy on CPU $PROXY_CPU; wrk and the mocks on CPU $LOAD_CPU ($(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+fi
 
 users() { local out="" i; for i in $(seq -f "s%03g" 1 "$1"); do out+="\"$i\","; done; echo "${out%,}"; }
 # The fixed request set: name | method | path under /org/app | body | auth (1/0).
@@ -171,28 +202,38 @@ end
 EOF
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
-# load NAME BASE PREFIX PID: wrk through BASE; prints req/s, p99, CPU/req.
+# load NAME BASE PREFIX PID: wrk through BASE; prints req/s, p99, CPU/req
+# and appends "req/s cpu-µs/req" to $WORK/NAME.runs.
 load() {
-	local t0 t1 out rps p99 non2xx cpu="n/a" total
+	local t0 t1 out rps p99 non2xx cpu="n/a" us=0 total
 	[[ -n $4 ]] && t0=$(ticks "$4")
-	out=$(PREFIX=$3 timeout $((DURATION + 30)) wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "$WORK/mix.lua" "http://$2" 2>&1)
+	out=$(PREFIX=$3 on "$LOAD_CPU" timeout $((DURATION + 30)) wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -s "$WORK/mix.lua" "http://$2" 2>&1)
 	[[ -n $4 ]] && t1=$(ticks "$4")
 	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
 	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
 	total=$(awk '/requests in/ {print $1}' <<<"$out")
 	non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
 	if [[ -n $4 ]]; then
-		cpu=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="$total" 'BEGIN { printf "%.0f µs", t / hz / n * 1e6 }')
+		us=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="$total" 'BEGIN { printf "%.0f", t / hz / n * 1e6 }')
+		cpu="$us µs"
 	fi
-	printf '%-22s %10s req/s   p99 %8s   non-2xx %-6s proxy CPU/req %s\n' "$1" "$rps" "$p99" "${non2xx:-0}" "$cpu"
-	echo "$rps" >"$WORK/$1.rps"
+	printf '%-4s %-14s %10s req/s   p99 %8s   non-2xx %-6s proxy CPU/req %s\n' "$5" "$1" "$rps" "$p99" "${non2xx:-0}" "$cpu"
+	echo "$rps $us" >>"$WORK/$1.runs"
 }
-printf '\n== throughput: wrk -c%s, %ss, closed loop, correct mock ==\n' "$CONNS" "$DURATION"
-load direct "$CLEAN_PK" /org/app ""
-load presencekit "$PXC" /org/app "$PXC_PID"
-load prism "$PRC" /org/app "$PRC_PID"
+# median NAME COLUMN: the median of a column of $WORK/NAME.runs.
+median() { awk -v c="$2" '{print $c}' "$WORK/$1.runs" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+printf '\n== throughput: wrk -t1 -c%s, %ss, closed loop, correct mock, %s runs ==\n' "$CONNS" "$DURATION" "$RUNS"
+for run in $(seq "$RUNS"); do
+	load direct "$CLEAN_PK" /org/app "" "#$run"
+	load presencekit "$PXC" /org/app "$PXC_PID" "#$run"
+	load prism "$PRC" /org/app "$PRC_PID" "#$run"
+done
 curl -s "http://$PXC/_proxy/report?flush=1" | jq -c '.stats'
-awk -v a="$(cat "$WORK/presencekit.rps")" -v b="$(cat "$WORK/prism.rps")" 'BEGIN { printf "throughput ratio presencekit/Prism: %.1f×\n", a / b }'
+printf 'median of %s runs: direct %s req/s; presencekit %s req/s, %s µs CPU/req; Prism %s req/s, %s µs CPU/req\n' "$RUNS" \
+	"$(median direct 1)" "$(median presencekit 1)" "$(median presencekit 2)" "$(median prism 1)" "$(median prism 2)"
+awk -v a="$(median presencekit 1)" -v b="$(median prism 1)" -v ca="$(median presencekit 2)" -v cb="$(median prism 2)" -v d="$(median direct 1)" 'BEGIN {
+	printf "throughput ratio presencekit/Prism: %.1f×   CPU per request ratio Prism/presencekit: %.1f×\n", a / b, (ca > 0 ? cb / ca : 0)
+	if (a >= 0.9 * d) printf "presencekit reached %.0f%% of direct: capped by wrk and the mock, not by itself; see the CPU ratio\n", a / d * 100 }'
 
 touch "$WORK/pk-broken.jsonl" "$WORK/pk-clean.jsonl"
 compare "broken mock (${BREAKS[*]})" "$PXB" "$WORK/pk-broken.jsonl" "$PRB"

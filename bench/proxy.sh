@@ -4,12 +4,14 @@
 # the mock and then through `presencekit proxy` in front of it (report mode,
 # every request and answer validated), ROUNDS times alternating. Prints the
 # p99 latency (corrected for coordinated omission) of each run, the proxy's
-# added p99, and the proxy's CPU time per request read from /proc/PID/stat.
+# added p99, and the proxy's CPU time per request read from /proc/PID/stat;
+# then (unless BENCH=0) BenchmarkProxyOnly's CPU per exchange in process,
+# without sockets: the proxy's own work, target <= 50 µs in both modes.
 # Project target: the proxy adds <= 0.2 ms p99 at 2,000 req/s. Every
 # process is bounded by `timeout`.
 #
 #   bench/proxy.sh                         # 2000 req/s, 10 s per run, 2 rounds
-#   RATE=1000 DURATION=20 ROUNDS=3 bench/proxy.sh
+#   RATE=1000 DURATION=20 ROUNDS=3 BENCH=0 bench/proxy.sh
 #
 # Needs go and Linux /proc.
 set -euo pipefail
@@ -19,6 +21,7 @@ RATE=${RATE:-2000}
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-2}
 USERS=${USERS:-10000}
+BENCH=${BENCH:-1}
 WORK=$(mktemp -d)
 trap 'kill ${MOCK_PID:-} ${PROXY_PID:-} 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
@@ -76,3 +79,9 @@ done
 curl -s "http://$PROXY/_proxy/report" >"$WORK/report.json"
 echo "proxy saw: $(awk -F'[:,]' '/"requests"|_violations"|"unchecked|"upstream_errors"/ {gsub(/[ "]/, ""); printf "%s=%s ", $1, $2}' "$WORK/report.json")"
 echo "violation log lines: $(wc -l <"$WORK/violations.jsonl")"
+if [[ $BENCH == 1 ]]; then
+	kill "$MOCK_PID" "$PROXY_PID" 2>/dev/null || true # stopped before measuring
+	wait "$MOCK_PID" "$PROXY_PID" 2>/dev/null || true
+	echo "in process, no sockets (go test -run '^\$' -bench BenchmarkProxyOnly -benchmem -count 3 ./proxy/; cpu-ns/op is the process's CPU per exchange):"
+	timeout 300 go test -run '^$' -bench BenchmarkProxyOnly -benchmem -count 3 ./proxy/ | grep '^Benchmark'
+fi

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -77,22 +76,22 @@ func (j *judge) acceptedBadRequest() {
 // errorAnswer checks the error envelope beyond its schema: the error code
 // the contract names for the cause, and a timestamp in milliseconds.
 func (j *judge) errorAnswer() {
-	env, err := checks.Envelope(j.body)
-	if err != nil {
+	env, ok := readEnvelope(j.body)
+	if !ok {
 		return // the schema check has already said so
 	}
 	ex := j.ex
 	switch {
-	case j.status == http.StatusUnauthorized && env.Error != "unauthorized":
-		j.add(spec.RuleAuth401Code, "body.error", "401 names the error %q, want \"unauthorized\"", env.Error)
-	case j.status == http.StatusBadRequest && ex.badJSON && env.Error != "json_parse":
-		j.add(spec.RuleErrJSONParse, "body.error", "malformed JSON answered with error %q, want \"json_parse\"", env.Error)
-	case j.status == http.StatusBadRequest && ex.limitRule != "" && env.Error != "illegal_argument":
-		j.add(spec.RuleErrIllegalArgument, "body.error", "a value outside the limits (%s) answered with error %q, want \"illegal_argument\"", ex.limitRule, env.Error)
+	case j.status == http.StatusUnauthorized && env.code != "unauthorized":
+		j.add(spec.RuleAuth401Code, "body.error", "401 names the error %q, want \"unauthorized\"", env.code)
+	case j.status == http.StatusBadRequest && ex.badJSON && env.code != "json_parse":
+		j.add(spec.RuleErrJSONParse, "body.error", "malformed JSON answered with error %q, want \"json_parse\"", env.code)
+	case j.status == http.StatusBadRequest && ex.limitRule != "" && env.code != "illegal_argument":
+		j.add(spec.RuleErrIllegalArgument, "body.error", "a value outside the limits (%s) answered with error %q, want \"illegal_argument\"", ex.limitRule, env.code)
 	case j.status == http.StatusBadRequest && ex.reqViolation == nil:
-		j.refusedGoodRequest(env.Error)
+		j.refusedGoodRequest(env.code)
 	}
-	if ts := env.Timestamp.Value; !checks.NearMillis(ts, j.now, j.p.cfg.skew) {
+	if ts := env.timestamp; !checks.NearMillis(ts, j.now, j.p.cfg.skew) {
 		now := j.now.UnixMilli()
 		d := time.Duration(abs(ts-now)) * time.Millisecond
 		j.add(spec.RuleErrEnvelope, "body.timestamp", "timestamp %d is %s away from now in milliseconds (%d): not milliseconds, or the clock is off", ts, d.Round(time.Second), now)
@@ -126,11 +125,8 @@ func (j *judge) refusedGoodRequest(code string) {
 func (j *judge) presence() {
 	switch j.ex.route.Operation {
 	case spec.OpSetStatus:
-		var ans struct {
-			Result string `json:"result"`
-		}
-		if json.Unmarshal(j.body, &ans) == nil && ans.Result != "ok" {
-			j.add(spec.RuleSetOk, "body.result", "result %q, want \"ok\"", ans.Result)
+		if ans, ok := readAnswer(j.body, shapeString); ok && ans.result != "ok" {
+			j.add(spec.RuleSetOk, "body.result", "result %q, want \"ok\"", ans.result)
 		}
 	case spec.OpSubscribe:
 		j.subscribed()
@@ -141,27 +137,16 @@ func (j *judge) presence() {
 	}
 }
 
-// entry is the part of a subscribe, get or sublist entry the checks read.
-type entry struct {
-	UID    string          `json:"uid"`
-	Expiry json.RawMessage `json:"expiry"`
-}
-
 func (j *judge) subscribed() {
 	ex := j.ex
 	if self := ex.route.Params["username"]; slices.Contains(ex.names, self) {
 		j.add(spec.RuleSubSelf, "body.usernames", "subscribing %q to itself answered %d, want 400", self, j.status)
 	}
-	var ans struct {
-		Result []entry `json:"result"`
-	}
-	if json.Unmarshal(j.body, &ans) != nil {
+	ans, ok := readAnswer(j.body, shapeEntries)
+	if !ok {
 		return
 	}
-	uids := make([]string, len(ans.Result))
-	for i, e := range ans.Result {
-		uids[i] = e.UID
-	}
+	uids := uidsOf(ans.entries)
 	if checks.Distinct(ex.names) {
 		if i, why := checks.EntryPerUser(uids, ex.names); i >= len(uids) {
 			j.add(spec.RuleSubEntryPerUser, "body.result", "%s", why)
@@ -170,9 +155,8 @@ func (j *judge) subscribed() {
 		}
 	}
 	want := j.now.Add(time.Duration(ex.expiry) * time.Second)
-	for i, e := range ans.Result {
-		got, ok := checks.Number(e.Expiry)
-		if ok && !checks.NearUnix(got, want, j.p.cfg.skew) {
+	for i, e := range ans.entries {
+		if got := e.expiry; e.expiryOK && !checks.NearUnix(got, want, j.p.cfg.skew) {
 			j.add(spec.RuleSubExpiryAbsolute, fmt.Sprintf("body.result[%d].expiry", i), "expiry %d, want now + %d = %d (± %s)", got, ex.expiry, want.Unix(), j.p.cfg.skew)
 		}
 	}
@@ -181,16 +165,11 @@ func (j *judge) subscribed() {
 // got checks batch get: known users may be left out (docs/contract.md#d11), so the
 // answer must be the requested names in request order with gaps allowed.
 func (j *judge) got() {
-	var ans struct {
-		Result []entry `json:"result"`
-	}
-	if json.Unmarshal(j.body, &ans) != nil || !checks.Distinct(j.ex.names) {
+	ans, ok := readAnswer(j.body, shapeEntries)
+	if !ok || !checks.Distinct(j.ex.names) {
 		return
 	}
-	uids := make([]string, len(ans.Result))
-	for i, e := range ans.Result {
-		uids[i] = e.UID
-	}
+	uids := uidsOf(ans.entries)
 	if i := checks.InRequestOrder(uids, j.ex.names); i >= 0 {
 		j.add(spec.RuleGetEntryPerUser, fmt.Sprintf("body.result[%d].uid", i), "entry %d is %q: not requested, repeated or out of request order", i, uids[i])
 	}
@@ -198,16 +177,11 @@ func (j *judge) got() {
 
 func (j *judge) sublist() {
 	ex := j.ex
-	var ans struct {
-		Result struct {
-			Totalnum json.RawMessage `json:"totalnum"`
-			Sublist  []entry         `json:"sublist"`
-		} `json:"result"`
-	}
-	if json.Unmarshal(j.body, &ans) != nil {
+	ans, ok := readAnswer(j.body, shapeSublist)
+	if !ok {
 		return
 	}
-	list := ans.Result.Sublist
+	list := ans.entries
 	now := j.now.Unix()
 	skew := int64(j.p.cfg.skew / time.Second)
 	maxExp := j.p.lim.ExpiryMax
@@ -218,7 +192,7 @@ func (j *judge) sublist() {
 		j.add(spec.RuleSubResubscribe, fmt.Sprintf("body.result.sublist[%d].uid", i), "%q listed twice: a subscription was duplicated", u)
 	}
 	for i, e := range list {
-		got, ok := checks.Number(e.Expiry)
+		got, ok := e.expiry, e.expiryOK
 		field := fmt.Sprintf("body.result.sublist[%d].expiry", i)
 		switch {
 		case !ok:
@@ -239,8 +213,8 @@ func (j *judge) sublist() {
 		j.add(rule, "body.result.sublist", "%d entries on a page of %d", n, size)
 		return
 	}
-	total, ok := checks.Number(ans.Result.Totalnum)
-	if !ok || size <= 0 {
+	total := ans.totalnum
+	if !ans.totalOK || size <= 0 {
 		return
 	}
 	before := int64(ex.pageNum-1) * size

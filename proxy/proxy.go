@@ -163,7 +163,9 @@ func WithSink(s Sink) Option {
 }
 
 // WithTransport replaces the transport to the target (default: a clone of
-// http.DefaultTransport tuned for many keep-alive connections to one host).
+// http.DefaultTransport tuned for many keep-alive connections to one host,
+// compression left to the client). A transport that adds Accept-Encoding
+// changes what the target is asked.
 // Close closes its idle connections only if it is an *http.Transport.
 func WithTransport(rt http.RoundTripper) Option {
 	return func(c *config) error {
@@ -226,6 +228,10 @@ func New(target string, doc *spec.Doc, opts ...Option) (*Proxy, error) {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConns = 1024
 		t.MaxIdleConnsPerHost = 1024
+		// Forward Accept-Encoding as the client sent it: otherwise the
+		// transport asks a client's gzip-less request for gzip and inflates
+		// the answer itself (TestNoAcceptEncodingAdded).
+		t.DisableCompression = true
 		cfg.transport = t
 	}
 	page, err := template.New("report").Funcs(pageFuncs()).Parse(reportPage)

@@ -355,3 +355,33 @@ func TestNoGoroutineLeak(t *testing.T) {
 		_ = px.Close()
 	}
 }
+
+// TestNoAcceptEncodingAdded: a request without Accept-Encoding reaches the
+// target without one. Go's transport adds "Accept-Encoding: gzip" to such
+// a request and inflates the answer itself, which would change what the
+// target is asked and what the client gets.
+func TestNoAcceptEncodingAdded(t *testing.T) {
+	doc := loadDoc(t)
+	got := make(chan []string, 1)
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Values("Accept-Encoding")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"result":"ok"}`)
+	}))
+	defer target.Close()
+	for _, mode := range []proxy.Mode{proxy.ModeReport, proxy.ModeEnforce} {
+		px, err := proxy.New(target.URL, doc, proxy.WithMode(mode))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest(http.MethodPost, base+"/users/u/presence/android_1/1", strings.NewReader(`{"ext":"x"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", apiToken)
+		w := httptest.NewRecorder()
+		px.ServeHTTP(w, req)
+		if ae := <-got; len(ae) != 0 || w.Code != http.StatusOK {
+			t.Errorf("%s: target saw Accept-Encoding %q (status %d), want none", mode, ae, w.Code)
+		}
+		_ = px.Close()
+	}
+}

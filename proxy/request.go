@@ -3,7 +3,6 @@ package proxy
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -194,21 +193,47 @@ func (p *Proxy) bufferRequest(r *http.Request) (body []byte, complete bool, err 
 	if r.ContentLength > p.cfg.maxBody {
 		return nil, false, nil
 	}
-	buf, rest, complete, err := bufferBody(r.Body, p.cfg.maxBody)
+	buf, rest, complete, err := bufferBody(r.Body, r.ContentLength, p.cfg.maxBody)
 	r.Body = rest
 	return buf, complete, err
 }
 
 // bufferBody reads up to limit bytes of rc. If rc ends within them, it is
 // closed and rest replays the bytes. Otherwise rest replays the bytes read
-// and then the remainder of rc, so nothing is lost either way.
-func bufferBody(rc io.ReadCloser, limit int64) (buf []byte, rest io.ReadCloser, complete bool, err error) {
-	buf, err = io.ReadAll(io.LimitReader(rc, limit+1))
+// and then the remainder of rc, so nothing is lost either way. size is the
+// declared length (-1 unknown): a body of known size is read into one
+// buffer of that size plus the byte that proves the end, not grown from
+// 512 bytes as io.ReadAll does.
+func bufferBody(rc io.ReadCloser, size, limit int64) (buf []byte, rest io.ReadCloser, complete bool, err error) {
+	if size >= 0 && size <= limit {
+		buf = make([]byte, 0, size+1)
+	}
+	buf, err = readAllInto(buf, io.LimitReader(rc, limit+1))
 	if err != nil || int64(len(buf)) > limit {
 		return buf, readCloser{io.MultiReader(bytes.NewReader(buf), rc), rc}, false, err
 	}
 	_ = rc.Close()
 	return buf, io.NopCloser(bytes.NewReader(buf)), true, nil
+}
+
+// readAllInto is io.ReadAll appending to buf.
+func readAllInto(buf []byte, r io.Reader) ([]byte, error) {
+	if buf == nil {
+		return io.ReadAll(r)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 type readCloser struct {
@@ -222,32 +247,30 @@ type readCloser struct {
 // bodyKnown is false when the proxy does not hold the body: then only the
 // path and query are judged.
 func (ex *exchange) parse(rt *spec.Route, body []byte, r *http.Request, lim spec.Limits, bodyKnown bool) {
-	var doc any
-	if len(bytes.TrimSpace(body)) > 0 && json.Unmarshal(body, &doc) != nil {
-		ex.badJSON = true
+	key := ""
+	switch rt.Operation {
+	case spec.OpSubscribe, spec.OpGetStatus:
+		key = "usernames"
+	case spec.OpUnsubscribe:
+		key = "users"
+	case spec.OpSetStatus:
+		key = "ext"
 	}
-	obj, _ := doc.(map[string]any)
+	q := readRequest(body, key)
+	ex.badJSON = q.bad
 	// countable says the body is one whose user count the limits judge:
 	// empty, an object with or without the list, or (unsubscribe) a bare
 	// array. Any other shape is a schema problem, not a limit.
 	countable := false
-	users := func(key string) {
-		var list any
-		if arr, ok := doc.([]any); ok && key == "users" {
-			list, ex.bareArray = arr, true
-		} else if obj != nil {
-			list = obj[key]
-		}
-		arr, ok := list.([]any)
-		countable = doc == nil || ok || (obj != nil && list == nil)
-		if !ok {
+	users := func() {
+		ex.bareArray = q.top == '[' && q.val == '['
+		isList := q.val == '['
+		countable = q.top == 0 || isList || (q.top == '{' && (q.val == 0 || q.val == 'n'))
+		if !isList {
 			return
 		}
 		ex.namesOK = true
-		for _, n := range arr {
-			s, _ := n.(string)
-			ex.names = append(ex.names, s)
-		}
+		ex.names = append(ex.names, q.list...)
 	}
 	count := func() {
 		if bodyKnown && !ex.badJSON && countable {
@@ -256,21 +279,20 @@ func (ex *exchange) parse(rt *spec.Route, body []byte, r *http.Request, lim spec
 	}
 	switch rt.Operation {
 	case spec.OpSetStatus:
-		if obj != nil {
-			ext, present := obj["ext"]
-			ex.limitRule = checks.ExtRule(ext, present, lim)
+		if q.top == '{' {
+			ex.limitRule = checks.ExtRule(q.ext(), q.val != 0, lim)
 		}
 	case spec.OpSubscribe:
-		users("usernames")
+		users()
 		ex.expiry, ex.limitRule = checks.ExpiryRule(rt.Params["expiry"], lim)
 		if ex.limitRule == "" {
 			count()
 		}
 	case spec.OpGetStatus:
-		users("usernames")
+		users()
 		count()
 	case spec.OpUnsubscribe:
-		users("users")
+		users()
 		count()
 	case spec.OpSublist:
 		ex.parsePage(r, lim)

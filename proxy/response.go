@@ -62,7 +62,7 @@ func (p *Proxy) bufferResponse(resp *http.Response) (body []byte, ok bool) {
 	if resp.ContentLength > p.cfg.maxBody {
 		return nil, false
 	}
-	buf, rest, complete, err := bufferBody(resp.Body, p.cfg.maxBody)
+	buf, rest, complete, err := bufferBody(resp.Body, resp.ContentLength, p.cfg.maxBody)
 	resp.Body = rest
 	if err != nil || !complete {
 		return nil, false

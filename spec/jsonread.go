@@ -1,0 +1,161 @@
+package spec
+
+// JSONReader reads a JSON body value by value with the compiled
+// validator's scanner (jsontok.go), building no values: a caller that has
+// validated a body with the compiled validator picks out the few values it
+// needs in one more pass, with no reflection and no allocation (the
+// proxy's presence checks). Strings are decoded as encoding/json decodes
+// them. The zero JSONReader reads an empty body; Reset starts another.
+//
+// Every method reads the next value and reports false, leaving Err set,
+// at the first byte that is not JSON or past MaxJSONDepth. Numbers are
+// only scanned: JSONNumber converts one the way json.Unmarshal into any does.
+type JSONReader struct {
+	t     tok
+	depth int
+}
+
+// Reset makes r read b from its start, keeping r's scratch buffer.
+func (r *JSONReader) Reset(b []byte) {
+	r.t = tok{b: b, scratch: r.t.scratch[:0]}
+	r.depth = 0
+}
+
+// Err says why the reader stopped ("" while it has not).
+func (r *JSONReader) Err() string {
+	if r.t.err == tokOK {
+		return ""
+	}
+	return r.t.err.String()
+}
+
+// Kind is the first byte of the next value: '"', '{', '[', 't', 'f', 'n',
+// '0' for any number, or 0 at the end of the body or at a byte that starts
+// no value.
+func (r *JSONReader) Kind() byte {
+	switch c := r.t.peek(); {
+	case c == '"', c == '{', c == '[', c == 't', c == 'f', c == 'n':
+		return c
+	case c == '-' || isDigit(c):
+		return '0'
+	}
+	return 0
+}
+
+// Str reads a string and returns it decoded. The bytes stay valid until
+// the next Reset.
+func (r *JSONReader) Str() ([]byte, bool) {
+	if r.t.peek() != '"' {
+		return nil, r.t.fail(tokSyntax)
+	}
+	return r.t.str()
+}
+
+// Num reads a number and returns its text as written.
+func (r *JSONReader) Num() ([]byte, bool) {
+	r.t.peek()
+	return r.t.num()
+}
+
+// Skip reads and discards the next value, whatever it is.
+func (r *JSONReader) Skip() bool { return r.t.skip(r.depth) }
+
+// Object reads an object, calling member with each key (decoded, valid
+// until the next Reset). member must read the member's value (or Skip it)
+// and returns false to stop, which makes Object return false.
+func (r *JSONReader) Object(member func(key []byte) bool) bool {
+	t := &r.t
+	if t.peek() != '{' {
+		return t.fail(tokSyntax)
+	}
+	if r.depth+1 > maxTokDepth {
+		return t.fail(tokTooDeep)
+	}
+	t.i++
+	r.depth++
+	defer func() { r.depth-- }()
+	if t.peek() == '}' {
+		t.i++
+		return true
+	}
+	for {
+		if t.peek() != '"' {
+			return t.fail(tokSyntax)
+		}
+		key, ok := t.str()
+		if !ok {
+			return false
+		}
+		if t.peek() != ':' {
+			return t.fail(tokSyntax)
+		}
+		t.i++
+		if !member(key) {
+			return false
+		}
+		switch t.peek() {
+		case ',':
+			t.i++
+		case '}':
+			t.i++
+			return true
+		default:
+			return t.fail(tokSyntax)
+		}
+	}
+}
+
+// Array reads an array, calling elem for each element; elem must read the
+// element (or Skip it) and returns false to stop, which makes Array return
+// false.
+func (r *JSONReader) Array(elem func() bool) bool {
+	t := &r.t
+	if t.peek() != '[' {
+		return t.fail(tokSyntax)
+	}
+	if r.depth+1 > maxTokDepth {
+		return t.fail(tokTooDeep)
+	}
+	t.i++
+	r.depth++
+	defer func() { r.depth-- }()
+	if t.peek() == ']' {
+		t.i++
+		return true
+	}
+	for {
+		if !elem() {
+			return false
+		}
+		switch t.peek() {
+		case ',':
+			t.i++
+		case ']':
+			t.i++
+			return true
+		default:
+			return t.fail(tokSyntax)
+		}
+	}
+}
+
+// End reports whether only whitespace is left.
+func (r *JSONReader) End() bool { return !r.t.more() }
+
+// JSONNumber converts a number's text (from Num) as json.Unmarshal into any
+// does; false for a number beyond float64, which json.Unmarshal refuses.
+func JSONNumber(text []byte) (float64, bool) { return parseNum(text) }
+
+// WellFormed says whether b is one JSON value with nothing after it but
+// whitespace and every number within float64: exactly what json.Unmarshal
+// into any accepts. syntaxOK is false only for b that is not JSON at all
+// (json.Unmarshal then decodes nothing); a number beyond float64 makes
+// json.Unmarshal fail too, but after decoding the rest.
+func WellFormed(b []byte) (ok, syntaxOK bool) {
+	e, scratch := wellFormed(b, true, nil)
+	if e == tokRange { // the scan stopped there: is the rest JSON?
+		e, _ = wellFormed(b, false, scratch)
+		return false, e == tokOK
+	}
+	return e == tokOK, e == tokOK
+}
