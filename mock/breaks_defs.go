@@ -33,6 +33,7 @@ type breakSet struct {
 	subResubscribe, subResubKeepFirst, subResubKeepLonger    bool
 	subSelf, subSelfFirstOnly, subSelfAloneOnly              bool
 	subCap, subCapEvictNewest, subCapEvictFirst              bool
+	subCapEvictLast                                          bool
 	getLimitUsers, getLimitOffByOne, getLimitDistinct        bool
 	getUsersNonEmpty, getUsersMissingOK, getUsersNullOK      bool
 	getEntryPerUser, getEntrySorted, getEntryLastDropped     bool
@@ -148,6 +149,7 @@ func breakDefs() []breakDef {
 		bd(spec.RuleSubCap, "uncapped", "no per-subscriber cap: nothing is evicted", func(b *b) *bool { return &b.subCap }),
 		bd(spec.RuleSubCap, "evict-newest", "at the cap the new subscription is dropped", func(b *b) *bool { return &b.subCapEvictNewest }),
 		bd(spec.RuleSubCap, "evict-first", "at the cap the first subscription in name order is evicted", func(b *b) *bool { return &b.subCapEvictFirst }),
+		bd(spec.RuleSubCap, "evict-last", "at the cap the last subscription in name order is evicted", func(b *b) *bool { return &b.subCapEvictLast }),
 		bd(spec.RuleGetLimitUsers, "unchecked", "batch get accepts more usernames than the limit", func(b *b) *bool { return &b.getLimitUsers }),
 		bd(spec.RuleGetLimitUsers, "off-by-one", "batch get refuses the maximum number of usernames", func(b *b) *bool { return &b.getLimitOffByOne }),
 		bd(spec.RuleGetLimitUsers, "distinct", "batch get counts distinct usernames against the limit", func(b *b) *bool { return &b.getLimitDistinct }),

@@ -185,7 +185,7 @@ func (s *Server) addSubs(st *store, username string, targets []*user, abs uint32
 		maxN = 0
 	}
 	pol := upsertPolicy{dup: s.brk.subResubscribe, keepFirst: s.brk.subResubKeepFirst, keepLonger: s.brk.subResubKeepLonger,
-		evictNewest: s.brk.subCapEvictNewest, evictFirst: s.brk.subCapEvictFirst}
+		evictNewest: s.brk.subCapEvictNewest, evictFirst: s.brk.subCapEvictFirst, evictLast: s.brk.subCapEvictLast}
 	sh.mu.Lock()
 	// Loaded under the lock: it then holds every id in the set and the
 	// targets (published before this call).

@@ -45,6 +45,7 @@ func (s *subSet) lowerBound(dir []*chunk, name string) int {
 type upsertPolicy struct {
 	dup, keepFirst, keepLonger bool // SUB-RESUBSCRIBE
 	evictNewest, evictFirst    bool // SUB-CAP
+	evictLast                  bool // SUB-CAP
 }
 
 // upsert adds or refreshes the subscription to u. With maxN > 0 and the set
@@ -69,12 +70,16 @@ func (s *subSet) upsert(dir []*chunk, u *user, exp uint32, maxN int, pol upsertP
 	delta := 1
 	if maxN > 0 && len(s.items) >= maxN {
 		m := 0
-		for j := 1; j < len(s.items) && !pol.evictFirst; j++ {
+		byName := pol.evictFirst || pol.evictLast
+		for j := 1; j < len(s.items) && !byName; j++ {
 			if s.items[j].exp < s.items[m].exp {
 				m = j
 			}
 		}
-		if pol.evictNewest || (exp < s.items[m].exp && !pol.evictFirst) {
+		if pol.evictLast {
+			m = len(s.items) - 1
+		}
+		if pol.evictNewest || (exp < s.items[m].exp && !byName) {
 			return 0 // the new subscription has least time left
 		}
 		copy(s.items[m:], s.items[m+1:])

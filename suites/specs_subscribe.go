@@ -212,20 +212,31 @@ func describeSubscribe(e *Env) {
 			}
 			sub := e.User("cap")
 			batch := e.Limits.SubscribeMaxUsers
-			soonest := e.User("soonest")
-			_, err := subscribe(ctx, e, spec.RuleSubCap, sub, 600, []string{soonest})
-			e.must(err)
-			// The batches fill the subscriber up to the cap, in any order:
-			// sent side by side (fanOut), still paced.
+			// The one with least time left is neither the oldest nor the
+			// newest subscription, nor the first or last by name ("c-…" <
+			// "m-…" < "newest-…" < "x-…"): a server evicting by any of
+			// those picks another.
+			soonest := e.User("m")
 			var batches [][]string
 			for made := 1; made < e.Cfg.MaxSubs; made += batch {
-				batches = append(batches, e.Users("c", min(batch, e.Cfg.MaxSubs-made)))
+				role := "x"
+				if len(batches) == 0 {
+					role = "c"
+				}
+				batches = append(batches, e.Users(role, min(batch, e.Cfg.MaxSubs-made)))
 				cleanupAfter(e, sub, batches[len(batches)-1])
 			}
-			e.must(fanOut(len(batches), func(i int) error {
-				_, r, err := e.Client.Subscribe(ctx, sub, 7200, batches[i])
-				return e.OK(ctx, spec.RuleSubCap, r, err)
-			}))
+			fill := func(batches [][]string) error {
+				// Sent side by side (fanOut), still paced.
+				return fanOut(len(batches), func(i int) error {
+					_, r, err := e.Client.Subscribe(ctx, sub, 7200, batches[i])
+					return e.OK(ctx, spec.RuleSubCap, r, err)
+				})
+			}
+			e.must(fill(batches[:1]))
+			_, err := subscribe(ctx, e, spec.RuleSubCap, sub, 600, []string{soonest})
+			e.must(err)
+			e.must(fill(batches[1:]))
 			newest := e.User("newest")
 			_, err = subscribe(ctx, e, spec.RuleSubCap, sub, 7200, []string{newest})
 			e.must(err)
