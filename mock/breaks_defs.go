@@ -33,7 +33,7 @@ type breakSet struct {
 	subResubscribe, subResubKeepFirst, subResubKeepLonger    bool
 	subSelf, subSelfFirstOnly, subSelfAloneOnly              bool
 	subCap, subCapEvictNewest, subCapEvictFirst              bool
-	subCapEvictLast                                          bool
+	subCapEvictLast, subCapEvictOldest                       bool
 	getLimitUsers, getLimitOffByOne, getLimitDistinct        bool
 	getUsersNonEmpty, getUsersMissingOK, getUsersNullOK      bool
 	getEntryPerUser, getEntrySorted, getEntryLastDropped     bool
@@ -150,6 +150,7 @@ func breakDefs() []breakDef {
 		bd(spec.RuleSubCap, "evict-newest", "at the cap the new subscription is dropped", func(b *b) *bool { return &b.subCapEvictNewest }),
 		bd(spec.RuleSubCap, "evict-first", "at the cap the first subscription in name order is evicted", func(b *b) *bool { return &b.subCapEvictFirst }),
 		bd(spec.RuleSubCap, "evict-last", "at the cap the last subscription in name order is evicted", func(b *b) *bool { return &b.subCapEvictLast }),
+		bd(spec.RuleSubCap, "evict-oldest", "at the cap the subscription made first is evicted", func(b *b) *bool { return &b.subCapEvictOldest }),
 		bd(spec.RuleGetLimitUsers, "unchecked", "batch get accepts more usernames than the limit", func(b *b) *bool { return &b.getLimitUsers }),
 		bd(spec.RuleGetLimitUsers, "off-by-one", "batch get refuses the maximum number of usernames", func(b *b) *bool { return &b.getLimitOffByOne }),
 		bd(spec.RuleGetLimitUsers, "distinct", "batch get counts distinct usernames against the limit", func(b *b) *bool { return &b.getLimitDistinct }),

@@ -250,3 +250,32 @@ func (s *Server) groupByPresence(st *store, group string, both bool) int {
 	}
 	return n
 }
+
+// noteMade records when subr's subscription to id was first made
+// (SUB-CAP:evict-oldest).
+func (s *Server) noteMade(subr *user, id uint32) {
+	s.madeMu.Lock()
+	defer s.madeMu.Unlock()
+	if s.made == nil {
+		s.made = map[*user]map[uint32]uint64{}
+	}
+	m := s.made[subr]
+	if m == nil {
+		m = map[uint32]uint64{}
+		s.made[subr] = m
+	}
+	if _, ok := m[id]; !ok {
+		s.madeSeq++
+		m[id] = s.madeSeq
+	}
+}
+
+// madeOf is when each of subr's subscriptions was first made
+// (SUB-CAP:evict-oldest); one never noted sorts first.
+func (s *Server) madeOf(subr *user) func(id uint32) uint64 {
+	return func(id uint32) uint64 {
+		s.madeMu.Lock()
+		defer s.madeMu.Unlock()
+		return s.made[subr][id]
+	}
+}

@@ -186,6 +186,9 @@ func (s *Server) addSubs(st *store, username string, targets []*user, abs uint32
 	}
 	pol := upsertPolicy{dup: s.brk.subResubscribe, keepFirst: s.brk.subResubKeepFirst, keepLonger: s.brk.subResubKeepLonger,
 		evictNewest: s.brk.subCapEvictNewest, evictFirst: s.brk.subCapEvictFirst, evictLast: s.brk.subCapEvictLast}
+	if s.brk.subCapEvictOldest {
+		pol.made = s.madeOf(subr)
+	}
 	sh.mu.Lock()
 	// Loaded under the lock: it then holds every id in the set and the
 	// targets (published before this call).
@@ -199,6 +202,9 @@ func (s *Server) addSubs(st *store, username string, targets []*user, abs uint32
 			continue
 		}
 		delta += int64(subr.subs.upsert(dir, t, abs, maxN, pol))
+		if s.brk.subCapEvictOldest {
+			s.noteMade(subr, t.id)
+		}
 	}
 	sh.noteExp(abs)
 	sh.nsubs.Add(delta)

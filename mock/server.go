@@ -26,13 +26,19 @@ type Server struct {
 	// the user set last. Touched only with that variant on.
 	crossMu   sync.Mutex
 	crossPrev *user
-	clk       *clock
-	st        *storeRef
-	auth      *auth
-	flt       *faultState
-	met       *metrics
-	log       *slog.Logger
-	appID     string
+	// made is SUB-CAP:evict-oldest's state: per subscriber, when each
+	// subscription was first made (a counter). Touched only with that
+	// variant on, under madeMu.
+	madeMu  sync.Mutex
+	made    map[*user]map[uint32]uint64
+	madeSeq uint64
+	clk     *clock
+	st      *storeRef
+	auth    *auth
+	flt     *faultState
+	met     *metrics
+	log     *slog.Logger
+	appID   string
 
 	pool sync.Pool // *reqState
 

@@ -46,6 +46,9 @@ type upsertPolicy struct {
 	dup, keepFirst, keepLonger bool // SUB-RESUBSCRIBE
 	evictNewest, evictFirst    bool // SUB-CAP
 	evictLast                  bool // SUB-CAP
+	// made, when set, is when the subscription to a user id was first
+	// made (SUB-CAP:evict-oldest evicts the smallest).
+	made func(id uint32) uint64
 }
 
 // upsert adds or refreshes the subscription to u. With maxN > 0 and the set
@@ -70,9 +73,14 @@ func (s *subSet) upsert(dir []*chunk, u *user, exp uint32, maxN int, pol upsertP
 	delta := 1
 	if maxN > 0 && len(s.items) >= maxN {
 		m := 0
-		byName := pol.evictFirst || pol.evictLast
+		byName := pol.evictFirst || pol.evictLast || pol.made != nil
 		for j := 1; j < len(s.items) && !byName; j++ {
 			if s.items[j].exp < s.items[m].exp {
+				m = j
+			}
+		}
+		for j := 1; j < len(s.items) && pol.made != nil; j++ {
+			if pol.made(s.items[j].id) < pol.made(s.items[m].id) {
 				m = j
 			}
 		}
