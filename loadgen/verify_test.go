@@ -85,7 +85,7 @@ func TestVerifyCatchesBreakModes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(string(c.mode), func(t *testing.T) {
-			url, _ := startMock(t, mock.Faults{}, func(m *mock.Config) { m.Breaks = []spec.RuleID{c.mode} })
+			url, _ := startMock(t, mock.Faults{}, func(m *mock.Config) { m.Breaks = []mock.Break{mock.Break(c.mode)} })
 			v := runVerify(t, verifyConfig(t, url, 2000))
 			var n uint64
 			for _, k := range v.Violations[c.rule] {
@@ -213,7 +213,7 @@ func TestVerifySubscriptionCap(t *testing.T) {
 		t.Run("break="+string(brk), func(t *testing.T) {
 			url, _ := startMock(t, mock.Faults{}, capped, func(m *mock.Config) {
 				if brk != "" {
-					m.Breaks = []spec.RuleID{brk}
+					m.Breaks = []mock.Break{mock.Break(brk)}
 				}
 			})
 			cfg := verifyConfig(t, url, 2000)

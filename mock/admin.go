@@ -12,8 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/presencekit/presencekit/spec"
 )
 
 // groups holds group membership for the online count, copy-on-write: the
@@ -89,7 +87,7 @@ type (
 	}
 	stateDump struct {
 		Clock         clockAnswer         `json:"clock"`
-		Breaks        []spec.RuleID       `json:"breaks"`
+		Breaks        []Break             `json:"breaks"`
 		Subscriptions int64               `json:"subscriptions"`
 		Users         []userDump          `json:"users"`
 		Groups        map[string][]string `json:"groups"`

@@ -9,9 +9,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 // auth checks bearer tokens: the static ones of the Config (an immutable
@@ -101,18 +104,22 @@ func bearer(h string) (string, bool) {
 }
 
 // check returns nil when the Authorization header is acceptable.
-func (a *auth) check(header string) *apiError {
+func (a *auth) check(header, op string) *apiError {
+	read := op == spec.OpSublist || op == spec.OpGroupOnline
 	if header == "" {
-		if a.brk.authRequired {
+		if a.brk.authRequired || (a.brk.authReadsOpen && read) || (a.brk.authSetOpen && op == spec.OpSetStatus) {
 			return nil
 		}
 		return errMissingAuth
 	}
 	tok, ok := bearer(header)
+	if !ok && a.brk.tokenNonBearer {
+		return nil
+	}
 	if !ok || tok == "" {
 		return errUnauthorized
 	}
-	if a.brk.authInvalidToken {
+	if a.brk.authInvalidToken || (a.brk.tokenReadsOpen && read) {
 		return nil
 	}
 	if _, ok := a.static[tok]; ok {
@@ -177,12 +184,24 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, rs *reqState
 	a := s.auth
 	idOK := a.cfg.ClientID != "" && subtle.ConstantTimeCompare([]byte(req.ClientID), []byte(a.cfg.ClientID)) == 1
 	secretOK := subtle.ConstantTimeCompare([]byte(req.ClientSecret), []byte(a.cfg.ClientSecret)) == 1
-	if !idOK || (!secretOK && !s.brk.tokenBadSecret) {
+	if !secretOK {
+		secretOK = s.brk.tokenBadSecret ||
+			(s.brk.tokenSecretPrefix && len(req.ClientSecret) > len(a.cfg.ClientSecret) && req.ClientSecret[:len(a.cfg.ClientSecret)] == a.cfg.ClientSecret) ||
+			(s.brk.tokenSecretTrimmed && strings.TrimSpace(req.ClientSecret) == a.cfg.ClientSecret)
+	}
+	if !idOK || !secretOK {
 		return s.writeError(w, rs, errBadCreds)
 	}
 	tok := newToken()
-	if !s.brk.tokenGrant {
+	switch {
+	case s.brk.tokenGrant:
+	case s.brk.tokenInstantExpiry:
+		a.issue(tok, a.cfg.Now())
+	default:
 		a.issue(tok, a.cfg.Now().Add(ttl))
+	}
+	if s.brk.tokenZeroExpiry {
+		ttl = 0
 	}
 	b := append(rs.out[:0], `{"access_token":`...)
 	b = appendJSONString(b, tok)

@@ -227,3 +227,49 @@ func TestBreakModes(t *testing.T) {
 		})
 	}
 }
+
+// TestBreakVariants: every MUST and SHOULD rule has at least three
+// variants, with distinct names; --break RULE:variant turns on that
+// variant's flag alone, a bare RULE its first, and an unknown variant is
+// refused with the rule's variants named.
+func TestBreakVariants(t *testing.T) {
+	perRule := map[spec.RuleID][]string{}
+	for _, m := range BreakModes() {
+		if slices.Contains(perRule[m.Rule], m.Variant) || m.Variant == "" || strings.ContainsAny(m.Variant, ": ") {
+			t.Errorf("%s: variant %q repeated or malformed", m.Rule, m.Variant)
+		}
+		perRule[m.Rule] = append(perRule[m.Rule], m.Variant)
+	}
+	for _, r := range spec.Rules() {
+		if r.Level != spec.Probe && len(perRule[r.ID]) < 3 {
+			t.Errorf("%s rule %s has %d break variants, want 3 or more", r.Level, r.ID, len(perRule[r.ID]))
+		}
+	}
+	count := func(b breakSet) int {
+		n := 0
+		for _, d := range breakDefs() {
+			if *d.flag(&b) {
+				n++
+			}
+		}
+		return n
+	}
+	for _, d := range breakDefs() {
+		name := Break(string(d.rule) + ":" + d.variant)
+		b, err := parseBreaks([]Break{name})
+		if err != nil || !*d.flag(&b) || count(b) != 1 {
+			t.Errorf("--break %s: err %v, own flag %v, %d flags on", name, err, *d.flag(&b), count(b))
+		}
+	}
+	for rule, variants := range perRule {
+		b, err := parseBreaks([]Break{Break(rule)})
+		first := breakDefs()[slices.IndexFunc(breakDefs(), func(d breakDef) bool { return d.rule == rule })]
+		if err != nil || first.variant != variants[0] || !*first.flag(&b) {
+			t.Errorf("--break %s: want its first variant %s on, got err %v", rule, variants[0], err)
+		}
+	}
+	_, err := parseBreaks([]Break{"SUB-CAP:no-such"})
+	if err == nil || !strings.Contains(err.Error(), "evict-newest") {
+		t.Errorf("an unknown variant: %v, want an error naming the rule's variants", err)
+	}
+}

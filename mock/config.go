@@ -111,8 +111,9 @@ type Config struct {
 	// Shards is the number of store shards, rounded up to a power of two.
 	Shards int
 
-	// Breaks lists rule IDs whose break mode is on (see BreakModes).
-	Breaks []spec.RuleID
+	// Breaks lists the break modes that are on: RULE:variant, RULE (its
+	// default variant) or a RACE-… mode (see BreakModes, RaceModes).
+	Breaks []Break
 	// Faults injects latency, errors, stalls and rate limits.
 	Faults Faults
 

@@ -70,8 +70,8 @@ func newTest(t testing.TB, mods ...func(*Config)) *Server {
 	return s
 }
 
-func withBreak(id spec.RuleID) func(*Config) {
-	return func(c *Config) { c.Breaks = append(c.Breaks, id) }
+func withBreak[B ~string](id B) func(*Config) {
+	return func(c *Config) { c.Breaks = append(c.Breaks, Break(id)) }
 }
 
 // resp is an answer as a test sees it.

@@ -3,6 +3,8 @@ package mock
 import (
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 // Answers are appended into pooled byte slices: no reflection, no
@@ -142,18 +144,24 @@ var (
 
 // appendError appends the envelope. tsMillis is the answer's timestamp;
 // breaks may alter the code, the timestamp unit and duration's type.
-func (s *Server) appendError(b []byte, e *apiError, tsMillis int64) []byte {
+func (s *Server) appendError(b []byte, e *apiError, tsMillis int64, op string) []byte {
 	code := e.code
 	switch {
-	case e.code == codeIllegalArgument && s.brk.errIllegalArgument:
+	case e.code == codeIllegalArgument && (s.brk.errIllegalArgument ||
+		(s.brk.errIllegalPaging && op == spec.OpSublist) || (s.brk.errIllegalSub && op == spec.OpSubscribe)):
 		code = "bad_request"
-	case e.code == codeJSONParse && s.brk.errJSONParse:
+	case e.code == codeJSONParse && (s.brk.errJSONParse || (s.brk.errJSONSub && op == spec.OpSubscribe)):
 		code = codeIllegalArgument
-	case e.status == 401 && s.brk.auth401Code:
+	case e.status == 401 && (s.brk.auth401Code || (s.brk.auth401Wrong && e != errMissingAuth)):
 		code = "invalid_token"
+	case e == errMissingAuth && s.brk.auth401Missing:
+		code = "missing_token"
 	}
-	if s.brk.errEnvelope {
+	switch {
+	case s.brk.errEnvelope, s.brk.errEnvelopeAuth && e.status == 401:
 		tsMillis /= 1000
+	case s.brk.errEnvelopeMicros:
+		tsMillis *= 1000
 	}
 	b = append(b, `{"error":`...)
 	b = appendJSONString(b, code)

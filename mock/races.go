@@ -133,7 +133,7 @@ func (s *Server) addSubsLossy(st *store, username string, targets []*user, abs u
 	work.compact(clampU32(now))
 	for _, t := range targets {
 		if t != subr {
-			work.upsert(dir, t, abs, s.cfg.MaxSubscriptions, false)
+			work.upsert(dir, t, abs, s.cfg.MaxSubscriptions, upsertPolicy{})
 		}
 	}
 	sh.mu.Lock()

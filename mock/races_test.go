@@ -37,7 +37,7 @@ func TestRaceModesApartFromCatalogue(t *testing.T) {
 		if slices.ContainsFunc(BreakModes(), func(b BreakMode) bool { return b.Rule == spec.RuleID(m.Mode) || b.Mode != "" }) {
 			t.Errorf("mode %s is listed among the catalogue break modes", m.Mode)
 		}
-		newTest(t, withBreak(spec.RuleID(m.Mode))) // accepted
+		newTest(t, withBreak(m.Mode)) // accepted
 	}
 }
 

@@ -22,13 +22,23 @@ type Server struct {
 	brk breakSet
 	// races is the concurrency modes' state (races.go); nil unless one is on.
 	races *races
-	clk   *clock
-	st    *storeRef
-	auth  *auth
-	flt   *faultState
-	met   *metrics
-	log   *slog.Logger
-	appID string
+	// crossMu and crossPrev are SET-STATUS-PER-RESOURCE:cross-user's state:
+	// the user set last. Touched only with that variant on.
+	crossMu   sync.Mutex
+	crossPrev *user
+	// made is SUB-CAP:evict-oldest's state: per subscriber, when each
+	// subscription was first made (a counter). Touched only with that
+	// variant on, under madeMu.
+	madeMu  sync.Mutex
+	made    map[*user]map[uint32]uint64
+	madeSeq uint64
+	clk     *clock
+	st      *storeRef
+	auth    *auth
+	flt     *faultState
+	met     *metrics
+	log     *slog.Logger
+	appID   string
 
 	pool sync.Pool // *reqState
 
@@ -113,7 +123,7 @@ func (s *Server) reclaimLoop() {
 func (s *Server) reclaim() int {
 	s.auth.sweep()
 	s.flt.sweep()
-	if s.brk.subExpires {
+	if s.keepsExpired() {
 		return 0
 	}
 	return s.st.load().reclaim(clampU32(s.clk.unix()))
@@ -287,7 +297,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string, r
 	if op == spec.OpToken {
 		return s.serveToken(w, r, rs, org, app)
 	}
-	if e := s.auth.check(r.Header.Get("Authorization")); e != nil {
+	if e := s.auth.check(r.Header.Get("Authorization"), op); e != nil {
 		return s.writeError(w, rs, e)
 	}
 	if e, wait := s.flt.limit(org, app); e != nil {
@@ -330,7 +340,10 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, body []byte) int {
 }
 
 func (s *Server) writeError(w http.ResponseWriter, rs *reqState, e *apiError) int {
-	rs.out = s.appendError(rs.out[:0], e, s.clk.now().UnixMilli())
+	rs.out = s.appendError(rs.out[:0], e, s.clk.now().UnixMilli(), rs.opForMetrics)
+	if e.code == codeJSONParse && s.brk.errJSON500 {
+		return s.writeJSON(w, http.StatusInternalServerError, rs.out)
+	}
 	return s.writeJSON(w, e.status, rs.out)
 }
 

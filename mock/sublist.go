@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -42,7 +43,20 @@ func (s *Server) pageParam(raw, key string, def int, desc string) (int64, *apiEr
 	if !ok {
 		return int64(def), nil
 	}
-	n, err := strconv.ParseInt(v, 10, 64)
+	var n int64
+	var err error
+	switch {
+	case s.brk.sublistNonIntPrefix:
+		n, err = leadingInt(v)
+	case s.brk.sublistNonIntFlt:
+		f, ferr := strconv.ParseFloat(v, 64)
+		if ferr != nil || f != math.Trunc(f) || math.Abs(f) > 1<<62 {
+			err = strconv.ErrSyntax
+		}
+		n = int64(f)
+	default:
+		n, err = strconv.ParseInt(v, 10, 64)
+	}
 	if err != nil {
 		if s.brk.sublistNonInteger {
 			return int64(def), nil
@@ -54,8 +68,11 @@ func (s *Server) pageParam(raw, key string, def int, desc string) (int64, *apiEr
 
 func (s *Server) sublist(rs *reqState, username, rawQuery string) (int, *apiError) {
 	sizeDef := s.lim.PageSizeDefault
-	if s.brk.sublistDefaults {
+	switch {
+	case s.brk.sublistDefaults:
 		sizeDef = 10
+	case s.brk.sublistDefaultsMax:
+		sizeDef = s.lim.PageSizeMax
 	}
 	num, e := s.pageParam(rawQuery, "pageNum", s.lim.PageNumDefault, descPageNum)
 	if e != nil {
@@ -66,12 +83,17 @@ func (s *Server) sublist(rs *reqState, username, rawQuery string) (int, *apiErro
 		return 0, e
 	}
 	if num < int64(max(s.lim.PageNumMin, 1)) {
-		if !s.brk.sublistPageNum {
+		_, sized := queryParam(rawQuery, "pageSize")
+		if !s.brk.sublistPageNum && !(s.brk.sublistPageNumNeg && num < 0) && !(s.brk.sublistPageNumNoSize && !sized) {
 			return 0, errIllegal(descPageNum)
 		}
 		num = 1
 	}
-	if size < int64(max(s.lim.PageSizeMin, 1)) || size > int64(s.lim.PageSizeMax) {
+	switch {
+	case s.brk.sublistPageSizeNeg && size < 0:
+		size = int64(sizeDef)
+	}
+	if size < int64(max(s.lim.PageSizeMin, 1)) || size > int64(s.lim.PageSizeMax) && !(s.brk.sublistPageSize1000 && size <= 1000) {
 		if !s.brk.sublistPageSize {
 			return 0, errIllegal(descPageSize)
 		}
@@ -86,7 +108,7 @@ func (s *Server) sublist(rs *reqState, username, rawQuery string) (int, *apiErro
 	if subr != nil {
 		sh = rs.st.shardOfString(username)
 		sh.mu.RLock()
-		if !s.brk.subExpires && subr.subs.needsCompact(now32) {
+		if !s.keepsExpired() && subr.subs.needsCompact(now32) {
 			sh.mu.RUnlock()
 			sh.mu.Lock()
 			if subr.subs.needsCompact(now32) {
@@ -99,26 +121,56 @@ func (s *Server) sublist(rs *reqState, username, rawQuery string) (int, *apiErro
 		items = subr.subs.items
 	}
 	total := int64(len(items))
+	counted := total
+	if s.brk.subExpiresListed || s.brk.subExpiresCounted {
+		live := liveOf(items, now32)
+		if s.brk.subExpiresListed {
+			counted = int64(len(live))
+		} else {
+			items = live
+			total = int64(len(items))
+		}
+	}
+	if _, numbered := queryParam(rawQuery, "pageNum"); !numbered && s.brk.sublistDefaultsLast && size > 0 && total > 0 {
+		num = (total + size - 1) / size
+	}
 
 	// start = (num-1)*size without overflow.
 	start := total
 	if size > 0 && num-1 <= total/size {
 		start = min((num-1)*size, total)
 	}
-	if s.brk.sublistPages && num > 1 && start > 0 && start < total {
+	switch {
+	case s.brk.sublistPages && num > 1 && start > 0 && start < total:
 		start--
+	case s.brk.sublistPagesGap && num > 1 && start < total:
+		start++
 	}
-	if num > 1 && start >= total && s.brk.sublistPastEnd {
-		return 0, errIllegal(descPastEnd)
+	if num > 1 && start >= total {
+		switch {
+		case s.brk.sublistPastEnd:
+			return 0, errIllegal(descPastEnd)
+		case s.brk.sublistPastEndLast && size > 0 && total > 0:
+			start = (total - 1) / size * size
+		case s.brk.sublistPastEndFirst:
+			start = 0
+		}
 	}
 	end := min(start+min(size, int64(s.lim.PageSizeMax)), total)
-
-	shownTotal := total
-	if s.brk.raceTotalnum && subr != nil {
-		shownTotal = s.races.countOf(subr)
+	if s.brk.sublistPagesLastDropped && num > 1 && end == total && end > start {
+		end--
 	}
-	if s.brk.sublistTotalnum {
+
+	shownTotal := counted
+	switch {
+	case s.brk.raceTotalnum && subr != nil:
+		shownTotal = s.races.countOf(subr)
+	case s.brk.sublistTotalnum:
 		shownTotal++
+	case s.brk.sublistTotalPage:
+		shownTotal = max(end-start, 0)
+	case s.brk.sublistTotalPageEnd:
+		shownTotal = end
 	}
 	b := append(rs.out[:0], `{"result":{"totalnum":`...)
 	b = appendQuotedInt(b, shownTotal)
@@ -132,11 +184,15 @@ func (s *Server) sublist(rs *reqState, username, rawQuery string) (int, *apiErro
 			b = append(b, `{"uid":`...)
 			b = appendJSONString(b, dir[it.id>>chunkBits][it.id&(1<<chunkBits-1)].name)
 			exp := int64(it.exp)
+			if s.brk.subListedFirstExpiry {
+				exp = int64(items[0].exp)
+			}
+			exp = s.shownExpiry(exp, now)
 			switch {
-			case s.brk.subExpiryAbsolute:
-				exp = max(exp-now, 0)
 			case s.brk.subListed:
 				exp += 60
+			case s.brk.subListedRelative:
+				exp = max(exp-now, 0)
 			}
 			b = append(b, `,"expiry":`...)
 			b = appendQuotedInt(b, exp)
@@ -145,4 +201,16 @@ func (s *Server) sublist(rs *reqState, username, rawQuery string) (int, *apiErro
 	}
 	rs.out = append(b, "]}}"...)
 	return 200, nil
+}
+
+// liveOf is items without the expired ones, in a new slice (SUB-EXPIRES
+// variants, which keep expired subscriptions in the store).
+func liveOf(items []sub, now uint32) []sub {
+	out := make([]sub, 0, len(items))
+	for _, it := range items {
+		if it.exp > now {
+			out = append(out, it)
+		}
+	}
+	return out
 }

@@ -40,14 +40,31 @@ func (s *subSet) lowerBound(dir []*chunk, name string) int {
 	return lo
 }
 
+// upsertPolicy is how upsert departs from the contract, for break
+// variants of SUB-RESUBSCRIBE and SUB-CAP; the zero value is correct.
+type upsertPolicy struct {
+	dup, keepFirst, keepLonger bool // SUB-RESUBSCRIBE
+	evictNewest, evictFirst    bool // SUB-CAP
+	evictLast                  bool // SUB-CAP
+	// made, when set, is when the subscription to a user id was first
+	// made (SUB-CAP:evict-oldest evicts the smallest).
+	made func(id uint32) uint64
+}
+
 // upsert adds or refreshes the subscription to u. With maxN > 0 and the set
 // full, the subscription with least time left — possibly the new one — is
-// evicted. dup adds a second entry instead of refreshing (break
-// SUB-RESUBSCRIBE). It returns the change in size.
-func (s *subSet) upsert(dir []*chunk, u *user, exp uint32, maxN int, dup bool) int {
+// evicted. pol bends that for break variants. It returns the change in
+// size.
+func (s *subSet) upsert(dir []*chunk, u *user, exp uint32, maxN int, pol upsertPolicy) int {
 	i := s.lowerBound(dir, u.name)
-	if !dup && i < len(s.items) && s.items[i].id == u.id {
-		s.items[i].exp = exp
+	if !pol.dup && i < len(s.items) && s.items[i].id == u.id {
+		switch {
+		case pol.keepFirst:
+		case pol.keepLonger:
+			s.items[i].exp = max(s.items[i].exp, exp)
+		default:
+			s.items[i].exp = exp
+		}
 		if exp < s.minExp {
 			s.minExp = exp
 		}
@@ -56,12 +73,21 @@ func (s *subSet) upsert(dir []*chunk, u *user, exp uint32, maxN int, dup bool) i
 	delta := 1
 	if maxN > 0 && len(s.items) >= maxN {
 		m := 0
-		for j := 1; j < len(s.items); j++ {
+		byName := pol.evictFirst || pol.evictLast || pol.made != nil
+		for j := 1; j < len(s.items) && !byName; j++ {
 			if s.items[j].exp < s.items[m].exp {
 				m = j
 			}
 		}
-		if exp < s.items[m].exp {
+		for j := 1; j < len(s.items) && pol.made != nil; j++ {
+			if pol.made(s.items[j].id) < pol.made(s.items[m].id) {
+				m = j
+			}
+		}
+		if pol.evictLast {
+			m = len(s.items) - 1
+		}
+		if pol.evictNewest || (exp < s.items[m].exp && !byName) {
 			return 0 // the new subscription has least time left
 		}
 		copy(s.items[m:], s.items[m+1:])

@@ -38,7 +38,7 @@ func loadDoc(t testing.TB) *spec.Doc {
 }
 
 // startMock serves a (possibly broken) mock (mocktest) and returns its URL.
-func startMock(t testing.TB, doc *spec.Doc, breaks ...spec.RuleID) string {
+func startMock(t testing.TB, doc *spec.Doc, breaks ...mock.Break) string {
 	t.Helper()
 	mc := mock.DefaultConfig(doc.Limits())
 	mc.Breaks = breaks

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/presencekit/presencekit/mock"
 	"github.com/presencekit/presencekit/proxy"
 	"github.com/presencekit/presencekit/spec"
 )
@@ -36,7 +37,7 @@ func (s *syncBuffer) String() string {
 func TestReportAndLog(t *testing.T) {
 	doc := loadDoc(t)
 	var log syncBuffer
-	front, px := startProxy(t, startMock(t, doc, spec.RuleSubEntryPerUser), doc, proxy.WithSink(proxy.JSONLines(&log, nil)))
+	front, px := startProxy(t, startMock(t, doc, mock.Break(spec.RuleSubEntryPerUser)), doc, proxy.WithSink(proxy.JSONLines(&log, nil)))
 	send(t, http.MethodPost, front+base+"/users/u/presence/60", `{"usernames":["a","b"]}`, http.Header{"Authorization": {"Bearer presencekit-mock-token"}})
 	send(t, http.MethodPost, front+base+"/users/u/presence/60", `{"usernames":[]}`, nil)
 	if err := px.Flush(t.Context()); err != nil { // report mode judges after answering

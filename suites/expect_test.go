@@ -15,7 +15,7 @@ import (
 )
 
 // newMockEnv is an Env on a fresh mock, broken as asked.
-func newMockEnv(t *testing.T, breaks ...spec.RuleID) *Env {
+func newMockEnv(t *testing.T, breaks ...mock.Break) *Env {
 	t.Helper()
 	mc := mocktest.Config(t, breaks...)
 	mc.VirtualClock = true
@@ -52,9 +52,9 @@ func TestRejectedBlamesTheRightRule(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, c := range cases {
-		var breaks []spec.RuleID
+		var breaks []mock.Break
 		if c.brk != "" {
-			breaks = []spec.RuleID{c.brk}
+			breaks = []mock.Break{mock.Break(c.brk)}
 		}
 		e := newMockEnv(t, breaks...)
 		_, r, err := e.Client.Subscribe(ctx, e.User("s"), 60, e.Users("t", e.Limits.SubscribeMaxUsers+1))

@@ -69,6 +69,12 @@ func describeAuth(e *Env) {
 				r, err := calls[op](ctx, e, client.WithBearer(wrongToken))
 				e.must(e.Rejected(ctx, spec.RuleAuthInvalidToken, r, err, http.StatusUnauthorized, ""))
 			}, entries())
+		g.It("refuses credentials of another scheme with 401", rules(spec.RuleAuthInvalidToken, spec.RuleErrEnvelope), func(ctx g.SpecContext) {
+			// A server that checks only Bearer credentials lets these through.
+			basic := http.Header{"Authorization": {"Basic cHJlc2VuY2VraXQ6d3Jvbmc="}}
+			r, err := e.Client.Do(ctx, http.MethodGet, "/users/"+e.User("auth")+"/presence/sublist", nil, nil, basic)
+			e.must(e.Rejected(ctx, spec.RuleAuthInvalidToken, r, err, http.StatusUnauthorized, ""))
+		})
 		g.It("names a refused request \"unauthorized\"", rules(spec.RuleAuth401Code, spec.RuleErrEnvelope), func(ctx g.SpecContext) {
 			// Each refusal is checked for its code; a request that was not
 			// refused is another rule's failure (AUTH-REQUIRED or
@@ -100,9 +106,16 @@ func describeAuth(e *Env) {
 			r, err = calls[spec.OpSublist](ctx, e, client.WithBearer(res.AccessToken))
 			e.must(e.OK(ctx, spec.RuleTokenGrant, r, err))
 		})
-		g.It("refuses a wrong client secret with 401 and issues no token", rules(spec.RuleTokenBadSecret, spec.RuleErrEnvelope), func(ctx g.SpecContext) {
-			_, r, err := e.Client.GetAppToken(ctx, client.TokenRequest{ClientID: e.Cfg.ClientID, ClientSecret: e.Cfg.ClientSecret + "-wrong"})
-			e.must(e.Rejected(ctx, spec.RuleTokenBadSecret, r, err, http.StatusUnauthorized, ""))
-		})
+		g.DescribeTable("refuses a wrong client secret and issues no token", rules(spec.RuleTokenBadSecret, spec.RuleErrEnvelope),
+			func(ctx g.SpecContext, secret func() string) {
+				_, r, err := e.Client.GetAppToken(ctx, client.TokenRequest{ClientID: e.Cfg.ClientID, ClientSecret: secret()})
+				e.must(e.Rejected(ctx, spec.RuleTokenBadSecret, r, err, http.StatusUnauthorized, ""))
+			},
+			// The right secret with more after it: a server comparing a
+			// prefix lets it through.
+			g.Entry("the secret with a suffix", func() string { return e.Cfg.ClientSecret + "-wrong" }),
+			// A server trimming its input lets this through.
+			g.Entry("the secret with a space after it", func() string { return e.Cfg.ClientSecret + " " }),
+		)
 	})
 }

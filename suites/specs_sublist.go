@@ -26,19 +26,23 @@ func describeSublist(e *Env) {
 			g.Entry("the maximum is accepted", func() int64 { return int64(e.Limits.PageSizeMax) }, true),
 			g.Entry("below the minimum is refused", func() int64 { return int64(e.Limits.PageSizeMin - 1) }, false),
 			g.Entry("above the maximum is refused", func() int64 { return int64(e.Limits.PageSizeMax + 1) }, false),
+			g.Entry("twice the maximum is refused", func() int64 { return int64(2 * e.Limits.PageSizeMax) }, false),
+			g.Entry("a negative size is refused", func() int64 { return -1 }, false),
 		)
 
 		g.DescribeTable("takes pageNum from its minimum", refusals(spec.RuleSublistPagenumMin),
-			func(ctx g.SpecContext, num func() int64, accepted bool) {
-				_, r, err := e.Client.ListSubscriptions(ctx, e.User("list"), subQuery(itoa(num()), "10"))
+			func(ctx g.SpecContext, num func() int64, accepted bool, size string) {
+				_, r, err := e.Client.ListSubscriptions(ctx, e.User("list"), subQuery(itoa(num()), size))
 				if accepted {
 					e.must(e.OK(ctx, spec.RuleSublistPagenumMin, r, err))
 					return
 				}
 				e.must(e.Rejected(ctx, spec.RuleSublistPagenumMin, r, err, 400, "illegal_argument"))
 			},
-			g.Entry("the minimum is accepted", func() int64 { return int64(e.Limits.PageNumMin) }, true),
-			g.Entry("below the minimum is refused", func() int64 { return int64(e.Limits.PageNumMin - 1) }, false),
+			g.Entry("the minimum is accepted", func() int64 { return int64(e.Limits.PageNumMin) }, true, "10"),
+			g.Entry("below the minimum is refused", func() int64 { return int64(e.Limits.PageNumMin - 1) }, false, "10"),
+			g.Entry("below the minimum without pageSize is refused", func() int64 { return int64(e.Limits.PageNumMin - 1) }, false, ""),
+			g.Entry("a negative number is refused", func() int64 { return -1 }, false, "10"),
 		)
 
 		g.DescribeTable("refuses non-integer paging values", refusals(spec.RuleSublistNonInteger),
@@ -48,6 +52,9 @@ func describeSublist(e *Env) {
 			},
 			g.Entry("pageNum a word", "first", "10"),
 			g.Entry("pageSize a fraction", "1", "2.5"),
+			// Whole numbers, but no integer literals.
+			g.Entry("pageSize an exponent form", "1", "1e1"),
+			g.Entry("pageNum a decimal form", "1.0", "10"),
 		)
 
 		g.It("returns the first page of the default size without paging parameters", rules(spec.RuleSublistDefaults), func(ctx g.SpecContext) {

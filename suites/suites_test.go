@@ -34,7 +34,7 @@ const (
 
 // startMock serves a correct (or deliberately broken) mock (mocktest) of
 // doc with the virtual clock and returns the config to reach it.
-func startMock(tb testing.TB, cfg suites.Config, doc *spec.Doc, breaks ...spec.RuleID) suites.Config {
+func startMock(tb testing.TB, cfg suites.Config, doc *spec.Doc, breaks ...mock.Break) suites.Config {
 	tb.Helper()
 	mc := mocktest.ConfigFor(doc, breaks...)
 	mc.VirtualClock = true
@@ -59,10 +59,10 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Target == "" {
-		var breaks []spec.RuleID
+		var breaks []mock.Break
 		if b := os.Getenv(envBreak); b != "" {
 			for _, id := range strings.Split(b, ",") {
-				breaks = append(breaks, spec.RuleID(id))
+				breaks = append(breaks, mock.Break(id))
 			}
 		}
 		mockDoc := doc

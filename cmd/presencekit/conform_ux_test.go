@@ -57,7 +57,7 @@ func conformChild(t *testing.T, env []string, args ...string) result {
 
 // mockTarget serves a mock (mocktest), broken as asked, with the given
 // secrets, and returns its URL.
-func mockTarget(t *testing.T, token, secret, admin string, breaks ...spec.RuleID) string {
+func mockTarget(t *testing.T, token, secret, admin string, breaks ...mock.Break) string {
 	t.Helper()
 	mc := mocktest.Config(t, breaks...)
 	mc.VirtualClock = true
@@ -81,7 +81,7 @@ var failureLine = regexp.MustCompile(`^\[[A-Z][A-Z0-9-]+\] \S.*$`)
 func TestConformFailureLines(t *testing.T) {
 	t.Parallel()
 	target := mockTarget(t, mock.DefaultToken, mock.DefaultClientSecret, testAdmin,
-		spec.RuleSubLimitUsers, spec.RuleAuth401Code, spec.RuleGetEntryPerUser)
+		mock.Break(spec.RuleSubLimitUsers), mock.Break(spec.RuleAuth401Code), mock.Break(spec.RuleGetEntryPerUser))
 	// Unpaced (--rate 0): the mock is no tenant to spare; --concurrency
 	// stays the --target default.
 	r := conformChild(t, nil, "conform", "--target", target, "--token", mock.DefaultToken,
@@ -141,7 +141,8 @@ func TestConformSecretsNeverWritten(t *testing.T) {
 	t.Parallel()
 	const token, secret, admin, password = "tok-M4RK3R-1", "sec-M4RK3R-2", "adm-M4RK3R-3", "pw-M4RK3R-4"
 	markers := []string{token, secret, admin, password, url.QueryEscape(secret)}
-	target := mockTarget(t, token, secret, admin, spec.RuleSubLimitUsers, spec.RuleTokenBadSecret, spec.RuleErrEnvelope, spec.RuleSchemaResponse)
+	target := mockTarget(t, token, secret, admin, mock.Break(spec.RuleSubLimitUsers), mock.Break(spec.RuleTokenBadSecret),
+		mock.Break(spec.RuleErrEnvelope), mock.Break(spec.RuleSchemaResponse))
 	u, _ := url.Parse(target)
 	u.User = url.UserPassword("user", password)
 	dir := t.TempDir()

@@ -8,7 +8,6 @@ import (
 
 	"github.com/presencekit/presencekit/loadgen"
 	"github.com/presencekit/presencekit/mock"
-	"github.com/presencekit/presencekit/spec"
 )
 
 func verifyArgs(url string, extra ...string) []string {
@@ -23,7 +22,7 @@ func TestLoadVerifyExitCodes(t *testing.T) {
 	if r := execute(t, "", verifyArgs(good)...); r.code != exitOK || !strings.Contains(r.stdout, ", 0 violations") {
 		t.Errorf("correct mock: want exit 0 and 0 violations:\n%s", r)
 	}
-	stale := func(c *mock.Config) { c.Breaks = []spec.RuleID{"RACE-GET-STALE"} }
+	stale := func(c *mock.Config) { c.Breaks = []mock.Break{"RACE-GET-STALE"} }
 	cases := []struct {
 		name  string
 		extra []string
@@ -46,7 +45,7 @@ func TestLoadVerifyExitCodes(t *testing.T) {
 
 // The shards of a verified run merge their violation counts exactly.
 func TestLoadVerifyShardsMerge(t *testing.T) {
-	url, _ := loadTarget(t, func(c *mock.Config) { c.Breaks = []spec.RuleID{"RACE-GET-STALE"} }, nil)
+	url, _ := loadTarget(t, func(c *mock.Config) { c.Breaks = []mock.Break{"RACE-GET-STALE"} }, nil)
 	dir := t.TempDir()
 	var parts []*loadgen.Results
 	for _, sh := range []string{"0/2", "1/2"} {

@@ -46,8 +46,10 @@ The admin API under /_mock/ (reset, groups, connections, clock, state) is off
 unless --admin-token is given; GET /_mock/clock (read-only) always answers,
 without a token. /healthz and /metrics (Prometheus, Go runtime and process
 figures included) need no token.
---break RULE-ID violates one catalogue rule on purpose, so a conformance
-suite can prove it catches it: --break list shows them.
+--break RULE:VARIANT violates one catalogue rule on purpose, one of several
+plausible wrong ways (its variants), so a conformance suite can prove it
+catches each; a bare --break RULE is the rule's first variant. --break list
+shows them all; the variants are at the end of this help.
 --break RACE-… turns on a concurrency fault that only shows under load, for
 load --verify to catch (off by default; --break list shows them too):
   RACE-SUB-LOST-UPDATE   overlapping subscribe calls for one subscriber lose one
@@ -58,7 +60,7 @@ the ASCII form 5ms+-2ms. See docs/mock.md.
 
 Exit codes: 0 stopped gracefully (SIGINT/SIGTERM) or --break list printed,
 1 the server failed while serving, 2 bad usage (unknown or invalid flag
-value, unreadable --spec, address it cannot listen on).`,
+value, unreadable --spec, address it cannot listen on).` + breakVariantsHelp(),
 		Example: `  # a mock on a fixed port, the default credentials
   presencekit mock --listen 127.0.0.1:8080
 
@@ -85,7 +87,7 @@ value, unreadable --spec, address it cannot listen on).`,
 	f.DurationVar(&o.tokenTTL, "token-ttl", mock.DefaultTokenTTL, "lifetime of issued tokens when the request gives no ttl")
 	f.StringVar(&o.adminToken, "admin-token", "", "bearer token of the /_mock/ admin API (default: admin API off; GET /_mock/clock needs none)")
 	f.StringVar(&o.clock, "clock", "real", "presence clock: real, or virtual (moved with POST /_mock/clock)")
-	f.StringSliceVar(&o.breaks, "break", nil, "violate the rule with this ID, or turn on a RACE-… concurrency fault, on purpose (repeatable; 'list' shows the modes)")
+	f.StringSliceVar(&o.breaks, "break", nil, "violate a rule on purpose, as RULE:VARIANT (RULE alone: its first variant), or turn on a RACE-… concurrency fault (repeatable; 'list' shows them)")
 	f.StringVar(&o.latency, "latency", "", "delay every answer: 5ms, or with uniform jitter 5ms±2ms (ASCII: 5ms+-2ms)")
 	f.Float64Var(&o.errorRate, "error-rate", 0, "fraction of requests answered 503 (0..1)")
 	f.StringVar(&o.stall, "stall", "", "hold every request for D at the end of each period P: D@P, e.g. 1s@30s")
@@ -103,10 +105,10 @@ func runMock(cmd *cobra.Command, o mockOptions) error {
 	out := cmd.OutOrStdout()
 	if len(o.breaks) == 1 && o.breaks[0] == "list" {
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "RULE\tLEVEL\tWHAT THE MOCK DOES WRONG")
+		fmt.Fprintln(tw, "--break RULE:VARIANT\tLEVEL\tWHAT THE MOCK DOES WRONG (a bare RULE is its first variant)")
 		for _, m := range mock.BreakModes() {
 			r, _ := spec.RuleByID(m.Rule)
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Rule, r.Level, m.Description)
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Name(), r.Level, m.Description)
 		}
 		fmt.Fprintln(tw, "\nCONCURRENCY MODE\tRULE\tWHAT THE MOCK DOES WRONG UNDER LOAD (for load --verify)")
 		for _, m := range mock.RaceModes() {
@@ -139,7 +141,7 @@ func runMock(cmd *cobra.Command, o mockOptions) error {
 	cfg.MaxBodyBytes = o.maxBody
 	cfg.MaxTokens = o.maxTokens
 	for _, b := range o.breaks {
-		cfg.Breaks = append(cfg.Breaks, spec.RuleID(b))
+		cfg.Breaks = append(cfg.Breaks, mock.Break(b))
 	}
 	switch o.clock {
 	case "real":
@@ -203,4 +205,20 @@ func parseFaults(f *mock.Faults, o mockOptions) error {
 	}
 	f.ErrorRate = o.errorRate
 	return nil
+}
+
+// breakVariantsHelp lists every --break variant for mock --help, from the
+// mock's own list (mock.BreakModes), so the help cannot fall behind it.
+func breakVariantsHelp() string {
+	var b strings.Builder
+	b.WriteString("\n\nBreak variants (--break RULE:VARIANT):")
+	var rule spec.RuleID
+	for _, m := range mock.BreakModes() {
+		if m.Rule != rule {
+			rule = m.Rule
+			fmt.Fprintf(&b, "\n  %s", rule)
+		}
+		fmt.Fprintf(&b, "\n    %-20s %s", m.Variant, m.Description)
+	}
+	return b.String()
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/presencekit/presencekit/mock"
 	"github.com/presencekit/presencekit/spec"
 )
 
@@ -20,10 +21,17 @@ type rulesOptions struct {
 	Profile  string // --profile: marks the rules that do not apply under it
 }
 
-// profileRule is a rule with, under a profile, why it does not apply.
+// profileRule is a rule with, under a profile, why it does not apply, and
+// the mock's break variants of it. The variants are the mock's (what it
+// can do wrong on purpose), not the contract's: they live in mock, which
+// spec must not import, and the command joins the two.
 type profileRule struct {
 	spec.Rule
 	NotApplicable string `json:"not_applicable,omitempty"`
+	// BreakVariants counts the mock's --break variants of the rule (0 for
+	// PROBE rules); BreakVariantNames names them, the default first.
+	BreakVariants     int      `json:"break_variants"`
+	BreakVariantNames []string `json:"break_variant_names,omitempty"`
 }
 
 func newSpecRulesCmd() *cobra.Command {
@@ -89,9 +97,14 @@ func listRules(o rulesOptions, w io.Writer) error {
 			return err
 		}
 	}
+	variants := map[spec.RuleID][]string{}
+	for _, m := range mock.BreakModes() {
+		variants[m.Rule] = append(variants[m.Rule], m.Variant)
+	}
 	out := make([]profileRule, len(rules))
 	for i, r := range rules {
 		out[i].Rule = r
+		out[i].BreakVariants, out[i].BreakVariantNames = len(variants[r.ID]), variants[r.ID]
 		if doc == nil {
 			continue
 		}

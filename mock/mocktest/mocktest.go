@@ -30,13 +30,13 @@ func Doc(tb testing.TB) *spec.Doc {
 
 // Config is mock.ConfigFor the embedded spec, the configuration of the
 // embedded mock, broken as breaks say.
-func Config(tb testing.TB, breaks ...spec.RuleID) mock.Config {
+func Config(tb testing.TB, breaks ...mock.Break) mock.Config {
 	tb.Helper()
 	return ConfigFor(Doc(tb), breaks...)
 }
 
 // ConfigFor is Config for doc (a profile's document), broken as breaks say.
-func ConfigFor(doc *spec.Doc, breaks ...spec.RuleID) mock.Config {
+func ConfigFor(doc *spec.Doc, breaks ...mock.Break) mock.Config {
 	cfg := mock.ConfigFor(doc)
 	cfg.Breaks = breaks
 	return cfg
