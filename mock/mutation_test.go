@@ -1,0 +1,71 @@
+//go:build mutation
+
+package mock_test
+
+import (
+	"context"
+	"flag"
+	"os"
+	"testing"
+
+	g "github.com/onsi/ginkgo/v2"
+
+	"github.com/presencekit/presencekit/mock"
+	"github.com/presencekit/presencekit/mock/mocktest"
+	"github.com/presencekit/presencekit/spec"
+	"github.com/presencekit/presencekit/suites"
+)
+
+// The mutation build (make mutation, docs/conformance.md#mutation-analysis):
+// gremlins mutates a file of package mock, then runs `go test -tags
+// mutation` on this package. With the tag, the only test run is
+// TestMutantConformance: the conformance suite against the mock built from
+// the mutated source. The mock's own unit tests are compiled but not run,
+// so a mutant counts as killed only when the suite sees the difference.
+
+// TestMain runs TestMutantConformance alone, whatever -run gremlins passes.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if err := flag.Set("test.run", "^TestMutantConformance$"); err != nil {
+		panic(err)
+	}
+	os.Exit(m.Run())
+}
+
+// TestMutantConformance runs the whole suite, as `presencekit conform` does
+// against its embedded mock (virtual clock, unpaced), stopping at the
+// first failed spec: one is enough to kill the mutant. The seed is fixed so
+// that two runs of one mutant order the specs alike.
+func TestMutantConformance(t *testing.T) {
+	doc, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc := mocktest.ConfigFor(doc)
+	mc.VirtualClock = true
+	m := mocktest.Start(t, mc)
+
+	cfg := suites.Defaults()
+	cfg.Rate, cfg.Concurrency, cfg.ReportDir = 0, 1, ""
+	cfg.Target, cfg.AdminToken = m.URL, m.AdminToken
+	cfg.Token = mock.DefaultToken
+	cfg.ClientID, cfg.ClientSecret = mock.DefaultClientID, mock.DefaultClientSecret
+	e, err := suites.NewEnv(context.Background(), cfg, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	suiteCfg, repCfg := g.GinkgoConfiguration()
+	suiteCfg.FailFast = true
+	suiteCfg.RandomSeed = 1
+	repCfg.Succinct = true
+	res, err := suites.RunSpecs(t, e, suiteCfg, repCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res == nil {
+		t.Fatal("the suite delivered no result")
+	}
+	if c := res.Count(); c[suites.StateFailed] > 0 {
+		t.Errorf("%d specs failed", c[suites.StateFailed])
+	}
+}
