@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"testing"
+	"time"
 
 	g "github.com/onsi/ginkgo/v2"
 
@@ -35,7 +36,10 @@ func TestMain(m *testing.M) {
 // TestMutantConformance runs the whole suite, as `presencekit conform` does
 // against its embedded mock (virtual clock, unpaced), stopping at the
 // first failed spec: one is enough to kill the mutant. The seed is fixed so
-// that two runs of one mutant order the specs alike.
+// that two runs of one mutant order the specs alike. A request times out
+// after 10 s (the mock answers in microseconds): a mutant that deadlocks
+// the mock then fails its spec at once instead of holding the run until
+// gremlins' own timeout.
 func TestMutantConformance(t *testing.T) {
 	doc, err := spec.Load()
 	if err != nil {
@@ -47,6 +51,7 @@ func TestMutantConformance(t *testing.T) {
 
 	cfg := suites.Defaults()
 	cfg.Rate, cfg.Concurrency, cfg.ReportDir = 0, 1, ""
+	cfg.Timeout = 10 * time.Second
 	cfg.Target, cfg.AdminToken = m.URL, m.AdminToken
 	cfg.Token = mock.DefaultToken
 	cfg.ClientID, cfg.ClientSecret = mock.DefaultClientID, mock.DefaultClientSecret

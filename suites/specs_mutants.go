@@ -61,9 +61,11 @@ func describeMutantGaps(e *Env) {
 			g.Entry("set status: after ext", setPath, `{"ext":"a"`),
 		)
 
-		g.It("returns an ext holding quotes, backslashes and control characters whole", rules(spec.RuleSetExtVisible), func(ctx g.SpecContext) {
+		g.It("returns an ext holding quotes, backslashes, control and non-ASCII characters whole", rules(spec.RuleSetExtVisible), func(ctx g.SpecContext) {
+			// Each character a JSON writer must escape, and multi-byte
+			// UTF-8 (U+FFFD included: it is a character like any other).
 			u := e.User("set")
-			ext := "say \"hi\" C:\\x\t1\n2\u0001"
+			ext := "say \"hi\" C:\\x\t1\n2\u0001 é€\uFFFD"
 			e.must(set(ctx, e, spec.RuleSetExtVisible, u, "web_1", "away", ext))
 			p, err := presenceOf(ctx, e, spec.RuleSetExtVisible, u)
 			e.must(err)
