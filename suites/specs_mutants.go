@@ -1,12 +1,15 @@
 package suites
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	g "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/presencekit/presencekit/client"
 	"github.com/presencekit/presencekit/spec"
 )
 
@@ -81,6 +84,96 @@ func describeMutantGaps(e *Env) {
 			p, err := presenceOf(ctx, e, spec.RuleSetStatusPerResource, u)
 			e.must(err)
 			e.about(spec.RuleSetStatusPerResource).Expect(p.Status).To(HaveKeyWithValue("web_1", busy), "the custom status read back through batch get")
+		})
+
+		shortenLabels := rules(spec.RuleSubExpires, spec.RuleSubResubscribe)
+		if !e.Virtual() {
+			shortenLabels = append(shortenLabels, LabelSlow) // it waits on the real clock
+		}
+		g.It("forgets a subscription renewed with a shorter expiry once that expires", shortenLabels, g.Serial, func(ctx g.SpecContext) {
+			// SUB-RESUBSCRIBE replaces the expiry; the spec of that rule
+			// renews with a longer one. Renewed shorter, the new expiry
+			// must be the one that ends the subscription.
+			if e.ClockStopped() {
+				g.Skip(clockStopped)
+			}
+			sub, t, keep := e.User("sub"), e.User("t"), e.User("keep")
+			shortExpiry := max(e.Limits.ExpiryMin, 2)
+			_, err := subscribe(ctx, e, spec.RuleSubExpires, sub, 3600, []string{t, keep})
+			e.must(err)
+			_, err = subscribe(ctx, e, spec.RuleSubExpires, sub, shortExpiry, []string{t})
+			e.must(err)
+			entries := func(p *client.Sublist) (n int, kept bool) {
+				for _, s := range p.Sublist {
+					if s.UID == t {
+						n++
+					}
+					kept = kept || s.UID == keep
+				}
+				return n, kept
+			}
+			p, err := page(ctx, e, spec.RuleSubResubscribe, sub, client.Page(1, 10))
+			e.must(err)
+			if n, _ := entries(p); n != 1 {
+				e.must(fail(spec.RuleSubResubscribe, "%d sublist entries for %s after subscribing to it twice, want 1", n, t))
+			}
+			gone := func() (bool, error) {
+				p, err := page(ctx, e, spec.RuleSubExpires, sub, client.Page(1, 10))
+				if err != nil {
+					return false, err
+				}
+				n, kept := entries(p)
+				if !kept {
+					return false, fail(spec.RuleSubExpires, "the unexpired subscription is missing too")
+				}
+				return n == 0, nil
+			}
+			if e.Virtual() {
+				e.must(plainErr(e.Advance(ctx, time.Duration(shortExpiry+1)*time.Second+e.Cfg.ClockSkew)))
+				e.about(spec.RuleSubExpires).Expect(gone()).To(BeTrue(), "a subscription renewed with a shorter expiry is still listed past it")
+				return
+			}
+			e.about(spec.RuleSubExpires).Eventually(gone).WithContext(ctx).WithTimeout(time.Duration(shortExpiry)*time.Second+e.Cfg.ClockSkew+5*time.Second).
+				WithPolling(250*time.Millisecond).Should(BeTrue(), "a subscription renewed with a shorter expiry is still listed past it")
+		})
+
+		g.It("removes every subscription after the cap evicted one", rules(spec.RuleUnsubRemoves, spec.RuleSubCap), func(ctx g.SpecContext) {
+			// SUB-CAP's spec checks who is evicted; this one checks the
+			// subscriber's set is still whole after the eviction: each
+			// subscription it holds can be removed, the newest included.
+			if len(e.Cfg.Users) > 0 {
+				g.Skip(fmt.Sprintf("needs --max-subscriptions+1 (%d) known users; --test-users lists %d", e.Cfg.MaxSubs+1, len(e.Cfg.Users)))
+			}
+			sub := e.User("cap")
+			all := []string{e.User("soonest")}
+			_, err := subscribe(ctx, e, spec.RuleUnsubRemoves, sub, 600, all)
+			e.must(err)
+			var batches [][]string
+			for made := 1; made < e.Cfg.MaxSubs; made += e.Limits.SubscribeMaxUsers {
+				batches = append(batches, e.Users("c", min(e.Limits.SubscribeMaxUsers, e.Cfg.MaxSubs-made)))
+				cleanupAfter(e, sub, batches[len(batches)-1])
+				all = append(all, batches[len(batches)-1]...)
+			}
+			e.must(fanOut(len(batches), func(i int) error {
+				_, r, err := e.Client.Subscribe(ctx, sub, 7200, batches[i])
+				return e.OK(ctx, spec.RuleUnsubRemoves, r, err)
+			}))
+			newest := e.User("newest")
+			_, err = subscribe(ctx, e, spec.RuleUnsubRemoves, sub, 7200, []string{newest})
+			e.must(err)
+			all = append(all, newest)
+			var gone [][]string
+			for len(all) > 0 {
+				n := min(len(all), e.Limits.UnsubscribeMaxUsers)
+				gone, all = append(gone, all[:n]), all[n:]
+			}
+			e.must(fanOut(len(gone), func(i int) error {
+				_, r, err := e.Client.Unsubscribe(ctx, sub, gone[i], client.UnsubscribeObject)
+				return e.OK(ctx, spec.RuleUnsubRemoves, r, err)
+			}))
+			p, err := page(ctx, e, spec.RuleUnsubRemoves, sub, client.Page(1, 10))
+			e.must(err)
+			e.about(spec.RuleUnsubRemoves).Expect(uids(p.Sublist)).To(BeEmpty(), "every subscription was removed, yet some are listed")
 		})
 
 		g.It("accepts the smallest expiry", rules(spec.RuleSubExpiryPositive), func(ctx g.SpecContext) {
