@@ -37,9 +37,9 @@ func TestMain(m *testing.M) {
 // against its embedded mock (virtual clock, unpaced), stopping at the
 // first failed spec: one is enough to kill the mutant. The seed is fixed so
 // that two runs of one mutant order the specs alike. A request times out
-// after 10 s (the mock answers in microseconds): a mutant that deadlocks
-// the mock then fails its spec at once instead of holding the run until
-// gremlins' own timeout.
+// after 10 s (the mock answers in microseconds) and the suite after a
+// 30 s (it takes a few seconds): a mutant that deadlocks the mock
+// then fails instead of holding the run until gremlins' own timeout.
 func TestMutantConformance(t *testing.T) {
 	doc, err := spec.Load()
 	if err != nil {
@@ -47,7 +47,25 @@ func TestMutantConformance(t *testing.T) {
 	}
 	mc := mocktest.ConfigFor(doc)
 	mc.VirtualClock = true
-	m := mocktest.Start(t, mc)
+	m, err := mock.Start(context.Background(), mc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Not mocktest.Start: a mutant can leave a lock held, and the mock's
+	// Stop then waits for ever on its sweeper. A mock that does not stop
+	// is a failure like any other.
+	t.Cleanup(func() {
+		stopped := make(chan error, 1)
+		go func() { stopped <- m.Stop() }()
+		select {
+		case err := <-stopped:
+			if err != nil {
+				t.Errorf("mock: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("the mock did not stop within 10 s: a request or its sweeper is stuck")
+		}
+	})
 
 	cfg := suites.Defaults()
 	cfg.Rate, cfg.Concurrency, cfg.ReportDir = 0, 1, ""
@@ -62,6 +80,7 @@ func TestMutantConformance(t *testing.T) {
 	suiteCfg, repCfg := g.GinkgoConfiguration()
 	suiteCfg.FailFast = true
 	suiteCfg.RandomSeed = 1
+	suiteCfg.Timeout, suiteCfg.GracePeriod = 30*time.Second, 5*time.Second
 	repCfg.Succinct = true
 	res, err := suites.RunSpecs(t, e, suiteCfg, repCfg)
 	if err != nil {

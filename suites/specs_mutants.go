@@ -3,6 +3,7 @@ package suites
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,6 +63,9 @@ func describeMutantGaps(e *Env) {
 			g.Entry("set status: after the key", setPath, `{"ext"`),
 			g.Entry("set status: inside ext", setPath, `{"ext":"a`),
 			g.Entry("set status: after ext", setPath, `{"ext":"a"`),
+			g.Entry("set status: after a backslash", setPath, `{"ext":"a\`),
+			g.Entry("set status: after an escape", setPath, `{"ext":"a\n`),
+			g.Entry("set status: inside a \\u escape", setPath, `{"ext":"\u12`),
 		)
 
 		g.It("returns an ext holding quotes, backslashes, control and non-ASCII characters whole", rules(spec.RuleSetExtVisible), func(ctx g.SpecContext) {
@@ -73,6 +77,18 @@ func describeMutantGaps(e *Env) {
 			p, err := presenceOf(ctx, e, spec.RuleSetExtVisible, u)
 			e.must(err)
 			e.about(spec.RuleSetExtVisible).Expect(p.Ext).To(Equal(ext), "ext read back through batch get")
+		})
+
+		g.It("reads \\u escapes in ext, surrogate pairs included", rules(spec.RuleSetExtVisible), func(ctx g.SpecContext) {
+			// The first and last pairs of the surrogate ranges, and the
+			// first code point after them.
+			u := e.User("set")
+			body := `{"ext":"\ud800\udc00 \udbff\udfff \ud83d\ude00 \ue000 \u00e9"}`
+			r, err := e.Client.Do(ctx, http.MethodPost, "/users/"+u+"/presence/web_1/away", nil, []byte(body), nil)
+			e.must(e.OK(ctx, spec.RuleSetExtVisible, r, err))
+			p, err := presenceOf(ctx, e, spec.RuleSetExtVisible, u)
+			e.must(err)
+			e.about(spec.RuleSetExtVisible).Expect(p.Ext).To(Equal("\U00010000 \U0010FFFF \U0001F600 \uE000 é"), "ext read back through batch get")
 		})
 
 		g.It("reports a custom status spelled outside ASCII as it was set", rules(spec.RuleSetStatusPerResource), func(ctx g.SpecContext) {
@@ -144,8 +160,10 @@ func describeMutantGaps(e *Env) {
 			if len(e.Cfg.Users) > 0 {
 				g.Skip(fmt.Sprintf("needs --max-subscriptions+1 (%d) known users; --test-users lists %d", e.Cfg.MaxSubs+1, len(e.Cfg.Users)))
 			}
+			// The evicted one's name sorts first ("a-" before "c-"): a
+			// server removing it by position must get the position right.
 			sub := e.User("cap")
-			all := []string{e.User("soonest")}
+			all := []string{e.User("a-soonest")}
 			_, err := subscribe(ctx, e, spec.RuleUnsubRemoves, sub, 600, all)
 			e.must(err)
 			var batches [][]string
@@ -174,6 +192,52 @@ func describeMutantGaps(e *Env) {
 			p, err := page(ctx, e, spec.RuleUnsubRemoves, sub, client.Page(1, 10))
 			e.must(err)
 			e.about(spec.RuleUnsubRemoves).Expect(uids(p.Sublist)).To(BeEmpty(), "every subscription was removed, yet some are listed")
+		})
+
+		g.It("forgets subscriptions one by one as each expires", shortenLabels, g.Serial, func(ctx g.SpecContext) {
+			// SUB-EXPIRES' spec lets one subscription expire; here a second
+			// expires after the first is gone, so a server that loses
+			// track of the next expiry once it dropped one keeps it.
+			if e.ClockStopped() {
+				g.Skip(clockStopped)
+			}
+			sub, first, second, long := e.User("sub"), e.User("first"), e.User("second"), e.User("long")
+			s1 := max(e.Limits.ExpiryMin, 2)
+			s2 := s1 + int64(e.Cfg.ClockSkew/time.Second) + 5
+			for _, x := range []struct {
+				t      string
+				expiry int64
+			}{{first, s1}, {second, s2}, {long, 3600}} {
+				_, err := subscribe(ctx, e, spec.RuleSubExpires, sub, x.expiry, []string{x.t})
+				e.must(err)
+			}
+			gone := func(t string) func() (bool, error) {
+				return func() (bool, error) {
+					p, err := page(ctx, e, spec.RuleSubExpires, sub, client.Page(1, 10))
+					if err != nil {
+						return false, err
+					}
+					listed := uids(p.Sublist)
+					if !slices.Contains(listed, long) {
+						return false, fail(spec.RuleSubExpires, "the unexpired subscription is missing too")
+					}
+					return !slices.Contains(listed, t), nil
+				}
+			}
+			if e.Virtual() {
+				e.must(plainErr(e.Advance(ctx, time.Duration(s1+1)*time.Second+e.Cfg.ClockSkew)))
+				e.about(spec.RuleSubExpires).Expect(gone(first)()).To(BeTrue(), "the first expired subscription is still listed")
+				e.must(plainErr(e.Advance(ctx, time.Duration(s2-s1)*time.Second)))
+				e.about(spec.RuleSubExpires).Expect(gone(second)()).To(BeTrue(), "the second expired subscription is still listed")
+				return
+			}
+			for _, x := range []struct {
+				t      string
+				expiry int64
+			}{{first, s1}, {second, s2}} {
+				e.about(spec.RuleSubExpires).Eventually(gone(x.t)).WithContext(ctx).WithTimeout(time.Duration(x.expiry)*time.Second+e.Cfg.ClockSkew+5*time.Second).
+					WithPolling(250*time.Millisecond).Should(BeTrue(), "an expired subscription is still listed")
+			}
 		})
 
 		g.It("accepts the smallest expiry", rules(spec.RuleSubExpiryPositive), func(ctx g.SpecContext) {
