@@ -116,7 +116,7 @@ MUTATION_FILES   ?= auth.go clock.go handlers.go jsonscan.go jsonwrite.go server
 MUTATION_WORKERS ?= 2
 MUTATION_TIMEOUT ?= 60m
 MUTATION_EXCLUDE  = ^mocktest/|^($(subst $(eval) ,|,$(strip $(subst .,\.,$(filter-out $(MUTATION_FILES),$(filter-out %_test.go,$(notdir $(wildcard mock/*.go))))))))$$
-mutation: ## Mutation analysis of the suite over the mock's MUTATION_FILES; prints the score (slow: ~30 min)
+mutation: ## Mutation analysis of the suite over the mock's MUTATION_FILES; prints the score (slow: ~40 min)
 	@mkdir -p reports
 	GOBIN=$(CURDIR)/bin $(GO) install $(GREMLINS)
 	@rm -f reports/mutation.json
