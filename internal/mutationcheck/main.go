@@ -103,8 +103,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		counts["KILLED"], counts["TIMED OUT"], len(survivors), equivalent, len(open), counts["NOT VIABLE"], counts["NOT COVERED"], rep.Elapsed)
 	fmt.Fprintf(stdout, "mutation score: %s (killed or timed out, of the covered mutants not equivalent); %s before setting the equivalent ones aside\n",
 		percent(detected, detected+len(open)), percent(detected, detected+len(survivors)))
+	inReport := map[string]bool{}
+	for _, f := range rep.Files {
+		inReport[f.Name] = true
+	}
 	for _, e := range equiv {
-		if !used[e.key] {
+		// A run over some files (MUTATION_FILES) says nothing of the others.
+		if !used[e.key] && inReport[e.file] {
 			fmt.Fprintf(stdout, "note: listed as equivalent but not a survivor of this run: %s:%d %s %q\n", e.file, e.line, e.typ, e.code)
 		}
 	}

@@ -71,3 +71,22 @@ func TestBadListIsUsageError(t *testing.T) {
 		t.Fatalf("exit %d, want 2 naming the missing reason; %s", code, errOut.String())
 	}
 }
+
+// TestStaleEntriesNotedOnlyForReportedFiles: an entry that matched no
+// survivor is noted when its file was in the run, and not when the run
+// covered other files only (make mutation MUTATION_FILES=…).
+func TestStaleEntriesNotedOnlyForReportedFiles(t *testing.T) {
+	list := listedEntry + "a.go\t9\tARITHMETIC_BASE\t3\tn := 1 + 2\tgone since\n" +
+		"b.go\t9\tARITHMETIC_BASE\t3\tn := 1 + 2\tanother file\n"
+	args := fixture(t, "package a\n\tif x < y {\n", 2, 8, list)
+	var out, errOut bytes.Buffer
+	if code := run(args, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d, want 0; %s%s", code, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), `note: listed as equivalent but not a survivor of this run: a.go:9`) {
+		t.Errorf("no note for the stale entry of a.go:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), "b.go") {
+		t.Errorf("a note for b.go, which the run did not cover:\n%s", out.String())
+	}
+}
