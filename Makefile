@@ -30,7 +30,7 @@ LDFLAGS  = -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.dat
 IMAGE   ?= presencekit:dev
 
 .DEFAULT_GOAL := help
-.PHONY: help build test test-summary lint lint-spec conform fuzz bench clean image release-check
+.PHONY: help build test test-summary lint lint-spec conform fuzz bench mutation clean image release-check
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -96,6 +96,35 @@ fuzz: ## Run every fuzz target for FUZZTIME each (default 60s)
 
 bench: ## Run the Go benchmarks (spec, mock, loadgen) with allocation counts
 	$(GO) test -run XXX -bench . -benchmem ./spec/ ./mock/ ./loadgen/
+
+# Mutation analysis (docs/conformance.md#mutation-analysis): gremlins mutates
+# the mock's rule-bearing files one change at a time and runs
+# `go test -tags mutation ./mock`, whose only test under that tag is the
+# conformance suite against the mutated mock (mock/mutation_test.go), so a
+# mutant is killed by the suite, never by the mock's own unit tests. Not part
+# of `make test`: it rebuilds the test binary once per mutant. Bounded by
+# MUTATION_FILES (the files under analysis; every other file of mock/ is
+# excluded), MUTATION_WORKERS and the MUTATION_TIMEOUT of the whole run.
+# GOFLAGS=-count=1: gremlins times the (uncached) coverage run and gives
+# each mutant 30 times that before calling it timed out (a mutant rebuilds
+# the test binary, which takes far longer than the cached coverage run on a
+# loaded machine).
+# mutationcheck then prints the score and fails on a surviving mutant that
+# docs/mutation-equivalent.tsv does not list as equivalent, with its reason.
+GREMLINS         ?= github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
+MUTATION_FILES   ?= auth.go clock.go handlers.go jsonscan.go jsonwrite.go server.go store.go sublist.go subset.go
+MUTATION_WORKERS ?= 2
+MUTATION_TIMEOUT ?= 60m
+MUTATION_EXCLUDE  = ^mocktest/|^($(subst $(eval) ,|,$(strip $(subst .,\.,$(filter-out $(MUTATION_FILES),$(filter-out %_test.go,$(notdir $(wildcard mock/*.go))))))))$$
+mutation: ## Mutation analysis of the suite over the mock's MUTATION_FILES; prints the score (slow: ~40 min)
+	@mkdir -p reports
+	GOBIN=$(CURDIR)/bin $(GO) install $(GREMLINS)
+	@rm -f reports/mutation.json
+	@start=$$(date +%s); \
+	GOFLAGS=-count=1 nice timeout $(MUTATION_TIMEOUT) bin/gremlins unleash --tags mutation --workers $(MUTATION_WORKERS) \
+		--timeout-coefficient 30 -E '$(MUTATION_EXCLUDE)' -o reports/mutation.json ./mock | tee reports/mutation.log; \
+	echo "wall time: $$(( $$(date +%s) - start )) s"
+	$(GO) run ./internal/mutationcheck -report reports/mutation.json -equivalent docs/mutation-equivalent.tsv -src mock
 
 image: ## Build the container image IMAGE (needs docker with BuildKit)
 	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) --build-arg DATE=$(DATE) -t $(IMAGE) .

@@ -52,6 +52,7 @@ func describe(e *Env) {
 		describeGroup(e)
 		describeUnsubscribe(e)
 		describeSublist(e)
+		describeMutantGaps(e)
 	})
 }
 
