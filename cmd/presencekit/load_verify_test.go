@@ -95,13 +95,13 @@ func readJSON(t *testing.T, path string) *loadgen.Results {
 // for one user (32 workers on 50 users), bounded by count so the test
 // stops by itself on a busy machine; the 10 s command is run by hand.
 func TestLoadVerifyEachRaceModeFails(t *testing.T) {
-	for mode, rule := range map[spec.RuleID]string{
+	for mode, rule := range map[mock.Break]string{
 		"RACE-SUB-LOST-UPDATE":  "SUB-LISTED in listSubscriptions",
 		"RACE-GET-STALE":        "SET-STATUS-PER-RESOURCE in getPresenceStatus",
 		"RACE-SUBLIST-TOTALNUM": "SUBLIST-TOTALNUM in listSubscriptions",
 	} {
 		t.Run(string(mode), func(t *testing.T) {
-			url, _ := loadTarget(t, func(c *mock.Config) { c.Breaks = []spec.RuleID{mode} }, nil)
+			url, _ := loadTarget(t, func(c *mock.Config) { c.Breaks = []mock.Break{mode} }, nil)
 			if r := execute(t, "", verifyArgs(url)...); r.code != exitFail || !strings.Contains(r.stdout, rule) {
 				t.Errorf("--break %s: want exit 1 and violations of %s:\n%s", mode, rule, r)
 			}
