@@ -363,8 +363,8 @@ func atoi64(b []byte) (int64, bool) {
 		d = d[1:]
 	}
 	if len(d) == 0 || len(d) > 18 {
-		if len(d) == 0 {
-			return 0, false
+		if len(d) == 0 || d[0] < '0' || d[0] > '9' {
+			return 0, false // no sign but one leading '-', as client.Int64
 		}
 		n, err := strconv.ParseInt(string(b), 10, 64) // rare: strconv judges the range
 		return n, err == nil
