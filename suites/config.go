@@ -67,7 +67,7 @@ type Config struct {
 	Timeout      time.Duration `yaml:"timeout" env:"TIMEOUT" flag:"timeout" help:"timeout of one HTTP request"`
 	ClockSkew    time.Duration `yaml:"clock_skew" env:"CLOCK_SKEW" flag:"clock-skew" help:"tolerated difference between the server's clock and ours"`
 	StrictTypes  string        `yaml:"strict_types" env:"STRICT_TYPES" flag:"strict-types" help:"demand one number form: 'string' or 'integer' (empty: accept both, docs/contract.md#d5)"`
-	MaxSubs      int           `yaml:"max_subscriptions" env:"MAX_SUBSCRIPTIONS" flag:"max-subscriptions" help:"per-subscriber subscription cap of SUB-CAP (docs/contract.md#d4); 0: the spec's x-max-subscriptions"`
+	MaxSubs      int           `yaml:"max_subscriptions" env:"MAX_SUBSCRIPTIONS" flag:"max-subscriptions" help:"per-subscriber subscription cap of SUB-CAP (docs/contract.md#d4); 0: the spec's x-max-subscriptions; without --target the embedded mock holds this cap too"`
 	Rate         float64       `yaml:"rate" env:"RATE" flag:"rate" help:"requests per second over the whole run, retries and cleanup included (0: unpaced; default 20 with --target, 0 for the embedded mock)"`
 	Concurrency  int           `yaml:"concurrency" env:"CONCURRENCY" flag:"concurrency" help:"spec groups run side by side, on disjoint users (default 4 with --target, 1 for the embedded mock)"`
 	RetryMaxWait time.Duration `yaml:"retry_max_wait" env:"RETRY_MAX_WAIT" flag:"retry-max-wait" help:"longest wait before retrying a throttled request (429 or --rate-limit-codes), whatever Retry-After says"`

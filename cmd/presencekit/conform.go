@@ -148,6 +148,11 @@ func conform(cmd *cobra.Command, cfg suites.Config) error {
 	if cfg.Target == "" {
 		mc := mock.ConfigFor(doc)
 		mc.VirtualClock = true
+		if cfg.MaxSubs > 0 {
+			// The embedded mock holds the cap the suite checks: a smaller
+			// --max-subscriptions makes SUB-CAP's specs cheaper.
+			mc.MaxSubscriptions = cfg.MaxSubs
+		}
 		m, err := mock.Start(ctx, mc)
 		if err != nil {
 			return &exitError{code: exitUsage, err: fmt.Errorf("embedded mock: %w", err)}

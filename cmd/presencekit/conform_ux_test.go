@@ -62,6 +62,7 @@ func mockTarget(t *testing.T, token, secret, admin string, breaks ...mock.Break)
 	mc := mocktest.Config(t, breaks...)
 	mc.VirtualClock = true
 	mc.Tokens, mc.ClientSecret, mc.AdminToken = []string{token}, secret, admin
+	mc.MaxSubscriptions = testCap
 	return mocktest.Start(t, mc).URL
 }
 
