@@ -17,6 +17,7 @@ import (
 	"testing"
 	"text/tabwriter"
 
+	"github.com/presencekit/presencekit/internal/childtest"
 	"github.com/presencekit/presencekit/mock"
 	"github.com/presencekit/presencekit/proxy"
 	"github.com/presencekit/presencekit/spec"
@@ -27,7 +28,7 @@ import (
 // runs a suite once per process), with the mock behind the proxy correct
 // or broken one way. One child serves two checks: the suite's self-check
 // (its report.json) and the proxy's (its Snapshot), from the same traffic.
-// The child is this test package built without -race (childBinary): the
+// The child is this test package built without -race (childtest): the
 // self-check checks the suite's and the proxy's logic, and the race
 // detector, which makes each run several times slower, covers them in the
 // -race unit and end-to-end tests.
@@ -58,9 +59,7 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	code := m.Run()
-	if dir := builtChildDir; dir != "" {
-		_ = os.RemoveAll(dir)
-	}
+	child.Remove()
 	os.Exit(code)
 }
 
@@ -130,30 +129,8 @@ func runChild(ctx context.Context, mode, dir string) error {
 	return nil
 }
 
-// builtChildDir holds the non-race child binary; TestMain removes it.
-var builtChildDir string
-
-// childBinary builds this test package without -race, once per test
-// binary (go's build cache makes a rebuild a link), and returns its path.
-// Without a go command on PATH (go test puts its own first) the children
-// are this binary.
-var childBinary = sync.OnceValues(func() (string, error) {
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		return os.Args[0], nil
-	}
-	dir, err := os.MkdirTemp("", "presencekit-proxy-child-")
-	if err != nil {
-		return "", err
-	}
-	builtChildDir = dir
-	bin := filepath.Join(dir, "proxy.test")
-	out, err := exec.Command(goCmd, "test", "-c", "-vet=off", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("building the child: %w: %s", err, lastLines(string(out), 8))
-	}
-	return bin, nil
-})
+// child is this test package built without -race (childtest).
+var child childtest.Binary
 
 // childRun is what one child left: the suite's result and the proxy's
 // report.
@@ -165,7 +142,7 @@ type childRun struct {
 // runSuiteThroughProxy runs a child and reads its reports.
 func runSuiteThroughProxy(ctx context.Context, mode, dir string) (childRun, error) {
 	var run childRun
-	bin, err := childBinary()
+	bin, err := child.Path()
 	if err != nil {
 		return run, err
 	}
@@ -174,7 +151,7 @@ func runSuiteThroughProxy(ctx context.Context, mode, dir string) (childRun, erro
 	cmd.Env = append(os.Environ(), envChild+"="+mode, envOut+"="+dir)
 	output, err := cmd.CombinedOutput()
 	if err != nil {
-		return run, fmt.Errorf("child %s: %w: %s", mode, err, lastLines(string(output), 8))
+		return run, fmt.Errorf("child %s: %w: %s", mode, err, childtest.LastLines(string(output), 8))
 	}
 	data, err := os.ReadFile(filepath.Join(dir, snapshotFile))
 	if err != nil {
@@ -387,14 +364,6 @@ func suiteCaught(res *suites.Result, rule spec.RuleID) (caught int, strays []str
 	}
 	sort.Strings(strays)
 	return caught, strays
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, " | ")
 }
 
 // firstOf is the index of rule's first (default) variant in modes.

@@ -1,16 +1,15 @@
 package suites_test
 
 import (
-	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"testing"
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/presencekit/presencekit/internal/childtest"
 	"github.com/presencekit/presencekit/spec"
 	"github.com/presencekit/presencekit/suites"
 )
@@ -21,14 +20,14 @@ import (
 func runProfileChild(t *testing.T, profile, mockProfile string) *suites.Result {
 	t.Helper()
 	dir := t.TempDir()
-	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run", "^TestConformance$")
+	cmd := childCommand(t)
 	cmd.Env = append(os.Environ(), envChild+"=1", envBreak+"=", envMockProfile+"="+mockProfile,
 		suites.EnvPrefix+"PROFILE="+profile, suites.EnvPrefix+"REPORT_DIR="+dir,
 		suites.EnvPrefix+"TARGET=", suites.EnvPrefix+"LABEL_FILTER=")
 	output, _ := cmd.CombinedOutput() // a failing suite exits 1: judged below
 	data, err := os.ReadFile(filepath.Join(dir, "report.json"))
 	if err != nil {
-		t.Fatalf("%s against %s: no report: %s", profile, mockProfile, lastLines(string(output), 8))
+		t.Fatalf("%s against %s: no report: %s", profile, mockProfile, childtest.LastLines(string(output), 8))
 	}
 	var reports []types.Report
 	if err := json.Unmarshal(data, &reports); err != nil || len(reports) != 1 {
@@ -90,7 +89,7 @@ func TestSelfCheckProfiles(t *testing.T) {
 		{"shengwang", spec.RuleSetExtMax},
 	}
 	for _, c := range cases {
-		o := runBroken(context.Background(), c.rule, t.TempDir(), suites.EnvPrefix+"PROFILE="+c.profile)
+		o := runBroken(t, c.rule, t.TempDir(), suites.EnvPrefix+"PROFILE="+c.profile)
 		switch {
 		case o.problem != "":
 			t.Errorf("%s --break %s: %s", c.profile, c.rule, o.problem)

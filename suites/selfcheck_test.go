@@ -1,21 +1,19 @@
 package suites_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/presencekit/presencekit/suites"
 
+	"github.com/presencekit/presencekit/internal/childtest"
 	"github.com/presencekit/presencekit/mock"
 	"github.com/presencekit/presencekit/spec"
 )
@@ -49,16 +47,16 @@ type breakOutcome struct {
 
 // runBroken runs the suite in a child process against the mock broken by
 // rule and reads its Ginkgo JSON report.
-func runBroken(ctx context.Context, rule spec.RuleID, dir string, env ...string) breakOutcome {
+func runBroken(t *testing.T, rule spec.RuleID, dir string, env ...string) breakOutcome {
 	o := breakOutcome{rule: rule}
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run", "^TestConformance$")
+	cmd := childCommand(t)
 	cmd.Env = append(os.Environ(), envBreak+"="+string(rule), suites.EnvPrefix+"REPORT_DIR="+dir,
 		suites.EnvPrefix+"TARGET=", suites.EnvPrefix+"LABEL_FILTER=")
 	cmd.Env = append(cmd.Env, env...)
 	output, _ := cmd.CombinedOutput() // a failing suite exits 1: expected
 	data, err := os.ReadFile(filepath.Join(dir, "report.json"))
 	if err != nil {
-		o.problem = "no report: " + lastLines(string(output), 5)
+		o.problem = "no report: " + childtest.LastLines(string(output), 5)
 		return o
 	}
 	var reports []types.Report
@@ -79,12 +77,4 @@ func runBroken(ctx context.Context, rule spec.RuleID, dir string, env ...string)
 	}
 	sort.Strings(o.strays)
 	return o
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, " | ")
 }

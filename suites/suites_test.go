@@ -5,12 +5,14 @@ import (
 	"encoding/xml"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	g "github.com/onsi/ginkgo/v2"
 
+	"github.com/presencekit/presencekit/internal/childtest"
 	"github.com/presencekit/presencekit/mock"
 	"github.com/presencekit/presencekit/mock/mocktest"
 	"github.com/presencekit/presencekit/spec"
@@ -142,7 +144,25 @@ func checkReports(t *testing.T, dir string, res *suites.Result) {
 	}
 }
 
+// child is this test package built without -race (childtest): the
+// children that run the whole suite (profile_test.go, selfcheck_test.go)
+// check its logic; TestConformance here runs it under -race.
+var child childtest.Binary
+
 func TestMain(m *testing.M) {
 	flag.Parse()
-	os.Exit(m.Run())
+	code := m.Run()
+	child.Remove()
+	os.Exit(code)
+}
+
+// childCommand is the suite's child process: this test package without
+// -race, running TestConformance alone.
+func childCommand(t *testing.T) *exec.Cmd {
+	t.Helper()
+	bin, err := child.Path()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exec.CommandContext(t.Context(), bin, "-test.run", "^TestConformance$")
 }

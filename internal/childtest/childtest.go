@@ -1,0 +1,83 @@
+// Package childtest builds the test package being run a second time,
+// without the race detector, for the child processes of end-to-end tests.
+//
+// Several tests run the whole conformance suite, a load run or a mock in a
+// child process (Ginkgo runs one suite per process; a CLI's exit code is a
+// process's). Under -race each such child costs four to five times the
+// CPU, and `make test` is CPU-bound on two cores. The children check the
+// logic; the race detector covers the same code in the packages' own -race
+// tests. A child built here is the same test package (so its TestMain and
+// child entry points are there), compiled once per test process; go's
+// build cache makes the rebuild mostly a link.
+package childtest
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// Binary is the current test package built without -race. The zero value
+// is ready; a test package keeps one in a variable and calls Remove from
+// its TestMain after m.Run.
+type Binary struct {
+	once sync.Once
+	mu   sync.Mutex
+	dir  string
+	path string
+	err  error
+}
+
+// Path builds the binary on the first call and returns its path. When no
+// go command is on PATH (go test puts its own first, so this is a test
+// binary run by hand), it returns this very binary, race detector or not.
+func (b *Binary) Path() (string, error) {
+	b.once.Do(func() {
+		goCmd, err := exec.LookPath("go")
+		if err != nil {
+			b.path = os.Args[0]
+			return
+		}
+		dir, err := os.MkdirTemp("", "presencekit-child-")
+		if err != nil {
+			b.err = fmt.Errorf("childtest: %w", err)
+			return
+		}
+		b.mu.Lock()
+		b.dir = dir
+		b.mu.Unlock()
+		bin := filepath.Join(dir, filepath.Base(os.Args[0]))
+		// The test binary runs in its package's directory: "." is the
+		// package under test.
+		out, err := exec.Command(goCmd, "test", "-c", "-vet=off", "-o", bin, ".").CombinedOutput()
+		if err != nil {
+			b.err = fmt.Errorf("childtest: building the child: %w: %s", err, LastLines(string(out), 8))
+			return
+		}
+		b.path = bin
+	})
+	return b.path, b.err
+}
+
+// Remove deletes the built binary, if any.
+func (b *Binary) Remove() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.dir != "" {
+		_ = os.RemoveAll(b.dir)
+		b.dir = ""
+	}
+}
+
+// LastLines is the last n lines of a child's output on one line, joined
+// by " | ": enough to say why a child failed in one test message.
+func LastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}

@@ -1,0 +1,51 @@
+package childtest
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+var child Binary
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	child.Remove()
+	os.Exit(code)
+}
+
+// The child is this package's test binary, built without the race
+// detector whatever this one was built with, and runnable; Remove
+// deletes it.
+func TestBinaryIsThisPackageWithoutRace(t *testing.T) {
+	bin, err := child.Path()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bin == os.Args[0] {
+		t.Skip("no go command on PATH: the child is this binary")
+	}
+	again, _ := child.Path()
+	if again != bin {
+		t.Errorf("second Path %q, first %q: built twice", again, bin)
+	}
+	out, err := exec.Command("go", "version", "-m", bin).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go version -m: %v: %s", err, out)
+	}
+	if strings.Contains(string(out), "-race=true") {
+		t.Errorf("the child was built with -race:\n%s", out)
+	}
+	if !strings.Contains(string(out), "internal/childtest") {
+		t.Errorf("the child is not this package's test binary:\n%s", out)
+	}
+	list, err := exec.Command(bin, "-test.list", ".").Output()
+	if err != nil || !strings.Contains(string(list), "TestBinaryIsThisPackageWithoutRace") {
+		t.Errorf("the child does not list this test: %v\n%s", err, list)
+	}
+	child.Remove()
+	if _, err := os.Stat(bin); !os.IsNotExist(err) {
+		t.Errorf("after Remove, %s: %v", bin, err)
+	}
+}
