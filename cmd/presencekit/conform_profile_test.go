@@ -13,7 +13,7 @@ import (
 func TestConformProfilesEmbedded(t *testing.T) {
 	t.Parallel()
 	for _, p := range spec.ProfileNames() {
-		r := conformChild(t, nil, "conform", "--profile", p, "--report-dir", t.TempDir())
+		r := cliChild(t, nil, "conform", "--profile", p, "--report-dir", t.TempDir())
 		if r.code != exitOK || !regexp.MustCompile(`rules: \d+ passed, 0 failed`).MatchString(r.stdout) {
 			t.Errorf("conform --profile %s: %s", p, r)
 		}
@@ -38,7 +38,7 @@ func TestConformCrossVendorCLI(t *testing.T) {
 	} {
 		// Unpaced (--rate 0): the mock is no tenant to spare; the default
 		// --concurrency keeps the worker processes under the profile too.
-		r := conformChild(t, nil, "conform", "--profile", c.profile, "--target", url, "--token", tok, "--rate", "0",
+		r := cliChild(t, nil, "conform", "--profile", c.profile, "--target", url, "--token", tok, "--rate", "0",
 			"--client-secret", secret, "--admin-token", admin, "--report-dir", t.TempDir())
 		if r.code != exitFail {
 			t.Errorf("conform --profile %s against an easemob mock: %s", c.profile, r)

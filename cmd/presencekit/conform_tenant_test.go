@@ -62,7 +62,7 @@ func noFailures(t *testing.T, r result) {
 
 func TestConformBelowTheTargetsRateLimit(t *testing.T) {
 	t.Parallel()
-	r := execute(t, "", append(limitedTarget(t, 20), "--rate", "15")...)
+	r := cliChild(t, nil, append(limitedTarget(t, 20), "--rate", "15")...)
 	noFailures(t, r)
 	if !strings.Contains(r.stdout, "pacing: 15 requests/s, 4 side by side") {
 		t.Errorf("the summary does not state the pacing\n%s", r)
@@ -72,7 +72,7 @@ func TestConformBelowTheTargetsRateLimit(t *testing.T) {
 
 func TestConformDefaultsAgainstARateLimitedTarget(t *testing.T) {
 	t.Parallel()
-	r := execute(t, "", limitedTarget(t, 20)...)
+	r := cliChild(t, nil, limitedTarget(t, 20)...)
 	noFailures(t, r)
 	if !strings.Contains(r.stdout, "pacing: 20 requests/s, 4 side by side") {
 		t.Errorf("the summary does not state the default pacing for a --target\n%s", r)
@@ -85,7 +85,7 @@ func TestConformDefaultsAgainstARateLimitedTarget(t *testing.T) {
 func TestConformRetriesThrottledRequests(t *testing.T) {
 	t.Parallel()
 	args := limitedTarget(t, 20)
-	r := execute(t, "", append(args, "--rate", "40")...)
+	r := cliChild(t, nil, append(args, "--rate", "40")...)
 	noFailures(t, r)
 	retries, _ := throttling(t, r)
 	if retries == 0 {
@@ -121,7 +121,7 @@ func TestConformRetriesThrottledRequests(t *testing.T) {
 func TestConformSkipsSpecsThatStayThrottled(t *testing.T) {
 	t.Parallel()
 	args := limitedTarget(t, 5)
-	r := execute(t, "", append(args, "--rate", "0", "--retry-max-tries", "1", "--concurrency", "2")...)
+	r := cliChild(t, nil, append(args, "--rate", "0", "--retry-max-tries", "1", "--concurrency", "2")...)
 	noFailures(t, r)
 	if _, exhausted := throttling(t, r); exhausted == 0 {
 		t.Fatalf("no request stayed throttled against 5/s unpaced\n%s", r)

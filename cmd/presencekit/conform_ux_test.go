@@ -35,15 +35,20 @@ func TestConformChild(t *testing.T) {
 	os.Exit(run(context.Background(), strings.Split(raw, "\n"), strings.NewReader(""), os.Stdout, os.Stderr))
 }
 
-// conformChild runs presencekit with args in a child process.
-func conformChild(t *testing.T, env []string, args ...string) result {
+// cliChild runs presencekit with args in a child process: this test
+// package built without -race (child), its workers too.
+func cliChild(t *testing.T, env []string, args ...string) result {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run", "^TestConformChild$")
+	bin, err := child.Path()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(t.Context(), bin, "-test.run", "^TestConformChild$")
 	cmd.Env = append(append(os.Environ(), envChildArgs+"="+strings.Join(args, "\n")), env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	r := result{stdout: out.String()}
-	err := cmd.Run()
+	err = cmd.Run()
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee):
@@ -85,7 +90,7 @@ func TestConformFailureLines(t *testing.T) {
 		mock.Break(spec.RuleSubLimitUsers), mock.Break(spec.RuleAuth401Code), mock.Break(spec.RuleGetEntryPerUser))
 	// Unpaced (--rate 0): the mock is no tenant to spare; --concurrency
 	// stays the --target default.
-	r := conformChild(t, nil, "conform", "--target", target, "--token", mock.DefaultToken,
+	r := cliChild(t, nil, "conform", "--target", target, "--token", mock.DefaultToken,
 		"--client-id", mock.DefaultClientID, "--client-secret", mock.DefaultClientSecret,
 		"--admin-token", testAdmin, "--rate", "0", "--report-dir", t.TempDir())
 	if r.code != exitFail {
@@ -147,7 +152,7 @@ func TestConformSecretsNeverWritten(t *testing.T) {
 	u, _ := url.Parse(target)
 	u.User = url.UserPassword("user", password)
 	dir := t.TempDir()
-	r := conformChild(t, []string{"PRESENCE_ADMIN_TOKEN=" + admin}, "conform", "--target", u.String(), "--token", token,
+	r := cliChild(t, []string{"PRESENCE_ADMIN_TOKEN=" + admin}, "conform", "--target", u.String(), "--token", token,
 		"--client-id", mock.DefaultClientID, "--client-secret", secret, "--rate", "0", "--report-dir", dir)
 	if r.code != exitFail {
 		t.Fatalf("want exit %d:\n%s", exitFail, r)
@@ -208,7 +213,7 @@ func TestConformSkipsAndFilters(t *testing.T) {
 	t.Parallel()
 	target := mockTarget(t, mock.DefaultToken, mock.DefaultClientSecret, testAdmin)
 	dir := t.TempDir()
-	r := conformChild(t, nil, "conform", "--target", target, "--token", mock.DefaultToken, "--users", "a,b",
+	r := cliChild(t, nil, "conform", "--target", target, "--token", mock.DefaultToken, "--users", "a,b",
 		"--rate", "0", "--concurrency", "1", "--label-filter", suites.RuleLabel(spec.RuleGetEntryPerUser)+" || op:getGroupOnlineCount", "--report-dir", dir)
 	if r.code != exitOK {
 		t.Fatalf("want exit 0:\n%s", r)
@@ -227,7 +232,7 @@ func TestConformSkipsAndFilters(t *testing.T) {
 		}
 	}
 
-	r = conformChild(t, nil, "conform", "--target", target, "--token", mock.DefaultToken, "--label-filter", "rule:NO-SUCH-RULE",
+	r = cliChild(t, nil, "conform", "--target", target, "--token", mock.DefaultToken, "--label-filter", "rule:NO-SUCH-RULE",
 		"--report-dir", t.TempDir())
 	if r.code != exitUsage || !strings.Contains(r.stderr, "selects no spec") {
 		t.Errorf("a filter selecting nothing: want exit 2\n%s", r)

@@ -19,7 +19,7 @@ func verifyArgs(url string, extra ...string) []string {
 // contract under load, unless a violations threshold decides (0 or 3).
 func TestLoadVerifyExitCodes(t *testing.T) {
 	good, _ := loadTarget(t, nil, nil)
-	if r := execute(t, "", verifyArgs(good)...); r.code != exitOK || !strings.Contains(r.stdout, ", 0 violations") {
+	if r := cliChild(t, nil, verifyArgs(good)...); r.code != exitOK || !strings.Contains(r.stdout, ", 0 violations") {
 		t.Errorf("correct mock: want exit 0 and 0 violations:\n%s", r)
 	}
 	stale := func(c *mock.Config) { c.Breaks = []mock.Break{"RACE-GET-STALE"} }
@@ -35,7 +35,7 @@ func TestLoadVerifyExitCodes(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			bad, _ := loadTarget(t, stale, nil)
-			r := execute(t, "", verifyArgs(bad, tc.extra...)...)
+			r := cliChild(t, nil, verifyArgs(bad, tc.extra...)...)
 			if r.code != tc.code || !strings.Contains(r.stdout, "SET-STATUS-PER-RESOURCE in getPresenceStatus") {
 				t.Errorf("RACE-GET-STALE: want exit %d and violations of SET-STATUS-PER-RESOURCE:\n%s", tc.code, r)
 			}
@@ -50,7 +50,7 @@ func TestLoadVerifyShardsMerge(t *testing.T) {
 	var parts []*loadgen.Results
 	for _, sh := range []string{"0/2", "1/2"} {
 		p := filepath.Join(dir, strings.ReplaceAll(sh, "/", "-")+".json")
-		if r := execute(t, "", verifyArgs(url, "--shard", sh, "--out", p)...); r.code != exitFail {
+		if r := cliChild(t, nil, verifyArgs(url, "--shard", sh, "--out", p)...); r.code != exitFail {
 			t.Fatalf("shard %s: want exit 1 (violations):\n%s", sh, r)
 		}
 		parts = append(parts, readJSON(t, p))
@@ -102,7 +102,7 @@ func TestLoadVerifyEachRaceModeFails(t *testing.T) {
 	} {
 		t.Run(string(mode), func(t *testing.T) {
 			url, _ := loadTarget(t, func(c *mock.Config) { c.Breaks = []mock.Break{mode} }, nil)
-			if r := execute(t, "", verifyArgs(url)...); r.code != exitFail || !strings.Contains(r.stdout, rule) {
+			if r := cliChild(t, nil, verifyArgs(url)...); r.code != exitFail || !strings.Contains(r.stdout, rule) {
 				t.Errorf("--break %s: want exit 1 and violations of %s:\n%s", mode, rule, r)
 			}
 		})

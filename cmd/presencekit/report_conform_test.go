@@ -93,7 +93,7 @@ func row(id spec.RuleID, rest string) string { return "| `" + string(id) + "` | 
 // profile does not apply, instead of showing them unchecked.
 func TestReportConformProfile(t *testing.T) {
 	dir := t.TempDir()
-	r := conformChild(t, nil, "conform", "--profile", "easemob-2022", "--report-dir", dir)
+	r := cliChild(t, nil, "conform", "--profile", "easemob-2022", "--report-dir", dir)
 	if r.code != exitOK {
 		t.Fatalf("conform --profile easemob-2022: %s", r)
 	}

@@ -5,14 +5,22 @@ import (
 	"os"
 	"strconv"
 	"testing"
+
+	"github.com/presencekit/presencekit/internal/childtest"
 )
+
+// testCap is the subscription cap of this package's conform runs.
+const testCap = 250
+
+// child is this test package built without -race (childtest), the
+// presencekit the end-to-end tests run in a child process (cliChild): the
+// suite and the load generator are race-tested in their own packages,
+// and under -race a whole conform run costs several times the CPU.
+var child childtest.Binary
 
 // TestMain lets this test binary stand in for presencekit when a
 // --concurrency conform run re-executes itself as a worker (os.Executable
 // is the test binary here).
-// testCap is the subscription cap of this package's conform runs.
-const testCap = 250
-
 func TestMain(m *testing.M) {
 	if len(os.Args) > 2 && os.Args[1] == "conform" && os.Args[2] == conformWorker {
 		os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -25,5 +33,7 @@ func TestMain(m *testing.M) {
 	if err := os.Setenv("PRESENCE_MAX_SUBSCRIPTIONS", strconv.Itoa(testCap)); err != nil {
 		panic(err)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	child.Remove()
+	os.Exit(code)
 }
