@@ -3,14 +3,9 @@
 package loadgen
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
 	"runtime"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -23,8 +18,8 @@ import (
 // load generator's CPU per request with --verify over its CPU per request
 // without, in one run, like with like:
 //
-//   - the target is the correct mock in its own process (this test binary
-//     re-run as TestVerifyBenchTarget), so its CPU is never counted; what
+//   - the target is the correct mock in its own process
+//     (startTargetProcess), so its CPU is never counted; what
 //     is counted is this process's user+sys CPU (getrusage) across Run:
 //     building, sending, receiving, recording and, with --verify, the
 //     model and the checks;
@@ -48,7 +43,7 @@ import (
 //
 //	go test -run '^$' -bench VerifyCPU -benchtime 100000x -count 3 ./loadgen/
 func BenchmarkVerifyCPU(b *testing.B) {
-	url := startTargetProcess(b)
+	url := startTargetProcess(b, 0)
 	var prefix atomic.Int64
 	type cost struct{ cpu, allocs float64 } // per request
 	measure := func(verify, walks bool, sample float64) cost {
@@ -113,63 +108,4 @@ func processCPU(tb testing.TB) time.Duration {
 		tb.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// benchTargetEnv makes TestVerifyBenchTarget serve instead of skipping.
-const benchTargetEnv = "PRESENCEKIT_VERIFY_BENCH_TARGET"
-
-// startTargetProcess runs the correct mock in a child process (this test
-// binary, TestVerifyBenchTarget) on a loopback port and returns its URL;
-// the child ends when the benchmark closes its stdin, or after 15 minutes.
-func startTargetProcess(b *testing.B) string {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestVerifyBenchTarget$", "-test.count=1")
-	cmd.Env = append(os.Environ(), benchTargetEnv+"=1")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		_ = stdin.Close()
-		_ = cmd.Wait()
-	})
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		if url, ok := strings.CutPrefix(sc.Text(), "target "); ok {
-			go func() { _, _ = io.Copy(io.Discard, out) }()
-			return url
-		}
-	}
-	b.Fatalf("the target process gave no address: %v", sc.Err())
-	return ""
-}
-
-// TestVerifyBenchTarget is BenchmarkVerifyCPU's target process, not a
-// test: run by the benchmark with benchTargetEnv set, it serves the
-// correct mock on a loopback port until its stdin closes (15 minutes at
-// most); otherwise it skips.
-func TestVerifyBenchTarget(t *testing.T) {
-	if os.Getenv(benchTargetEnv) != "1" {
-		t.Skip("the target process of BenchmarkVerifyCPU; runs only under it")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	defer cancel()
-	started, err := mock.Start(ctx, mock.DefaultConfig(testDoc(t).Limits()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = started.Stop() }()
-	fmt.Println("target " + started.URL)
-	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		cancel()
-	}()
-	<-ctx.Done()
 }

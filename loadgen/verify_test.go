@@ -85,7 +85,7 @@ func TestVerifyCatchesBreakModes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(string(c.mode), func(t *testing.T) {
-			url, _ := startMock(t, mock.Faults{}, func(m *mock.Config) { m.Breaks = []mock.Break{mock.Break(c.mode)} })
+			url := startTargetProcess(t, 0, mock.Break(c.mode))
 			v := runVerify(t, verifyConfig(t, url, 2000))
 			var n uint64
 			for _, k := range v.Violations[c.rule] {
@@ -208,16 +208,15 @@ func TestVerifySample(t *testing.T) {
 // mock evicts and the model, unable to know what was evicted, still finds
 // nothing wrong; the mock without a cap (break SUB-CAP) is caught.
 func TestVerifySubscriptionCap(t *testing.T) {
-	capped := func(m *mock.Config) { m.MaxSubscriptions = 5 }
+	const capSize = 5
 	for _, brk := range []spec.RuleID{"", spec.RuleSubCap} {
 		t.Run("break="+string(brk), func(t *testing.T) {
-			url, _ := startMock(t, mock.Faults{}, capped, func(m *mock.Config) {
-				if brk != "" {
-					m.Breaks = []mock.Break{mock.Break(brk)}
-				}
-			})
-			cfg := verifyConfig(t, url, 2000)
-			cfg.VerifyCap = 5
+			var breaks []mock.Break
+			if brk != "" {
+				breaks = []mock.Break{mock.Break(brk)}
+			}
+			cfg := verifyConfig(t, startTargetProcess(t, capSize, breaks...), 2000)
+			cfg.VerifyCap = capSize
 			v := runVerify(t, cfg)
 			var caps uint64
 			for _, n := range v.Violations[ruleCap] {

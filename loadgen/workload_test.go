@@ -9,16 +9,15 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/presencekit/presencekit/mock/mocktest"
 	"github.com/presencekit/presencekit/spec"
 )
 
+// testDoc is the embedded spec, parsed once per test binary (mocktest):
+// read-only, shared by every test.
 func testDoc(t testing.TB) *spec.Doc {
 	t.Helper()
-	d, err := spec.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
+	return mocktest.Doc(t)
 }
 
 func testWorkload(t testing.TB) Workload {

@@ -1,0 +1,116 @@
+package loadgen
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/presencekit/presencekit/internal/childtest"
+	"github.com/presencekit/presencekit/mock"
+)
+
+// child is this test package built without -race (childtest), the
+// process startTargetProcess serves a mock from.
+var child childtest.Binary
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	child.Remove()
+	os.Exit(code)
+}
+
+// targetEnv carries a target process's mock settings (targetSettings as
+// JSON) and makes TestTargetProcess serve instead of skipping.
+const targetEnv = "PRESENCEKIT_LOADGEN_TARGET"
+
+// targetSettings is what a target process's mock differs in from the
+// default mock.
+type targetSettings struct {
+	MaxSubscriptions int          `json:"max_subscriptions,omitempty"`
+	Breaks           []mock.Break `json:"breaks,omitempty"`
+}
+
+// startTargetProcess serves the mock in a child process on a loopback port,
+// broken as breaks say and with a subscription cap of maxSubs (0: the
+// spec's), and returns its URL; the child ends with the test (its stdin
+// closes) or after 15 minutes. The child is built without -race: what the
+// tests that use it check is the load generator, which stays in this
+// process under the race detector, and the benchmarks count only this
+// process's CPU.
+func startTargetProcess(tb testing.TB, maxSubs int, breaks ...mock.Break) string {
+	tb.Helper()
+	bin, err := child.Path()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	settings, err := json.Marshal(targetSettings{MaxSubscriptions: maxSubs, Breaks: breaks})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run=^TestTargetProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), targetEnv+"="+string(settings))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_ = stdin.Close()
+		_ = cmd.Wait()
+	})
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if url, ok := strings.CutPrefix(sc.Text(), "target "); ok {
+			go func() { _, _ = io.Copy(io.Discard, out) }()
+			return url
+		}
+	}
+	tb.Fatalf("the target process gave no address: %v", sc.Err())
+	return ""
+}
+
+// TestTargetProcess is startTargetProcess's child, not a test: run with
+// targetEnv set, it serves the mock on a loopback port until its stdin
+// closes (15 minutes at most); otherwise it skips.
+func TestTargetProcess(t *testing.T) {
+	raw, ok := os.LookupEnv(targetEnv)
+	if !ok {
+		t.Skip("the target process of startTargetProcess; runs only as its child")
+	}
+	var s targetSettings
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		t.Fatalf("%s: %v", targetEnv, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	cfg := mock.DefaultConfig(testDoc(t).Limits())
+	cfg.Breaks = s.Breaks
+	if s.MaxSubscriptions > 0 {
+		cfg.MaxSubscriptions = s.MaxSubscriptions
+	}
+	started, err := mock.Start(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = started.Stop() }()
+	fmt.Println("target " + started.URL)
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		cancel()
+	}()
+	<-ctx.Done()
+}
