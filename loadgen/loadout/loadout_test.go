@@ -56,8 +56,14 @@ func TestHTMLSelfContained(t *testing.T) {
 			t.Fatalf("report contains %q: not self-contained", bad)
 		}
 	}
-	if !strings.Contains(html, "echarts.init") || len(html) < 1_000_000 {
-		t.Fatalf("report lacks the inlined ECharts library (%d bytes)", len(html))
+	if !strings.Contains(html, "echarts.init") || strings.Count(html, "<script>"+echartsJS+"</script>") != 1 {
+		t.Fatalf("report lacks the inlined ECharts library, whole and once (%d bytes)", len(html))
+	}
+	if strings.Contains(html, echartsSlot) {
+		t.Error("the library's slot is still in the page")
+	}
+	if strings.Index(html, echartsJS) > strings.Index(html, "echarts.init") {
+		t.Error("the library comes after the charts that use it")
 	}
 }
 
