@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -46,16 +45,15 @@ type targetSettings struct {
 // process's CPU.
 func startTargetProcess(tb testing.TB, maxSubs int, breaks ...mock.Break) string {
 	tb.Helper()
-	bin, err := child.Path()
-	if err != nil {
-		tb.Fatal(err)
-	}
 	settings, err := json.Marshal(targetSettings{MaxSubscriptions: maxSubs, Breaks: breaks})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-test.run=^TestTargetProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), targetEnv+"="+string(settings))
+	cmd, err := child.Command(context.Background(), "-test.run=^TestTargetProcess$", "-test.count=1")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd.Env = append(cmd.Env, targetEnv+"="+string(settings))
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		tb.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -91,8 +90,11 @@ func runChild(ctx context.Context, mode, dir string) error {
 		return err
 	}
 	defer px.Close()
+	// front is never closed: Close waits out net/http's half-second
+	// lingering close of each connection it ended after a body it did not
+	// read (the suite's oversize bodies), most of a child's time; the
+	// child exits as soon as its reports are written.
 	front := httptest.NewServer(px)
-	defer front.Close()
 
 	cfg := suites.Defaults()
 	// No report files: the child writes the result's specs (resultFile),
@@ -142,13 +144,12 @@ type childRun struct {
 // runSuiteThroughProxy runs a child and reads its reports.
 func runSuiteThroughProxy(ctx context.Context, mode, dir string) (childRun, error) {
 	var run childRun
-	bin, err := child.Path()
+	dir = filepath.Join(dir, mode)
+	cmd, err := child.Command(ctx, "-test.run", "^$")
 	if err != nil {
 		return run, err
 	}
-	dir = filepath.Join(dir, mode)
-	cmd := exec.CommandContext(ctx, bin, "-test.run", "^$")
-	cmd.Env = append(os.Environ(), envChild+"="+mode, envOut+"="+dir)
+	cmd.Env = append(cmd.Env, envChild+"="+mode, envOut+"="+dir)
 	output, err := cmd.CombinedOutput()
 	if err != nil {
 		return run, fmt.Errorf("child %s: %w: %s", mode, err, childtest.LastLines(string(output), 8))

@@ -21,7 +21,7 @@ func runProfileChild(t *testing.T, profile, mockProfile string) *suites.Result {
 	t.Helper()
 	dir := t.TempDir()
 	cmd := childCommand(t)
-	cmd.Env = append(os.Environ(), envChild+"=1", envBreak+"=", envMockProfile+"="+mockProfile,
+	cmd.Env = append(cmd.Env, envChild+"=1", envBreak+"=", envMockProfile+"="+mockProfile,
 		suites.EnvPrefix+"PROFILE="+profile, suites.EnvPrefix+"REPORT_DIR="+dir,
 		suites.EnvPrefix+"TARGET=", suites.EnvPrefix+"LABEL_FILTER=")
 	output, _ := cmd.CombinedOutput() // a failing suite exits 1: judged below

@@ -50,7 +50,7 @@ type breakOutcome struct {
 func runBroken(t *testing.T, rule spec.RuleID, dir string, env ...string) breakOutcome {
 	o := breakOutcome{rule: rule}
 	cmd := childCommand(t)
-	cmd.Env = append(os.Environ(), envBreak+"="+string(rule), suites.EnvPrefix+"REPORT_DIR="+dir,
+	cmd.Env = append(cmd.Env, envBreak+"="+string(rule), suites.EnvPrefix+"REPORT_DIR="+dir,
 		suites.EnvPrefix+"TARGET=", suites.EnvPrefix+"LABEL_FILTER=")
 	cmd.Env = append(cmd.Env, env...)
 	output, _ := cmd.CombinedOutput() // a failing suite exits 1: expected

@@ -160,9 +160,9 @@ func TestMain(m *testing.M) {
 // -race, running TestConformance alone.
 func childCommand(t *testing.T) *exec.Cmd {
 	t.Helper()
-	bin, err := child.Path()
+	cmd, err := child.Command(t.Context(), "-test.run", "^TestConformance$")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return exec.CommandContext(t.Context(), bin, "-test.run", "^TestConformance$")
+	return cmd
 }

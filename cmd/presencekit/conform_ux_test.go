@@ -39,12 +39,11 @@ func TestConformChild(t *testing.T) {
 // package built without -race (child), its workers too.
 func cliChild(t *testing.T, env []string, args ...string) result {
 	t.Helper()
-	bin, err := child.Path()
+	cmd, err := child.Command(t.Context(), "-test.run", "^TestConformChild$")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(t.Context(), bin, "-test.run", "^TestConformChild$")
-	cmd.Env = append(append(os.Environ(), envChildArgs+"="+strings.Join(args, "\n")), env...)
+	cmd.Env = append(append(cmd.Env, envChildArgs+"="+strings.Join(args, "\n")), env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	r := result{stdout: out.String()}

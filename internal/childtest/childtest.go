@@ -12,6 +12,7 @@
 package childtest
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -60,6 +61,24 @@ func (b *Binary) Path() (string, error) {
 		b.path = bin
 	})
 	return b.path, b.err
+}
+
+// Command is the child run with args: Path's binary, killed when ctx is
+// done, with this process's environment and, unless set there, GOGC=400.
+// A child lives for a few seconds and holds little: collecting less often
+// takes a fifth off its CPU for a few more megabytes. Callers append their
+// own variables to Env.
+func (b *Binary) Command(ctx context.Context, args ...string) (*exec.Cmd, error) {
+	bin, err := b.Path()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = os.Environ()
+	if _, set := os.LookupEnv("GOGC"); !set {
+		cmd.Env = append(cmd.Env, "GOGC=400")
+	}
+	return cmd, nil
 }
 
 // Remove deletes the built binary, if any.

@@ -49,3 +49,32 @@ func TestBinaryIsThisPackageWithoutRace(t *testing.T) {
 		t.Errorf("after Remove, %s: %v", bin, err)
 	}
 }
+
+// Command runs the child with GOGC=400 unless this process's environment
+// sets GOGC, which it then keeps.
+func TestCommandSetsGOGCUnlessSet(t *testing.T) {
+	gogc := func() []string {
+		cmd, err := child.Command(t.Context(), "-test.run", "^$")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, kv := range cmd.Env {
+			if strings.HasPrefix(kv, "GOGC=") {
+				got = append(got, kv)
+			}
+		}
+		return got
+	}
+	t.Setenv("GOGC", "")
+	if err := os.Unsetenv("GOGC"); err != nil {
+		t.Fatal(err)
+	}
+	if got := gogc(); len(got) != 1 || got[0] != "GOGC=400" {
+		t.Errorf("GOGC unset here: the child's %q, want [GOGC=400]", got)
+	}
+	t.Setenv("GOGC", "50")
+	if got := gogc(); len(got) != 1 || got[0] != "GOGC=50" {
+		t.Errorf("GOGC=50 here: the child's %q, want [GOGC=50]", got)
+	}
+}
