@@ -26,7 +26,38 @@ var foreignCitation = regexp.MustCompile(`DESI` + `GN\.md|DESI` + `GN decision|D
 // repoPath finds what looks like a path inside the repository: at least one
 // directory, a known extension, an optional #anchor; not part of a URL
 // (those are preceded by "/" or ":").
-var repoPath = regexp.MustCompile("(?:^|[\\s(`'\"\\[])((?:\\.{1,2}/)*(?:[A-Za-z0-9_.-]+/)+[A-Za-z0-9_.-]+\\.(?:md|go|yaml|yml|sh|json|png|html|txt|mod))(?:#([A-Za-z0-9_-]+))?")
+var repoPath = regexp.MustCompile("(?m)(?:^|[\\s(`'\"\\[])((?:\\.{1,2}/)*(?:[A-Za-z0-9_.-]+/)+[A-Za-z0-9_.-]+\\.(?:md|go|yaml|yml|sh|json|png|html|txt|mod))(?:#([A-Za-z0-9_-]+))?")
+
+// findPaths is repoPath.FindAllSubmatchIndex over data, run only on the
+// lines that can match (a slash and a known extension): the regexp over
+// every byte of the repository was this test's cost under -race.
+func findPaths(data []byte) [][]int {
+	var found [][]int
+	for at := 0; at < len(data); {
+		end := bytes.IndexByte(data[at:], '\n')
+		if end < 0 {
+			end = len(data)
+		} else {
+			end += at
+		}
+		line := data[at:end]
+		if bytes.IndexByte(line, '/') >= 0 && citableExt.Match(line) {
+			for _, m := range repoPath.FindAllSubmatchIndex(line, -1) {
+				for i := range m {
+					if m[i] >= 0 {
+						m[i] += at
+					}
+				}
+				found = append(found, m)
+			}
+		}
+		at = end + 1
+	}
+	return found
+}
+
+// citableExt is the cheap test findPaths runs first.
+var citableExt = regexp.MustCompile(`\.(?:md|go|yaml|yml|sh|json|png|html|txt|mod)\b`)
 
 // mdLink finds a relative Markdown link target.
 var mdLink = regexp.MustCompile(`\]\(([^)\s:#]+\.[a-z]+)(?:#([A-Za-z0-9_-]+))?\)`)
@@ -47,7 +78,7 @@ func textFiles(t *testing.T) map[string][]byte {
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
 			switch rel {
-			case ".git", "bin", "reports", "node_modules":
+			case ".git", "bin", "dist", "reports", "node_modules": // not shipped: .gitignore
 				return filepath.SkipDir
 			}
 			return nil
@@ -56,7 +87,8 @@ func textFiles(t *testing.T) map[string][]byte {
 		if err != nil {
 			return err
 		}
-		if rel != "go.sum" && bytes.IndexByte(data, 0) < 0 {
+		// go.sum and vendored minified code are not ours to cite from.
+		if rel != "go.sum" && !strings.HasSuffix(rel, ".min.js") && bytes.IndexByte(data, 0) < 0 {
 			files[rel] = data
 		}
 		return nil
@@ -93,51 +125,65 @@ func TestCitationsResolve(t *testing.T) {
 		_, err := os.Stat(filepath.Join(moduleRoot, filepath.FromSlash(p)))
 		return err == nil
 	}
+	anchorsOf := map[string]map[string]bool{}
 	checkAnchor := func(where, target, anchor string) {
 		if anchor == "" || !strings.HasSuffix(target, ".md") {
 			return
 		}
-		ids := anchors(files[target])
+		ids, ok := anchorsOf[target]
+		if !ok {
+			ids = anchors(files[target])
+			anchorsOf[target] = ids
+		}
 		if len(ids) > 0 && !ids[anchor] {
 			t.Errorf("%s: %s#%s: no such anchor", where, target, anchor)
 		}
 	}
 	for name, data := range files {
-		for i, line := range strings.Split(string(data), "\n") {
-			where := name + ":" + strconv.Itoa(i+1)
-			if m := foreignCitation.FindString(line); m != "" {
-				t.Errorf("%s: cites %q, which the repository does not ship: cite docs/contract.md#dN or the vendor's URL", where, m)
+		// Each regexp makes one pass over the whole file (a call per line
+		// was most of this test's cost under -race); lines are counted
+		// for the messages only.
+		where := func(at int) string {
+			return name + ":" + strconv.Itoa(bytes.Count(data[:at], []byte("\n"))+1)
+		}
+		for _, at := range foreignCitation.FindAllIndex(data, -1) {
+			t.Errorf("%s: cites %q, which the repository does not ship: cite docs/contract.md#dN or the vendor's URL",
+				where(at[0]), data[at[0]:at[1]])
+		}
+		for _, m := range findPaths(data) {
+			cited, anchor := string(data[m[2]:m[3]]), ""
+			if m[4] >= 0 {
+				anchor = string(data[m[4]:m[5]])
 			}
-			if !strings.Contains(line, "/") {
-				continue // no path, no link: spare the regexps (slow under -race)
+			if strings.HasPrefix(cited, "reports/") || strings.HasPrefix(cited, "bin/") {
+				continue // what the tools write, not what the repository ships
 			}
-			for _, m := range repoPath.FindAllStringSubmatch(line, -1) {
-				if strings.HasPrefix(m[1], "reports/") || strings.HasPrefix(m[1], "bin/") {
-					continue // what the tools write, not what the repository ships
-				}
-				p := path.Clean(m[1])
-				if strings.HasPrefix(m[1], ".") || strings.HasSuffix(name, ".md") && !exists(p) {
-					p = path.Join(path.Dir(name), p) // a path relative to the file
-				}
-				if !exists(p) {
-					t.Errorf("%s: %q names a path the repository does not have", where, m[1])
-					continue
-				}
-				if !strings.HasSuffix(name, ".go") { // Go code builds anchors from parts; the rules are checked below
-					checkAnchor(where, p, m[2])
-				}
+			p := path.Clean(cited)
+			if strings.HasPrefix(cited, ".") || strings.HasSuffix(name, ".md") && !exists(p) {
+				p = path.Join(path.Dir(name), p) // a path relative to the file
 			}
-			if !strings.HasSuffix(name, ".md") {
+			if !exists(p) {
+				t.Errorf("%s: %q names a path the repository does not have", where(m[0]), cited)
 				continue
 			}
-			for _, m := range mdLink.FindAllStringSubmatch(line, -1) {
-				p := path.Join(path.Dir(name), m[1])
-				if !exists(p) {
-					t.Errorf("%s: link to %q, which the repository does not have", where, m[1])
-					continue
-				}
-				checkAnchor(where, p, m[2])
+			if !strings.HasSuffix(name, ".go") { // Go code builds anchors from parts; the rules are checked below
+				checkAnchor(where(m[0]), p, anchor)
 			}
+		}
+		if !strings.HasSuffix(name, ".md") {
+			continue
+		}
+		for _, m := range mdLink.FindAllSubmatchIndex(data, -1) {
+			linked, anchor := string(data[m[2]:m[3]]), ""
+			if m[4] >= 0 {
+				anchor = string(data[m[4]:m[5]])
+			}
+			p := path.Join(path.Dir(name), linked)
+			if !exists(p) {
+				t.Errorf("%s: link to %q, which the repository does not have", where(m[0]), linked)
+				continue
+			}
+			checkAnchor(where(m[0]), p, anchor)
 		}
 	}
 	ids := anchors(files["docs/contract.md"])
