@@ -94,6 +94,11 @@ func (t *tokens) renewable() bool { return t.fetch != nil }
 func (t *tokens) renew(ctx context.Context, stale string, onRefusal bool) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	return t.renewLocked(ctx, stale, onRefusal)
+}
+
+// renewLocked is renew with t.mu held.
+func (t *tokens) renewLocked(ctx context.Context, stale string, onRefusal bool) error {
 	if stale != "" && t.current() != stale {
 		return nil
 	}
@@ -126,11 +131,18 @@ func (t *tokens) renew(ctx context.Context, stale string, onRefusal bool) error 
 // token that was itself fetched after a 401 less than retryFetchAfter ago
 // is not renewed again: a server that refuses fresh tokens would
 // otherwise get one fetch per refused request.
+//
+// The check holds t.mu, as renew does: read while a renewal was storing
+// its results, the new fetch time and reason could be seen with the old
+// header, and a request refused with that header was given up, not
+// retried with the token being stored.
 func (t *tokens) refused(ctx context.Context, stale string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if last := t.lastFetch.Load(); t.current() == stale && t.afterRefusal.Load() && t.now().UnixNano() < last+int64(retryFetchAfter) {
 		return errFetchBackoff
 	}
-	return t.renew(ctx, stale, true)
+	return t.renewLocked(ctx, stale, true)
 }
 
 // beforeExpiry renews the token when its renewal time has come. One worker

@@ -173,3 +173,36 @@ func TestTokensRefusedFreshTokenBacksOff(t *testing.T) {
 		t.Fatalf("after the backoff: %v, %q", err, tk.current())
 	}
 }
+
+// Regression: a request refused with a token that another worker was
+// just replacing was given up as unauthorized (the refusal's backoff was
+// read without the lock, seeing the new fetch with the old header). Every
+// worker refused with the stale token must get to retry: refused reports
+// no error to any of them, and the token is fetched once.
+func TestTokensRefusedWhileRenewingRetries(t *testing.T) {
+	for range 300 {
+		clk, f := newFakeClock(), &countingFetch{}
+		tk := fakeTokens(clk, f)
+		ctx := context.Background()
+		if err := tk.renew(ctx, "", false); err != nil {
+			t.Fatal(err)
+		}
+		stale := tk.current()
+		var wg sync.WaitGroup
+		var backoffs atomic.Int64
+		start := make(chan struct{})
+		for range 8 {
+			wg.Go(func() {
+				<-start
+				if err := tk.refused(ctx, stale); err != nil {
+					backoffs.Add(1)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if backoffs.Load() != 0 || f.n.Load() != 2 {
+			t.Fatalf("%d of 8 workers refused with the stale token were told to give up; %d fetches (want 0 and 2)", backoffs.Load(), f.n.Load())
+		}
+	}
+}
