@@ -40,6 +40,7 @@ func runVerify(t *testing.T, cfg Config) *Verification {
 // TestVerifyCorrectMockHasNoViolations: the correct mock, busy, never
 // breaks the model, and every kind of answer was checked.
 func TestVerifyCorrectMockHasNoViolations(t *testing.T) {
+	t.Parallel() // its own target and run: overlaps the waits of the others
 	url, _ := startMock(t, mock.Faults{})
 	v := runVerify(t, verifyConfig(t, url, 4000))
 	if v.Total() != 0 {
@@ -67,6 +68,7 @@ func TestVerifyRulesAreCatalogued(t *testing.T) {
 // catalogue break modes whose rule the verifier checks: each must yield
 // violations of its rule.
 func TestVerifyCatchesBreakModes(t *testing.T) {
+	t.Parallel() // its own target and run: overlaps the waits of the others
 	cases := []struct {
 		mode spec.RuleID
 		rule string
@@ -85,6 +87,7 @@ func TestVerifyCatchesBreakModes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(string(c.mode), func(t *testing.T) {
+			t.Parallel()
 			url := startTargetProcess(t, 0, mock.Break(c.mode))
 			v := runVerify(t, verifyConfig(t, url, 2000))
 			var n uint64
@@ -103,6 +106,7 @@ func TestVerifyCatchesBreakModes(t *testing.T) {
 // against one correct mock write disjoint users, so neither model is
 // wrong about the other's users: 0 violations each.
 func TestVerifyConcurrentShardsOwnDisjointUsers(t *testing.T) {
+	t.Parallel() // its own target and run: overlaps the waits of the others
 	url, _ := startMock(t, mock.Faults{})
 	var res [2]*Verification
 	var errs [2]error
@@ -181,6 +185,7 @@ func TestVerifyThreshold(t *testing.T) {
 // TestVerifySample: a sample checks fewer answers, and stays exact (the
 // writes are all modelled): 0 violations against the correct mock.
 func TestVerifySample(t *testing.T) {
+	t.Parallel() // its own target and run: overlaps the waits of the others
 	url, _ := startMock(t, mock.Faults{})
 	cfg := verifyConfig(t, url, 3000)
 	cfg.VerifySample = 0.2
@@ -208,6 +213,7 @@ func TestVerifySample(t *testing.T) {
 // mock evicts and the model, unable to know what was evicted, still finds
 // nothing wrong; the mock without a cap (break SUB-CAP) is caught.
 func TestVerifySubscriptionCap(t *testing.T) {
+	t.Parallel() // its own target and run: overlaps the waits of the others
 	const capSize = 5
 	for _, brk := range []spec.RuleID{"", spec.RuleSubCap} {
 		t.Run("break="+string(brk), func(t *testing.T) {
