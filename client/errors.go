@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 // ErrorEnvelope is the vendor's error body, sent with every non-2xx status.
@@ -88,4 +90,38 @@ func snippet(b []byte) string {
 		return string(b)
 	}
 	return string(b[:max]) + "…"
+}
+
+// ErrorCode is the "error" member of an error envelope: body must be one
+// JSON object whose "error" is a string (the last one, if the key repeats,
+// as encoding/json reads it); otherwise nil. It reads the body once with
+// spec.JSONReader, building nothing: the load generator calls it for every
+// 4xx it classifies, and throttling and preflight messages need the code
+// even when the envelope's other members are malformed (a timestamp that
+// is no number fails ErrorEnvelope's decoding, not this). The result is a
+// slice of body, or of a buffer of its own when the code has escapes.
+func ErrorCode(body []byte) []byte {
+	var r spec.JSONReader
+	r.Reset(body)
+	var code []byte
+	wrongType := false
+	ok := r.Object(func(key []byte) bool {
+		if string(key) != "error" {
+			return r.Skip()
+		}
+		switch r.Kind() {
+		case '"':
+			s, ok := r.Str()
+			code = s
+			return ok
+		case 'n': // null leaves the code as it was, as encoding/json does
+		default:
+			wrongType = true
+		}
+		return r.Skip()
+	})
+	if !ok || !r.End() || wrongType {
+		return nil
+	}
+	return code
 }

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -51,7 +50,7 @@ func (e *ThrottledError) Error() string {
 		if r.Request != nil {
 			what = r.Request.Method + " " + r.Request.URL.Path
 		}
-		code = fmt.Sprintf(": %d %s", r.Status, envelopeCode(r.Body))
+		code = fmt.Sprintf(": %d %s", r.Status, string(ErrorCode(r.Body)))
 	}
 	return fmt.Sprintf("client: %s still throttled after %d tries (waited %s)%s",
 		what, e.Tries, e.Waited.Round(time.Millisecond), strings.TrimSpace(code))
@@ -197,7 +196,7 @@ func (p *RetryPolicy) throttled(r *Response) bool {
 	if r == nil || r.Status < 400 {
 		return false
 	}
-	return r.Status == http.StatusTooManyRequests || slices.Contains(p.Codes, envelopeCode(r.Body))
+	return r.Status == http.StatusTooManyRequests || slices.Contains(p.Codes, string(ErrorCode(r.Body)))
 }
 
 // wait is how long to wait after the try-th send (1-based) was throttled:
@@ -235,17 +234,6 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	return max(t.Sub(now), 0), true
-}
-
-// envelopeCode is the error code of an error envelope, or "".
-func envelopeCode(body []byte) string {
-	var env struct {
-		Error string `json:"error"`
-	}
-	if json.Unmarshal(body, &env) != nil {
-		return ""
-	}
-	return env.Error
 }
 
 // sleep waits d or until ctx ends.

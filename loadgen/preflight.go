@@ -44,10 +44,10 @@ func (r *run) preflight(ctx context.Context) error {
 		red := client.NewRedactor(r.cfg.Token, r.cfg.ClientSecret)
 		return fmt.Errorf("%w: target %s unreachable (%s): %s: %s", ErrPreflight, red.URL(r.cfg.Target), classify(err), what, red.Error(err))
 	case ex.status == http.StatusUnauthorized || ex.status == http.StatusForbidden:
-		return fmt.Errorf("%w: the server refused %s: %s answered %d %s", ErrPreflight, r.credential(), what, ex.status, envelopeCode(ex.body))
+		return fmt.Errorf("%w: the server refused %s: %s answered %d %s", ErrPreflight, r.credential(), what, ex.status, client.ErrorCode(ex.body))
 	case ex.status == http.StatusNotFound:
 		return fmt.Errorf("%w: %s answered 404 %s: is org %q / app %q (and the target's path) right?",
-			ErrPreflight, what, envelopeCode(ex.body), r.cfg.Org, r.cfg.App)
+			ErrPreflight, what, client.ErrorCode(ex.body), r.cfg.Org, r.cfg.App)
 	}
 	return nil
 }

@@ -224,9 +224,14 @@ func classify(err error) string {
 	return KindOther
 }
 
+// maxKindCode is the longest error code statusKind names a kind after.
+const maxKindCode = 64
+
 // statusKind names a non-2xx answer's kind: "429", "4xx:<error code>" from
-// the vendor's envelope, or "5xx:<status>". cache interns the strings so
-// the hot path does not allocate per error.
+// the vendor's envelope (client.ErrorCode), or "5xx:<status>". cache
+// interns the strings so the hot path does not allocate per error; a code
+// longer than maxKindCode counts as none, so a server inventing codes
+// cannot grow it by much.
 func statusKind(status int, body []byte, cache map[string]string) string {
 	switch {
 	case status >= 200 && status < 300:
@@ -234,8 +239,8 @@ func statusKind(status int, body []byte, cache map[string]string) string {
 	case status == http.StatusTooManyRequests:
 		return Kind429
 	case status >= 400 && status < 500:
-		code := envelopeCode(body)
-		if len(code) == 0 {
+		code := client.ErrorCode(body)
+		if len(code) == 0 || len(code) > maxKindCode {
 			return "4xx:" + strconv.Itoa(status)
 		}
 		if k, ok := cache[string(code)]; ok { // no allocation for the lookup
@@ -246,22 +251,4 @@ func statusKind(status int, body []byte, cache map[string]string) string {
 		return k
 	}
 	return "5xx:" + strconv.Itoa(status) // rare; strconv of a small int is cheap
-}
-
-// envelopeCode finds the "error" member of a vendor error envelope without
-// decoding the whole body.
-func envelopeCode(body []byte) []byte {
-	i := bytes.Index(body, []byte(`"error"`))
-	if i < 0 {
-		return nil
-	}
-	rest := bytes.TrimLeft(body[i+len(`"error"`):], " \t\r\n:")
-	if len(rest) == 0 || rest[0] != '"' {
-		return nil
-	}
-	rest = rest[1:]
-	if j := bytes.IndexByte(rest, '"'); j >= 0 && j <= 64 {
-		return rest[:j]
-	}
-	return nil
 }
