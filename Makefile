@@ -38,10 +38,11 @@ help: ## List the targets
 build: ## Build the CLI into bin/presencekit (static, stamped with VERSION, COMMIT, DATE)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/presencekit
 
-# The self-check children are built without -race (proxy/conform_test.go);
-# everything else runs with it. Progress: a line per package as it
-# finishes; then the self-check table and, last, the count of tests run
-# (test-summary). reports/go-test.json keeps every test's timing:
+# Every test runs with -race. The end-to-end children (a whole conform run,
+# a CLI run, a mock to load) are their test package built without it
+# (internal/childtest): they check logic the race-detected tests cover.
+# Progress: a line per package as it finishes; then the self-check table
+# and, last, the count of tests run (test-summary). reports/go-test.json keeps every test's timing:
 # `$(GOTESTSUM) tool slowest --jsonfile reports/go-test.json`.
 #
 # TEST_PROCS is the GOMAXPROCS of the test run. The slowest tests mostly
