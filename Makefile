@@ -42,7 +42,8 @@ build: ## Build the CLI into bin/presencekit (static, stamped with VERSION, COMM
 # a CLI run, a mock to load) are their test package built without it
 # (internal/childtest): they check logic the race-detected tests cover.
 # Progress: a line per package as it finishes; then the self-check table
-# and, last, the count of tests run (test-summary). reports/go-test.json keeps every test's timing:
+# and, last, the count of tests run (test-summary). reports/go-test.json
+# keeps every test's timing:
 # `$(GOTESTSUM) tool slowest --jsonfile reports/go-test.json`.
 #
 # TEST_PROCS is the GOMAXPROCS of the test run. The slowest tests mostly
