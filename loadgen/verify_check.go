@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 // vstate is one worker's side of the verifier: the request in progress,
@@ -25,7 +27,7 @@ type vstate struct {
 	// again once hzEvery old, as reading the workers' slots costs cache
 	// misses.
 	hz, hzAt int64
-	sc       jscan
+	rd       spec.JSONReader
 	ans      vanswer
 	cbuf     []*vwrite
 	slab     []vwrite // see add
@@ -196,12 +198,12 @@ func (st *vstate) decode(req *request, body []byte, r int64) bool {
 	st.checked[req.Op]++
 	var ok bool
 	if req.Op == OpSublist {
-		ok = st.ans.decodeSublist(&st.sc, body)
+		ok = st.ans.decodeSublist(&st.rd, body)
 	} else {
-		ok = st.ans.decodeEntries(&st.sc, body)
+		ok = st.ans.decodeEntries(&st.rd, body)
 	}
 	if !ok {
-		at := st.sc.i
+		at := st.rd.Offset()
 		st.violation(ruleSchema, req, body, r, func() string { return "a JSON answer (not JSON from byte " + strconv.Itoa(at) + ")" })
 	}
 	return ok
@@ -389,26 +391,30 @@ func hasVal(cs []*vwrite, val []byte) bool {
 	return false
 }
 
-// resIndex finds a resource name in resources: a type by its first
-// byte, a device by its last.
+// resIndex finds a resource name in resources: by its length and
+// first byte, then one comparison with a constant, which the compiler
+// makes a word or two compared in place.
 func resIndex(name []byte) int {
-	if len(name) < 2 {
-		return -1
-	}
-	base := 0
-	switch name[0] {
-	case 'a':
-	case 'i':
-		base = 3
-	case 'w':
-		base = 6
-	case 'p':
-		base = 9
-	default:
+	if len(name) < 4 {
 		return -1
 	}
 	d := int(name[len(name)-1]) - '1'
-	if d < 0 || d > 2 || resources[base+d] != string(name) {
+	if d < 0 || d > 2 {
+		return -1
+	}
+	var ok bool
+	base := 0
+	switch string(name[:len(name)-1]) {
+	case "android_":
+		ok = true
+	case "ios_":
+		ok, base = true, 3
+	case "web_":
+		ok, base = true, 6
+	case "pc_":
+		ok, base = true, 9
+	}
+	if !ok {
 		return -1
 	}
 	return base + d

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -84,6 +86,9 @@ func (t *tok) more() bool {
 // peek returns the next non-space byte, or 0 at the end (a NUL byte in
 // the body is no JSON either, but see more).
 func (t *tok) peek() byte {
+	if t.i < len(t.b) && t.b[t.i] > ' ' { // compact JSON: no space to skip
+		return t.b[t.i]
+	}
 	t.ws()
 	if t.i >= len(t.b) {
 		return 0
@@ -97,6 +102,13 @@ func (t *tok) str() ([]byte, bool) {
 	t.slow = false
 	t.i++
 	start := t.i
+	for t.i+8 <= len(t.b) { // eight bytes at a time to the first special one
+		if m := special8(binary.LittleEndian.Uint64(t.b[t.i:])); m != 0 {
+			t.i += bits.TrailingZeros64(m) >> 3
+			break
+		}
+		t.i += 8
+	}
 	for t.i < len(t.b) {
 		c := t.b[t.i]
 		switch {
@@ -109,6 +121,16 @@ func (t *tok) str() ([]byte, bool) {
 		t.i++
 	}
 	return nil, t.fail(tokSyntax)
+}
+
+// special8 marks the bytes of x (little endian) that are '"', '\\', below
+// 0x20 or beyond ASCII with their high bit: the classic has-zero-byte and
+// has-less-than tricks, whose borrows only ever mark bytes above a marked
+// one, so the lowest mark is exact; 0 means eight plain bytes.
+func special8(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q, b := x^('"'*ones), x^('\\'*ones)
+	return ((q-ones)&^q | (b-ones)&^b | (x - 0x20*ones) | x) & highs
 }
 
 func (t *tok) strSlow(start int) ([]byte, bool) {
