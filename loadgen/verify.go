@@ -245,21 +245,37 @@ type vuser struct {
 
 // vhead is what a read of a quiet user needs, with the lock.
 type vhead struct {
-	// mu guards the user; checks only read, so they share it.
-	mu sync.RWMutex
-	// snap is every resource's status, and ext, as a read sent after
-	// snapAt sees them, when snapOK (each status key and the ext key
-	// settled or never written): a status as a code, 0 never set, else
-	// verifier.codes index + 1; the ext as a 64-bit hash of its bytes
-	// (snapExt, of "" when never set), so that the check reads no string
-	// elsewhere in memory: an answer whose ext hashes the same is taken
-	// to match (a stale ext slips through with odds of 2⁻⁶⁴), any other
-	// goes to the exact check.
-	snapOK  bool
-	snap    [len(resources)]uint8
-	snapAt  int64
-	snapExt uint64
+	// mu guards the user; checks only read, so they share it. The snap
+	// below is also read without it (vstate.quiet), as a seqlock: a
+	// writer holding mu makes seq odd while it changes more than one of
+	// snapCodes, snapAt and snapExt, so a reader that sees the same even
+	// seq before and after read one consistent snap, and a quiet read
+	// of a busy user writes no shared memory.
+	mu  sync.RWMutex
+	seq atomic.Uint64
+	// The snap is every resource's status, and ext, as a read sent after
+	// snapAt sees them, when snapCodes has snapOK (each status key and the
+	// ext key settled or never written): resource i's status as a code in
+	// bits 4i..4i+3, 0 never set, else verifier.codes index + 1, and bit
+	// snapSetBit+i set when it is not 0; the ext as a 64-bit hash of its
+	// bytes (snapExt, of "" when never set), so that the check reads no
+	// string elsewhere in memory: an answer whose ext hashes the same is
+	// taken to match (a stale ext slips through with odds of 2⁻⁶⁴), any
+	// other goes to the exact check.
+	snapCodes atomic.Uint64
+	snapAt    atomic.Int64
+	snapExt   atomic.Uint64
 }
+
+// Bits of vhead.snapCodes besides the codes.
+const (
+	snapSetBit = 4 * len(resources) // first of the "status set" bits
+	snapOK     = uint64(1) << 63
+	maxCode    = 15 // a code is 4 bits
+)
+
+// snapCode is resource idx's status code in a snapCodes word.
+func snapCode(w uint64, idx int) int { return int(w>>(4*idx)) & maxCode }
 
 // vbody is the rest of the user's model.
 type vbody struct {
@@ -297,32 +313,74 @@ func (vu *vuser) sub(t int32) *vkey {
 	return &vu.subs[i].k
 }
 
+// subsCap is the room a subscriber's subs start with: most name a few
+// dozen targets in a run, so the first growths are skipped.
+const subsCap = 16
+
+// subOf returns the index in subs of target t's subscription key, adding
+// the key if t was never named; the user's lock is held.
+func (vu *vuser) subOf(t int32, sub bool) int32 {
+	if i, ok := vu.subIdx[t]; ok {
+		return i
+	}
+	if vu.subIdx == nil {
+		vu.subIdx = make(map[int32]int32, subsCap)
+		vu.subs = make([]vsub, 0, subsCap)
+	}
+	i := int32(len(vu.subs))
+	vu.subIdx[t] = i
+	vu.subs = append(vu.subs, vsub{t: t})
+	if sub {
+		vu.everSubs++
+	}
+	return i
+}
+
+// bitset is a set of positions in a vuser's subs.
+type bitset []uint64
+
+func (b bitset) has(i int) bool { return i>>6 < len(b) && b[i>>6]&(1<<(i&63)) != 0 }
+
+func (b *bitset) add(i int) {
+	for i>>6 >= len(*b) {
+		*b = append(*b, 0)
+	}
+	(*b)[i>>6] |= 1 << (i & 63)
+}
+
 // resnap recomputes the user's snap after a change to a status or the
-// ext key.
+// ext key; the user's lock is held.
 func (vu *vuser) resnap(codes []string, seed maphash.Seed) {
-	vu.snapOK = false
 	at := int64(math.MinInt64)
+	var ext uint64
 	if x := &vu.ext; len(x.ws) > 0 {
 		if !x.settled {
+			vu.snapCodes.Store(0)
 			return
 		}
-		vu.snapExt, at = maphash.String(seed, x.val), x.last
+		ext, at = maphash.String(seed, x.val), x.last
 	} else {
-		vu.snapExt = maphash.String(seed, "")
+		ext = maphash.String(seed, "")
 	}
+	w := snapOK
 	for i := range vu.status {
 		k := &vu.status[i]
 		if len(k.ws) == 0 {
-			vu.snap[i] = 0
 			continue
 		}
 		c := slices.Index(codes, k.val) + 1
-		if !k.settled || c == 0 {
+		if !k.settled || c == 0 || c > maxCode {
+			vu.snapCodes.Store(0)
 			return
 		}
-		vu.snap[i], at = uint8(c), max(at, k.last)
+		w |= uint64(c)<<(4*i) | 1<<(snapSetBit+i)
+		at = max(at, k.last)
 	}
-	vu.snapOK, vu.snapAt = true, at
+	vu.seq.Add(1)
+	vu.snapCodes.Store(w)
+	vu.snapAt.Store(at)
+	vu.snapExt.Store(ext)
+	vu.seq.Add(1)
 }
 
 // statusCodes lists the status values the workload sets (status), the
