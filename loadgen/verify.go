@@ -233,8 +233,8 @@ func (k *vkey) drop(id uint64) {
 	}
 }
 
-// vuser is the model of one owned user. Its head (vhead, 64 bytes)
-// answers the read of a quiet user; vuser's size is a multiple of 64 so
+// vuser is the model of one owned user. Its head (vhead, one 64-byte
+// line) answers the read of a quiet user; vuser's size is a multiple of 64 so
 // that in verifier.users, a large and so page-aligned array, each head
 // is one cache line.
 type vuser struct {
@@ -243,15 +243,16 @@ type vuser struct {
 	_ [(64 - (unsafe.Sizeof(vhead{})+unsafe.Sizeof(vbody{}))%64) % 64]byte
 }
 
-// vhead is what a read of a quiet user needs, with the lock.
+// vhead is what a read of a quiet user needs: the snap and its seqlock,
+// alone on their cache line, so that locking the user to change anything
+// else (vbody.mu) leaves the line quiet readers share untouched.
 type vhead struct {
-	// mu guards the user; checks only read, so they share it. The snap
-	// below is also read without it (vstate.quiet), as a seqlock: a
-	// writer holding mu makes seq odd while it changes more than one of
-	// snapCodes, snapAt and snapExt, so a reader that sees the same even
-	// seq before and after read one consistent snap, and a quiet read
-	// of a busy user writes no shared memory.
-	mu  sync.RWMutex
+	// seq is the snap's seqlock: the snap is read without the user's
+	// lock (vstate.quiet), and a writer holding the lock makes seq odd
+	// while it changes more than one of snapCodes, snapAt and snapExt, so
+	// a reader that sees the same even seq before and after read one
+	// consistent snap, and a quiet read of a busy user writes no shared
+	// memory.
 	seq atomic.Uint64
 	// The snap is every resource's status, and ext, as a read sent after
 	// snapAt sees them, when snapCodes has snapOK (each status key and the
@@ -265,6 +266,7 @@ type vhead struct {
 	snapCodes atomic.Uint64
 	snapAt    atomic.Int64
 	snapExt   atomic.Uint64
+	_         [64 - 4*8]byte // the rest of the line: vbody starts on the next
 }
 
 // Bits of vhead.snapCodes besides the codes.
@@ -279,13 +281,15 @@ func snapCode(w uint64, idx int) int { return int(w>>(4*idx)) & maxCode }
 
 // vbody is the rest of the user's model.
 type vbody struct {
+	// mu guards the user's model; checks only read, so they share it.
+	mu     sync.RWMutex
 	status [len(resources)]vkey
 	ext    vkey
 	// subs are the subscriber's subscriptions, one key per target ever
 	// named, contiguous so a sublist check walks them in order; subIdx
 	// finds a target's.
 	subs   []vsub
-	subIdx map[int32]int32
+	subIdx subTable
 	// subOpen counts subscribe/unsubscribe requests of this subscriber
 	// not answered (failed ones stay counted: they may still apply);
 	// subLastAck is the latest answer to one. A walk is quiet — the set
@@ -306,7 +310,7 @@ type vsub struct {
 
 // sub returns the subscription key of target t, nil if never named.
 func (vu *vuser) sub(t int32) *vkey {
-	i, ok := vu.subIdx[t]
+	i, ok := vu.subIdx.get(t)
 	if !ok {
 		return nil
 	}
@@ -320,20 +324,68 @@ const subsCap = 16
 // subOf returns the index in subs of target t's subscription key, adding
 // the key if t was never named; the user's lock is held.
 func (vu *vuser) subOf(t int32, sub bool) int32 {
-	if i, ok := vu.subIdx[t]; ok {
+	if i, ok := vu.subIdx.get(t); ok {
 		return i
 	}
-	if vu.subIdx == nil {
-		vu.subIdx = make(map[int32]int32, subsCap)
+	if vu.subs == nil {
 		vu.subs = make([]vsub, 0, subsCap)
 	}
 	i := int32(len(vu.subs))
-	vu.subIdx[t] = i
+	vu.subIdx.put(t, i)
 	vu.subs = append(vu.subs, vsub{t: t})
 	if sub {
 		vu.everSubs++
 	}
 	return i
+}
+
+// subTable maps a target to its position in a vuser's subs: an
+// open-addressing hash table of target<<32 | position+1 (0 empty), at
+// most half full, so that a lookup is one multiplication and, mostly, one
+// probe in one cache line, where a Go map costs a hash call and two.
+type subTable []uint64
+
+// slot is t's first slot in a table of len(tab) (a power of two).
+func (tab subTable) slot(t int32) int {
+	return int(uint64(uint32(t))*0x9e3779b97f4a7c15>>32) & (len(tab) - 1)
+}
+
+func (tab subTable) get(t int32) (int32, bool) {
+	if len(tab) == 0 {
+		return 0, false
+	}
+	for i := tab.slot(t); ; i = (i + 1) & (len(tab) - 1) {
+		e := tab[i]
+		if e == 0 {
+			return 0, false
+		}
+		if int32(e>>32) == t {
+			return int32(uint32(e)) - 1, true
+		}
+	}
+}
+
+// put adds t at position pos; t is not in the table, and the table holds
+// pos entries.
+func (tab *subTable) put(t, pos int32) {
+	if 2*(int(pos)+1) > len(*tab) { // grow to keep it at most half full
+		old := *tab
+		*tab = make(subTable, max(2*len(old), 2*subsCap))
+		for _, e := range old {
+			if e != 0 {
+				tab.insert(e)
+			}
+		}
+	}
+	tab.insert(uint64(uint32(t))<<32 | uint64(pos+1))
+}
+
+func (tab subTable) insert(e uint64) {
+	i := tab.slot(int32(e >> 32))
+	for tab[i] != 0 {
+		i = (i + 1) & (len(tab) - 1)
+	}
+	tab[i] = e
 }
 
 // bitset is a set of positions in a vuser's subs.

@@ -81,3 +81,37 @@ func TestVuserLayout(t *testing.T) {
 		t.Errorf("vhead is %d bytes (want <= 64), vuser %d (want a multiple of 64)", h, u)
 	}
 }
+
+// TestSubTable: the subscription index finds every target added, at its
+// position, and no other, as a map would, through its growths.
+func TestSubTable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 15, 16, 17, 100, 3000} {
+		var tab subTable
+		want := map[int32]int32{}
+		for len(want) < n {
+			tg := rng.Int32N(1 << 30)
+			if _, ok := want[tg]; ok {
+				continue
+			}
+			want[tg] = int32(len(want))
+			tab.put(tg, want[tg])
+		}
+		for tg, pos := range want {
+			if got, ok := tab.get(tg); !ok || got != pos {
+				t.Fatalf("%d targets: get(%d) = %d %v, want %d", n, tg, got, ok, pos)
+			}
+		}
+		for range 1000 {
+			tg := rng.Int32N(1 << 30)
+			if _, in := want[tg]; !in {
+				if got, ok := tab.get(tg); ok {
+					t.Fatalf("%d targets: get(%d) = %d, never added", n, tg, got)
+				}
+			}
+		}
+		if n > 0 && 2*n > len(tab) {
+			t.Errorf("%d targets in %d slots: more than half full", n, len(tab))
+		}
+	}
+}

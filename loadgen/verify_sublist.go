@@ -60,7 +60,7 @@ func (st *vstate) checkPage(req *request, body []byte, r int64) bool {
 		exp, okE := e.exp, e.expOK
 		j, ok := int32(0), false
 		if t >= 0 {
-			j, ok = vu.subIdx[t]
+			j, ok = vu.subIdx.get(t)
 		}
 		if !ok {
 			st.violation(rulePages, req, body, r, func() string {
