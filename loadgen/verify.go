@@ -483,6 +483,16 @@ func newVerifier(cfg *Config, workers int) *verifier {
 	if v.sample <= 0 {
 		v.sample = 1
 	}
+	// A user never written has a snap from the start: no status, ext "",
+	// as a read sent at any time sees it, so that reads of users a run
+	// has not yet set are quiet too.
+	never := maphash.String(v.seed, "")
+	for i := range v.users {
+		vu := &v.users[i]
+		vu.snapCodes.Store(snapOK)
+		vu.snapAt.Store(math.MinInt64)
+		vu.snapExt.Store(never)
+	}
 	if v.cap <= 0 {
 		v.cap = math.MaxInt // no cap known: SUB-CAP is not checked
 	}

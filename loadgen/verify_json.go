@@ -39,17 +39,6 @@ type vanswer struct {
 	listed  bool
 }
 
-// strOrSkip reads a string value; any other value is skipped and reads
-// as absent (nil).
-func strOrSkip(r *spec.JSONReader) []byte {
-	if r.Kind() == '"' {
-		s, _ := r.Str()
-		return s
-	}
-	r.Skip()
-	return nil
-}
-
 // int64OrSkip reads an integer sent as a number or a decimal string
 // (docs/contract.md#d5); ok is false for anything else.
 func int64OrSkip(r *spec.JSONReader) (n int64, ok bool) {
@@ -132,13 +121,16 @@ func (a *vanswer) entry(r *spec.JSONReader) {
 		return
 	}
 	r.Enter('{')
-	for r.More('}') {
-		k, _ := r.Key()
+	for {
+		k, ok := r.Member()
+		if !ok {
+			break
+		}
 		switch string(k) {
 		case "uid":
-			e.uid = strOrSkip(r)
+			e.uid = r.StrOrSkip()
 		case "ext":
-			e.ext = strOrSkip(r)
+			e.ext = r.StrOrSkip()
 		case "expiry":
 			e.exp, e.expOK = int64OrSkip(r)
 		case "status":
@@ -148,9 +140,12 @@ func (a *vanswer) entry(r *spec.JSONReader) {
 			}
 			r.Enter('{')
 			e.p0 = len(a.pairs)
-			for r.More('}') {
-				k, _ := r.Key()
-				a.pairs = append(a.pairs, vpair{key: k, val: strOrSkip(r)})
+			for {
+				k, ok := r.Member()
+				if !ok {
+					break
+				}
+				a.pairs = append(a.pairs, vpair{key: k, val: r.StrOrSkip()})
 			}
 			e.p1 = len(a.pairs)
 		default:

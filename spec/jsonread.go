@@ -215,6 +215,30 @@ func (r *JSONReader) Key() ([]byte, bool) {
 	return key, true
 }
 
+// Member reads the next member's name and colon in a loop over an
+// object: More('}') and Key in one call, for the same hot paths. It
+// reports false at the object's end (consumed) and at the first byte that
+// is not JSON (Err then says why).
+func (r *JSONReader) Member() ([]byte, bool) {
+	if !r.More('}') {
+		return nil, false
+	}
+	return r.Key()
+}
+
+// StrOrSkip reads the next value: a string is returned decoded (valid
+// until the next Reset), any other value is skipped and returns nil, as
+// a string member of the wrong type reads as absent.
+func (r *JSONReader) StrOrSkip() []byte {
+	t := &r.t
+	if t.peek() == '"' {
+		s, _ := t.str()
+		return s
+	}
+	t.skip(r.depth)
+	return nil
+}
+
 // Offset is how many bytes of the body have been read: where the body
 // stopped being JSON once Err is set.
 func (r *JSONReader) Offset() int { return r.t.i }

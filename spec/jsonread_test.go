@@ -3,6 +3,7 @@ package spec_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -83,11 +84,43 @@ func walkEnter(r *spec.JSONReader) {
 	}
 }
 
+// walkMember reads any value as walkEnter does, with Member for each
+// object member and StrOrSkip for each value that is not a container.
+func walkMember(r *spec.JSONReader) {
+	switch r.Kind() {
+	case '{':
+		r.Enter('{')
+		for {
+			if _, ok := r.Member(); !ok {
+				return
+			}
+			walkMember(r)
+		}
+	case '[':
+		r.Enter('[')
+		for r.More(']') {
+			walkMember(r)
+		}
+	default:
+		r.StrOrSkip()
+	}
+}
+
 // enterVerdict is walkEnter's verdict on a whole body: "" when it is
-// one JSON value and nothing more.
+// one JSON value and nothing more. It also reads the body with
+// walkMember and fails the test if the two disagree.
 func enterVerdict(r *spec.JSONReader, b []byte) string {
 	r.Reset(b)
+	walkMember(r)
+	if r.Err() == "" && !r.End() {
+		return "data after the value"
+	}
+	viaMember := r.Err()
+	r.Reset(b)
 	walkEnter(r)
+	if (r.Err() == "") != (viaMember == "") {
+		panic(fmt.Sprintf("%q: Enter/More/Key say %q, Member/StrOrSkip %q", b, r.Err(), viaMember))
+	}
 	if r.Err() == "" && !r.End() {
 		return "data after the value"
 	}
@@ -120,6 +153,19 @@ func TestJSONReaderEnterMore(t *testing.T) {
 	}
 	if r.Err() != "" || !r.End() || len(keys) != 2 || keys[0] != "kéy" || keys[1] != "x" {
 		t.Errorf("keys %q, err %q", keys, r.Err())
+	}
+	r.Reset([]byte(`{"a":"x\ty","b":[1,{"c":"z"}],"d":null,"e":"w"}`))
+	var vals []string
+	r.Enter('{')
+	for {
+		k, ok := r.Member()
+		if !ok {
+			break
+		}
+		vals = append(vals, string(k)+"="+string(r.StrOrSkip()))
+	}
+	if r.Err() != "" || !r.End() || strings.Join(vals, " ") != "a=x\ty b= d= e=w" {
+		t.Errorf("Member/StrOrSkip read %q, err %q", vals, r.Err())
 	}
 	if r.Reset([]byte(`[1]`)); r.Enter('{') || r.Err() == "" {
 		t.Errorf("Enter('{') on an array: accepted")

@@ -100,27 +100,30 @@ func (t *tok) peek() byte {
 // the next call that decodes into scratch.
 func (t *tok) str() ([]byte, bool) {
 	t.slow = false
-	t.i++
-	start := t.i
-	for t.i+8 <= len(t.b) { // eight bytes at a time to the first special one
-		if m := special8(binary.LittleEndian.Uint64(t.b[t.i:])); m != 0 {
-			t.i += bits.TrailingZeros64(m) >> 3
-			break
+	b := t.b // locals: the loop keeps them in registers
+	start := t.i + 1
+	i := start
+	for i+8 <= len(b) { // eight bytes at a time to the first special one
+		if m := special8(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			i += bits.TrailingZeros64(m) >> 3
+			goto special
 		}
-		t.i += 8
+		i += 8
 	}
-	for t.i < len(t.b) {
-		c := t.b[t.i]
-		switch {
-		case c == '"':
-			t.i++
-			return t.b[start : t.i-1], true
-		case c == '\\' || c < 0x20 || c >= utf8.RuneSelf:
-			return t.strSlow(start)
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			goto special
 		}
-		t.i++
 	}
+	t.i = i
 	return nil, t.fail(tokSyntax)
+special:
+	t.i = i
+	if b[i] == '"' {
+		t.i++
+		return b[start:i], true
+	}
+	return t.strSlow(start)
 }
 
 // special8 marks the bytes of x (little endian) that are '"', '\\', below
