@@ -115,3 +115,32 @@ func TestSubTable(t *testing.T) {
 		}
 	}
 }
+
+// TestNeverWrittenUserIsQuiet: a user no request has written yet is read
+// from its snap (no status, ext ""), without the lock and the full check,
+// and an answer showing anything else for it is not quiet.
+func TestNeverWrittenUserIsQuiet(t *testing.T) {
+	lc := DefaultConfig("http://x", testDoc(t).Limits())
+	lc.Workload.Users = 10
+	lc.Verify = true
+	if err := lc.Workload.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	v := newVerifier(&lc, 1)
+	st := v.newState()
+	st.s = v.now()
+	vu := v.user(3)
+	st.ans.pairs = []vpair{{key: []byte("ios_1"), val: []byte("1")}}
+	for _, c := range []struct {
+		e     ventry
+		quiet bool
+	}{
+		{ventry{}, true},
+		{ventry{ext: []byte("x")}, false},
+		{ventry{p0: 0, p1: 1}, false},
+	} {
+		if got := st.quiet(vu, &c.e, st.s); got != c.quiet {
+			t.Errorf("entry ext %q, %d status: quiet %v, want %v", c.e.ext, c.e.p1-c.e.p0, got, c.quiet)
+		}
+	}
+}
