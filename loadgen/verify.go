@@ -233,8 +233,8 @@ func (k *vkey) drop(id uint64) {
 	}
 }
 
-// vuser is the model of one owned user. Its head (vhead, 64 bytes)
-// answers the read of a quiet user; vuser's size is a multiple of 64 so
+// vuser is the model of one owned user. Its head (vhead, one 64-byte
+// line) answers the read of a quiet user; vuser's size is a multiple of 64 so
 // that in verifier.users, a large and so page-aligned array, each head
 // is one cache line.
 type vuser struct {
@@ -243,33 +243,53 @@ type vuser struct {
 	_ [(64 - (unsafe.Sizeof(vhead{})+unsafe.Sizeof(vbody{}))%64) % 64]byte
 }
 
-// vhead is what a read of a quiet user needs, with the lock.
+// vhead is what a read of a quiet user needs: the snap and its seqlock,
+// alone on their cache line, so that locking the user to change anything
+// else (vbody.mu) leaves the line quiet readers share untouched.
 type vhead struct {
-	// mu guards the user; checks only read, so they share it.
-	mu sync.RWMutex
-	// snap is every resource's status, and ext, as a read sent after
-	// snapAt sees them, when snapOK (each status key and the ext key
-	// settled or never written): a status as a code, 0 never set, else
-	// verifier.codes index + 1; the ext as a 64-bit hash of its bytes
-	// (snapExt, of "" when never set), so that the check reads no string
-	// elsewhere in memory: an answer whose ext hashes the same is taken
-	// to match (a stale ext slips through with odds of 2⁻⁶⁴), any other
-	// goes to the exact check.
-	snapOK  bool
-	snap    [len(resources)]uint8
-	snapAt  int64
-	snapExt uint64
+	// seq is the snap's seqlock: the snap is read without the user's
+	// lock (vstate.quiet), and a writer holding the lock makes seq odd
+	// while it changes more than one of snapCodes, snapAt and snapExt, so
+	// a reader that sees the same even seq before and after read one
+	// consistent snap, and a quiet read of a busy user writes no shared
+	// memory.
+	seq atomic.Uint64
+	// The snap is every resource's status, and ext, as a read sent after
+	// snapAt sees them, when snapCodes has snapOK (each status key and the
+	// ext key settled or never written): resource i's status as a code in
+	// bits 4i..4i+3, 0 never set, else verifier.codes index + 1, and bit
+	// snapSetBit+i set when it is not 0; the ext as a 64-bit hash of its
+	// bytes (snapExt, of "" when never set), so that the check reads no
+	// string elsewhere in memory: an answer whose ext hashes the same is
+	// taken to match (a stale ext slips through with odds of 2⁻⁶⁴), any
+	// other goes to the exact check.
+	snapCodes atomic.Uint64
+	snapAt    atomic.Int64
+	snapExt   atomic.Uint64
+	_         [64 - 4*8]byte // the rest of the line: vbody starts on the next
 }
+
+// Bits of vhead.snapCodes besides the codes.
+const (
+	snapSetBit = 4 * len(resources) // first of the "status set" bits
+	snapOK     = uint64(1) << 63
+	maxCode    = 15 // a code is 4 bits
+)
+
+// snapCode is resource idx's status code in a snapCodes word.
+func snapCode(w uint64, idx int) int { return int(w>>(4*idx)) & maxCode }
 
 // vbody is the rest of the user's model.
 type vbody struct {
+	// mu guards the user's model; checks only read, so they share it.
+	mu     sync.RWMutex
 	status [len(resources)]vkey
 	ext    vkey
 	// subs are the subscriber's subscriptions, one key per target ever
 	// named, contiguous so a sublist check walks them in order; subIdx
 	// finds a target's.
 	subs   []vsub
-	subIdx map[int32]int32
+	subIdx subTable
 	// subOpen counts subscribe/unsubscribe requests of this subscriber
 	// not answered (failed ones stay counted: they may still apply);
 	// subLastAck is the latest answer to one. A walk is quiet — the set
@@ -282,47 +302,39 @@ type vbody struct {
 	everSubs int
 }
 
-// vsub is one subscription key: the subscriber's subscription to t.
-type vsub struct {
-	t int32
-	k vkey
-}
-
-// sub returns the subscription key of target t, nil if never named.
-func (vu *vuser) sub(t int32) *vkey {
-	i, ok := vu.subIdx[t]
-	if !ok {
-		return nil
-	}
-	return &vu.subs[i].k
-}
-
 // resnap recomputes the user's snap after a change to a status or the
-// ext key.
+// ext key; the user's lock is held.
 func (vu *vuser) resnap(codes []string, seed maphash.Seed) {
-	vu.snapOK = false
 	at := int64(math.MinInt64)
+	var ext uint64
 	if x := &vu.ext; len(x.ws) > 0 {
 		if !x.settled {
+			vu.snapCodes.Store(0)
 			return
 		}
-		vu.snapExt, at = maphash.String(seed, x.val), x.last
+		ext, at = maphash.String(seed, x.val), x.last
 	} else {
-		vu.snapExt = maphash.String(seed, "")
+		ext = maphash.String(seed, "")
 	}
+	w := snapOK
 	for i := range vu.status {
 		k := &vu.status[i]
 		if len(k.ws) == 0 {
-			vu.snap[i] = 0
 			continue
 		}
 		c := slices.Index(codes, k.val) + 1
-		if !k.settled || c == 0 {
+		if !k.settled || c == 0 || c > maxCode {
+			vu.snapCodes.Store(0)
 			return
 		}
-		vu.snap[i], at = uint8(c), max(at, k.last)
+		w |= uint64(c)<<(4*i) | 1<<(snapSetBit+i)
+		at = max(at, k.last)
 	}
-	vu.snapOK, vu.snapAt = true, at
+	vu.seq.Add(1)
+	vu.snapCodes.Store(w)
+	vu.snapAt.Store(at)
+	vu.snapExt.Store(ext)
+	vu.seq.Add(1)
 }
 
 // statusCodes lists the status values the workload sets (status), the
@@ -372,6 +384,16 @@ func newVerifier(cfg *Config, workers int) *verifier {
 		cap: cfg.VerifyCap, sample: cfg.VerifySample, codes: statusCodes(), seed: maphash.MakeSeed(), users: make([]vuser, s.Size(cfg.Workload.Users)), slots: make([]atomic.Int64, workers)}
 	if v.sample <= 0 {
 		v.sample = 1
+	}
+	// A user never written has a snap from the start: no status, ext "",
+	// as a read sent at any time sees it, so that reads of users a run
+	// has not yet set are quiet too.
+	never := maphash.String(v.seed, "")
+	for i := range v.users {
+		vu := &v.users[i]
+		vu.snapCodes.Store(snapOK)
+		vu.snapAt.Store(math.MinInt64)
+		vu.snapExt.Store(never)
 	}
 	if v.cap <= 0 {
 		v.cap = math.MaxInt // no cap known: SUB-CAP is not checked

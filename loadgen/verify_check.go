@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/presencekit/presencekit/spec"
 )
 
 // vstate is one worker's side of the verifier: the request in progress,
@@ -25,7 +27,7 @@ type vstate struct {
 	// again once hzEvery old, as reading the workers' slots costs cache
 	// misses.
 	hz, hzAt int64
-	sc       jscan
+	rd       spec.JSONReader
 	ans      vanswer
 	cbuf     []*vwrite
 	slab     []vwrite // see add
@@ -36,7 +38,15 @@ type vstate struct {
 	checked [NumOps]uint64
 	page    request // the next page of a walk
 	uri     []byte  // the spare URI buffer of page
-	listed  []int32
+	// listed marks the subscriptions a sublist page lists (positions in
+	// the subscriber's subs).
+	listed bitset
+	// tidx are the current subscribe's or unsubscribe's targets'
+	// positions in the actor's subs, so its answer finds the keys again
+	// without the map.
+	tidx []int32
+	// sink keeps touch's loads from being optimised away.
+	sink uint64
 }
 
 // slabKeys is how many keys' first writes one slab allocation holds.
@@ -53,8 +63,8 @@ type walkState struct {
 	size, next   int
 	total        int64
 	totalChanged bool
-	seen         map[int32]bool
-	overlap      int32 // a uid listed twice, -1 none
+	seen         bitset // the subscriptions listed so far
+	overlap      int32  // a uid listed twice, -1 none
 }
 
 func (v *verifier) newState() *vstate {
@@ -62,7 +72,7 @@ func (v *verifier) newState() *vstate {
 	if int(i) >= len(v.slots) {
 		panic("loadgen: more verifying workers than slots") // a programming error
 	}
-	st := &vstate{v: v, slot: &v.slots[i], id: uint64(i) << 40, walk: walkState{seen: map[int32]bool{}},
+	st := &vstate{v: v, slot: &v.slots[i], id: uint64(i) << 40,
 		rng: rand.New(rand.NewPCG(v.w.Seed, uint64(i)))}
 	v.stMu.Lock()
 	v.states = append(v.states, st)
@@ -86,28 +96,19 @@ func (st *vstate) begin(req *request) {
 	switch req.Op {
 	case OpSet:
 		vu.mu.Lock()
-		vu.snapOK = false // the key is in flight
+		vu.snapCodes.Store(0) // the key is in flight: no snap (one store, no seqlock needed)
 		st.add(&vu.status[req.Res], vwrite{val: req.Status, present: true})
 		st.add(&vu.ext, vwrite{val: string(req.Ext), present: true})
 		vu.mu.Unlock()
 	case OpSub, OpUnsub:
 		sub := req.Op == OpSub
 		lo := v.wallSec(st.s) + req.Expiry - v.skew
+		st.tidx = st.tidx[:0]
 		vu.mu.Lock()
-		if vu.subIdx == nil {
-			vu.subIdx = map[int32]int32{}
-		}
 		for _, t := range req.Targets {
-			k := vu.sub(t)
-			if k == nil {
-				vu.subIdx[t] = int32(len(vu.subs))
-				vu.subs = append(vu.subs, vsub{t: t})
-				k = &vu.subs[len(vu.subs)-1].k
-				if sub {
-					vu.everSubs++
-				}
-			}
-			st.add(k, vwrite{present: sub, lo: lo, hi: open})
+			i := vu.subOf(t, sub)
+			st.tidx = append(st.tidx, i)
+			st.add(&vu.subs[i].k, vwrite{present: sub, lo: lo, hi: open})
 		}
 		vu.subOpen++
 		vu.mu.Unlock()
@@ -168,12 +169,12 @@ func (st *vstate) end(req *request, status int, body []byte, failed bool) bool {
 		st.settleSubs(req, r, ok, refused, nil)
 	case OpSub:
 		st.exps = st.exps[:0]
-		if ok && st.sampled() && st.decode(req, body, r) {
+		if ok && st.sampled() && st.touch(req.Targets) && st.decode(req, body, r) {
 			st.checkEntries(req, body, r)
 		}
 		st.settleSubs(req, r, ok, refused, st.exps)
 	case OpGet:
-		if ok && st.sampled() && st.decode(req, body, r) {
+		if ok && st.sampled() && st.touch(req.Targets) && st.decode(req, body, r) {
 			st.checkEntries(req, body, r)
 		}
 	case OpSublist:
@@ -190,18 +191,33 @@ func (st *vstate) end(req *request, status int, body []byte, failed bool) bool {
 	return more
 }
 
+// touch reads the head (vhead) of each target's model before the answer
+// is decoded: the targets are known, and their cache misses, issued one
+// after another here, overlap each other and the decoding instead of
+// stalling the checks one by one. It always reports true.
+func (st *vstate) touch(ts []int32) bool {
+	var x uint64
+	for _, t := range ts {
+		if vu := st.v.user(t); vu != nil {
+			x += vu.seq.Load()
+		}
+	}
+	st.sink += x
+	return true
+}
+
 // decode decodes a 2xx answer into st.ans, once; an answer that is not
 // JSON is a violation of the response schema.
 func (st *vstate) decode(req *request, body []byte, r int64) bool {
 	st.checked[req.Op]++
 	var ok bool
 	if req.Op == OpSublist {
-		ok = st.ans.decodeSublist(&st.sc, body)
+		ok = st.ans.decodeSublist(&st.rd, body)
 	} else {
-		ok = st.ans.decodeEntries(&st.sc, body)
+		ok = st.ans.decodeEntries(&st.rd, body)
 	}
 	if !ok {
-		at := st.sc.i
+		at := st.rd.Offset()
 		st.violation(ruleSchema, req, body, r, func() string { return "a JSON answer (not JSON from byte " + strconv.Itoa(at) + ")" })
 	}
 	return ok
@@ -218,8 +234,10 @@ func (st *vstate) settleSubs(req *request, r int64, ok, refused bool, exps []int
 	hi := v.wallSec(r) + req.Expiry + v.skew
 	vu.mu.Lock()
 	for i, t := range req.Targets {
-		k := vu.sub(t)
-		if k == nil {
+		var k *vkey
+		if len(st.tidx) == len(req.Targets) { // as begin left it
+			k = &vu.subs[st.tidx[i]].k
+		} else if k = vu.sub(t); k == nil {
 			continue
 		}
 		if refused {
@@ -291,11 +309,11 @@ func (st *vstate) checkPresence(req *request, e *ventry, t int32, body []byte, r
 		return
 	}
 	s := st.s - v.staleness
-	vu.mu.RLock()
-	defer vu.mu.RUnlock()
 	if st.quiet(vu, e, s) {
 		return
 	}
+	vu.mu.RLock()
+	defer vu.mu.RUnlock()
 	st.checkStatus(req, vu, e, t, s, body, r)
 	if w := vu.ext.settledAt(s); w != nil && w.val == string(e.ext) {
 		return
@@ -310,29 +328,30 @@ func (st *vstate) checkPresence(req *request, e *ventry, t int32, body []byte, r
 
 // quiet says whether entry e shows exactly the status of every resource
 // and the ext of a user whose snap holds for reads sent at s: the common
-// case, decided from one cache line. False means check it in full.
+// case, decided from one cache line, read without the lock (the snap's
+// seqlock, vhead). False means check it in full, under the lock.
 func (st *vstate) quiet(vu *vuser, e *ventry, s int64) bool {
-	if !vu.snapOK || vu.snapAt >= s || vu.snapExt != maphash.Bytes(st.v.seed, e.ext) {
+	q := vu.seq.Load()
+	if q&1 != 0 {
+		return false // a writer is changing the snap
+	}
+	w := vu.snapCodes.Load()
+	if w&snapOK == 0 || vu.snapAt.Load() >= s || vu.snapExt.Load() != maphash.Bytes(st.v.seed, e.ext) {
 		return false
 	}
-	var seen uint16
+	var seen uint64
 	for _, p := range st.ans.pairs[e.p0:e.p1] {
 		idx := resIndex(p.key)
 		if idx < 0 {
 			return false
 		}
-		c := vu.snap[idx]
+		c := snapCode(w, idx)
 		if c == 0 || st.v.codes[c-1] != string(p.val) {
 			return false
 		}
-		seen |= 1 << idx
+		seen |= 1 << (snapSetBit + idx)
 	}
-	for idx, c := range vu.snap {
-		if c != 0 && seen&(1<<idx) == 0 {
-			return false
-		}
-	}
-	return true
+	return seen == w&^snapOK&^(1<<snapSetBit-1) && vu.seq.Load() == q
 }
 
 // checkStatus checks entry e's status map against the model of user t,
@@ -389,26 +408,30 @@ func hasVal(cs []*vwrite, val []byte) bool {
 	return false
 }
 
-// resIndex finds a resource name in resources: a type by its first
-// byte, a device by its last.
+// resIndex finds a resource name in resources: by its length and
+// first byte, then one comparison with a constant, which the compiler
+// makes a word or two compared in place.
 func resIndex(name []byte) int {
-	if len(name) < 2 {
-		return -1
-	}
-	base := 0
-	switch name[0] {
-	case 'a':
-	case 'i':
-		base = 3
-	case 'w':
-		base = 6
-	case 'p':
-		base = 9
-	default:
+	if len(name) < 4 {
 		return -1
 	}
 	d := int(name[len(name)-1]) - '1'
-	if d < 0 || d > 2 || resources[base+d] != string(name) {
+	if d < 0 || d > 2 {
+		return -1
+	}
+	var ok bool
+	base := 0
+	switch string(name[:len(name)-1]) {
+	case "android_":
+		ok = true
+	case "ios_":
+		ok, base = true, 3
+	case "web_":
+		ok, base = true, 6
+	case "pc_":
+		ok, base = true, 9
+	}
+	if !ok {
 		return -1
 	}
 	return base + d

@@ -81,3 +81,66 @@ func TestVuserLayout(t *testing.T) {
 		t.Errorf("vhead is %d bytes (want <= 64), vuser %d (want a multiple of 64)", h, u)
 	}
 }
+
+// TestSubTable: the subscription index finds every target added, at its
+// position, and no other, as a map would, through its growths.
+func TestSubTable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 15, 16, 17, 100, 3000} {
+		var tab subTable
+		want := map[int32]int32{}
+		for len(want) < n {
+			tg := rng.Int32N(1 << 30)
+			if _, ok := want[tg]; ok {
+				continue
+			}
+			want[tg] = int32(len(want))
+			tab.put(tg, want[tg])
+		}
+		for tg, pos := range want {
+			if got, ok := tab.get(tg); !ok || got != pos {
+				t.Fatalf("%d targets: get(%d) = %d %v, want %d", n, tg, got, ok, pos)
+			}
+		}
+		for range 1000 {
+			tg := rng.Int32N(1 << 30)
+			if _, in := want[tg]; !in {
+				if got, ok := tab.get(tg); ok {
+					t.Fatalf("%d targets: get(%d) = %d, never added", n, tg, got)
+				}
+			}
+		}
+		if n > 0 && 2*n > len(tab) {
+			t.Errorf("%d targets in %d slots: more than half full", n, len(tab))
+		}
+	}
+}
+
+// TestNeverWrittenUserIsQuiet: a user no request has written yet is read
+// from its snap (no status, ext ""), without the lock and the full check,
+// and an answer showing anything else for it is not quiet.
+func TestNeverWrittenUserIsQuiet(t *testing.T) {
+	lc := DefaultConfig("http://x", testDoc(t).Limits())
+	lc.Workload.Users = 10
+	lc.Verify = true
+	if err := lc.Workload.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	v := newVerifier(&lc, 1)
+	st := v.newState()
+	st.s = v.now()
+	vu := v.user(3)
+	st.ans.pairs = []vpair{{key: []byte("ios_1"), val: []byte("1")}}
+	for _, c := range []struct {
+		e     ventry
+		quiet bool
+	}{
+		{ventry{}, true},
+		{ventry{ext: []byte("x")}, false},
+		{ventry{p0: 0, p1: 1}, false},
+	} {
+		if got := st.quiet(vu, &c.e, st.s); got != c.quiet {
+			t.Errorf("entry ext %q, %d status: quiet %v, want %v", c.e.ext, c.e.p1-c.e.p0, got, c.quiet)
+		}
+	}
+}

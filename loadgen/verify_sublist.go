@@ -3,7 +3,6 @@ package loadgen
 import (
 	"bytes"
 	"fmt"
-	"slices"
 	"strconv"
 )
 
@@ -53,31 +52,32 @@ func (st *vstate) checkPage(req *request, body []byte, r int64) bool {
 	if inWalk && total != w.total {
 		w.totalChanged = true
 	}
-	listed := st.listed[:0]
+	clear(st.listed)
 	for i := range list {
 		e := &list[i]
 		uid := e.uid
 		t := v.userIndex(uid)
 		exp, okE := e.exp, e.expOK
-		var k *vkey
+		j, ok := int32(0), false
 		if t >= 0 {
-			k = vu.sub(t)
+			j, ok = vu.subIdx.get(t)
 		}
-		if k == nil {
+		if !ok {
 			st.violation(rulePages, req, body, r, func() string {
 				return fmt.Sprintf("entry %d: %q was never subscribed by %s", i, uid, v.userName(req.Actor))
 			})
 			continue
 		}
-		if slices.Contains(listed, t) {
+		k := &vu.subs[j].k
+		if st.listed.has(int(j)) {
 			st.violation(rulePages, req, body, r, func() string { return fmt.Sprintf("entry %d: %q listed once per page", i, uid) })
 		}
-		listed = append(listed, t)
+		st.listed.add(int(j))
 		if inWalk {
-			if w.seen[t] && w.overlap < 0 {
+			if w.seen.has(int(j)) && w.overlap < 0 {
 				w.overlap = t
 			}
-			w.seen[t] = true
+			w.seen.add(int(j))
 		}
 		present, unsub, match := false, false, false
 		if k.settledAt(s) != nil { // the common case, from the key alone
@@ -117,12 +117,11 @@ func (st *vstate) checkPage(req *request, body []byte, r int64) bool {
 			st.violation(ruleExpires, req, body, r, func() string { return fmt.Sprintf("entry %d: %q expired at %d, now %d: not listed", i, uid, exp, nowS) })
 		}
 	}
-	st.listed = listed
 
 	// totalnum against the model; a page holding the whole list against
 	// every subscription certainly held.
 	whole := req.Page == 1 && int64(len(list)) == total && total <= int64(req.Size)
-	lo, hi := st.certain(vu, s, r, relaxed, whole, listed, req, body)
+	lo, hi := st.certain(vu, s, r, relaxed, whole, req, body)
 	if total < lo || total > hi {
 		st.violation(ruleTotal, req, body, r, func() string {
 			return fmt.Sprintf("totalnum between %d (subscriptions certainly held) and %d (possibly held)", lo, hi)
@@ -145,8 +144,8 @@ func (st *vstate) checkPage(req *request, body []byte, r int64) bool {
 
 // certain returns how many subscriptions vu certainly and possibly holds
 // for a read sent at s (staleness applied) and answered at r; with check
-// it reports each one certainly held that listed lacks.
-func (st *vstate) certain(vu *vuser, s, r int64, relaxed, check bool, listed []int32, req *request, body []byte) (lo, hi int64) {
+// it reports each one certainly held that the page (st.listed) lacks.
+func (st *vstate) certain(vu *vuser, s, r int64, relaxed, check bool, req *request, body []byte) (lo, hi int64) {
 	v := st.v
 	endS := v.wallSec(r) + v.skew
 	for i := range vu.subs {
@@ -158,7 +157,7 @@ func (st *vstate) certain(vu *vuser, s, r int64, relaxed, check bool, listed []i
 			hi++
 			if k.until() > endS && !relaxed {
 				lo++
-				if check && !slices.Contains(listed, t) {
+				if check && !st.listed.has(i) {
 					st.violation(ruleListed, req, body, r, func() string {
 						cs, _ := k.cands(s, r, nil)
 						return fmt.Sprintf("%s listed: %s", v.userName(t), describeSubs(cs, v))
@@ -185,7 +184,7 @@ func (st *vstate) certain(vu *vuser, s, r int64, relaxed, check bool, listed []i
 		}
 		if all && !relaxed {
 			lo++
-			if check && !slices.Contains(listed, t) {
+			if check && !st.listed.has(i) {
 				st.violation(ruleListed, req, body, r, func() string { return fmt.Sprintf("%s listed: %s", v.userName(t), describeSubs(cs, v)) })
 			}
 		}
@@ -210,7 +209,7 @@ func (st *vstate) quietWalk(vu *vuser, req *request, body []byte, r int64) {
 	endS := v.wallSec(r) + v.skew
 	for i := range vu.subs {
 		t, k := vu.subs[i].t, &vu.subs[i].k
-		if k.settledAt(s) != nil && (!k.present || k.until() <= endS || w.seen[t]) {
+		if k.settledAt(s) != nil && (!k.present || k.until() <= endS || w.seen.has(i)) {
 			continue // the common case, from the key alone
 		}
 		cs, initial := k.cands(s, r, st.cbuf)
@@ -221,7 +220,7 @@ func (st *vstate) quietWalk(vu *vuser, req *request, body []byte, r int64) {
 				all = false
 			}
 		}
-		if all && !w.seen[t] {
+		if all && !w.seen.has(i) {
 			st.violation(ruleListed, req, body, r, func() string {
 				return fmt.Sprintf("walk of %d pages of %d lists %s: %s", req.Page, w.size, v.userName(t), describeSubs(cs, v))
 			})

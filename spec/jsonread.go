@@ -13,12 +13,15 @@ package spec
 type JSONReader struct {
 	t     tok
 	depth int
+	// first says the container Enter opened last has had no member or
+	// element yet (More then wants no comma before the next one).
+	first bool
 }
 
 // Reset makes r read b from its start, keeping r's scratch buffer.
 func (r *JSONReader) Reset(b []byte) {
 	r.t = tok{b: b, scratch: r.t.scratch[:0]}
-	r.depth = 0
+	r.depth, r.first = 0, false
 }
 
 // Err says why the reader stopped ("" while it has not).
@@ -138,6 +141,135 @@ func (r *JSONReader) Array(elem func() bool) bool {
 		}
 	}
 }
+
+// Enter reads the '{' or '[' (open) that starts an object or an array,
+// whose members or elements the caller then reads in a loop on More: the
+// form of Object and Array without a closure, for a caller that decodes
+// every answer of a load test (the verifier of presencekit load).
+//
+//	if r.Enter('{') {
+//		for r.More('}') {
+//			key, _ := r.Key()
+//			... read or Skip the member's value ...
+//		}
+//	}
+//	ok := r.Err() == ""
+func (r *JSONReader) Enter(open byte) bool {
+	t := &r.t
+	if c := t.peek(); c != open || c != '{' && c != '[' {
+		return t.fail(tokSyntax)
+	}
+	if r.depth+1 > maxTokDepth {
+		return t.fail(tokTooDeep)
+	}
+	t.i++
+	r.depth++
+	r.first = true
+	return true
+}
+
+// More reports whether the innermost container Enter opened, which ends
+// with close ('}' or ']'), holds one more member or element, consuming the
+// comma before it; at the container's end it consumes close and reports
+// false, as it does at the first byte that is not JSON (Err then says
+// why). After true the caller reads the member (Key, then its value) or
+// the element, and nothing else, before calling More again.
+func (r *JSONReader) More(close byte) bool {
+	t := &r.t
+	if t.err != tokOK {
+		return false
+	}
+	c := t.peek()
+	if c == close {
+		t.i++
+		r.depth--
+		r.first = false // the enclosing container has had this one
+		return false
+	}
+	if !r.first {
+		if c != ',' {
+			return t.fail(tokSyntax)
+		}
+		t.i++
+	}
+	r.first = false
+	return true
+}
+
+// Key reads a member's name and the colon after it (in a loop on More
+// over an object). The name is decoded and stays valid until the next
+// Reset.
+func (r *JSONReader) Key() ([]byte, bool) {
+	t := &r.t
+	if t.peek() != '"' {
+		return nil, t.fail(tokSyntax)
+	}
+	key, ok := t.str()
+	if !ok {
+		return nil, false
+	}
+	if t.peek() != ':' {
+		return nil, t.fail(tokSyntax)
+	}
+	t.i++
+	return key, true
+}
+
+// Member reads the next member's name and colon in a loop over an
+// object: More('}') and Key in one call, for the same hot paths (the
+// object Enter opened last). It
+// reports false at the object's end (consumed) and at the first byte that
+// is not JSON (Err then says why).
+func (r *JSONReader) Member() ([]byte, bool) {
+	t := &r.t
+	if t.err != tokOK {
+		return nil, false
+	}
+	c := t.peek()
+	if c == '}' {
+		t.i++
+		r.depth--
+		r.first = false // the enclosing container has had this one
+		return nil, false
+	}
+	if !r.first {
+		if c != ',' {
+			return nil, t.fail(tokSyntax)
+		}
+		t.i++
+		c = t.peek()
+	}
+	r.first = false
+	if c != '"' {
+		return nil, t.fail(tokSyntax)
+	}
+	key, ok := t.str()
+	if !ok {
+		return nil, false
+	}
+	if t.peek() != ':' {
+		return nil, t.fail(tokSyntax)
+	}
+	t.i++
+	return key, true
+}
+
+// StrOrSkip reads the next value: a string is returned decoded (valid
+// until the next Reset), any other value is skipped and returns nil, as
+// a string member of the wrong type reads as absent.
+func (r *JSONReader) StrOrSkip() []byte {
+	t := &r.t
+	if t.peek() == '"' {
+		s, _ := t.str()
+		return s
+	}
+	t.skip(r.depth)
+	return nil
+}
+
+// Offset is how many bytes of the body have been read: where the body
+// stopped being JSON once Err is set.
+func (r *JSONReader) Offset() int { return r.t.i }
 
 // End reports whether only whitespace is left.
 func (r *JSONReader) End() bool { return !r.t.more() }

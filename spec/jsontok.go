@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -84,6 +86,9 @@ func (t *tok) more() bool {
 // peek returns the next non-space byte, or 0 at the end (a NUL byte in
 // the body is no JSON either, but see more).
 func (t *tok) peek() byte {
+	if t.i < len(t.b) && t.b[t.i] > ' ' { // compact JSON: no space to skip
+		return t.b[t.i]
+	}
 	t.ws()
 	if t.i >= len(t.b) {
 		return 0
@@ -95,20 +100,40 @@ func (t *tok) peek() byte {
 // the next call that decodes into scratch.
 func (t *tok) str() ([]byte, bool) {
 	t.slow = false
-	t.i++
-	start := t.i
-	for t.i < len(t.b) {
-		c := t.b[t.i]
-		switch {
-		case c == '"':
-			t.i++
-			return t.b[start : t.i-1], true
-		case c == '\\' || c < 0x20 || c >= utf8.RuneSelf:
-			return t.strSlow(start)
+	b := t.b // locals: the loop keeps them in registers
+	start := t.i + 1
+	i := start
+	for i+8 <= len(b) { // eight bytes at a time to the first special one
+		if m := special8(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			i += bits.TrailingZeros64(m) >> 3
+			goto special
 		}
-		t.i++
+		i += 8
 	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			goto special
+		}
+	}
+	t.i = i
 	return nil, t.fail(tokSyntax)
+special:
+	t.i = i
+	if b[i] == '"' {
+		t.i++
+		return b[start:i], true
+	}
+	return t.strSlow(start)
+}
+
+// special8 marks the bytes of x (little endian) that are '"', '\\', below
+// 0x20 or beyond ASCII with their high bit: the classic has-zero-byte and
+// has-less-than tricks, whose borrows only ever mark bytes above a marked
+// one, so the lowest mark is exact; 0 means eight plain bytes.
+func special8(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q, b := x^('"'*ones), x^('\\'*ones)
+	return ((q-ones)&^q | (b-ones)&^b | (x - 0x20*ones) | x) & highs
 }
 
 func (t *tok) strSlow(start int) ([]byte, bool) {
