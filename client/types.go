@@ -3,8 +3,10 @@ package client
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // NumberForm records how a number arrived on the wire. The vendor documents
@@ -96,26 +98,44 @@ func (n Int64) MarshalJSON() ([]byte, error) {
 // String returns the decimal value, for messages and logs.
 func (n Int64) String() string { return strconv.FormatInt(n.Value, 10) }
 
-// parseDecimal parses an optionally negative run of ASCII digits.
-// strconv.ParseInt alone would also accept "+5", which JSON never produces.
-func parseDecimal(s string) (int64, error) {
-	digits := s
-	if len(digits) > 0 && digits[0] == '-' {
-		digits = digits[1:]
+// ParseDecimal parses the integer forms the contract allows (Int64's):
+// an optionally negative run of ASCII digits, within int64. strconv.ParseInt
+// alone would also accept "+5", which JSON never produces. It allocates
+// nothing: the load generator's verifier reads every expiry with it.
+func ParseDecimal(b []byte) (int64, bool) {
+	d := b
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
 	}
-	if digits == "" {
-		return 0, fmt.Errorf("not a decimal integer")
+	if len(d) == 0 {
+		return 0, false
 	}
-	for i := 0; i < len(digits); i++ {
-		if digits[i] < '0' || digits[i] > '9' {
-			return 0, fmt.Errorf("not a decimal integer")
+	var n int64
+	for i, c := range d {
+		if c < '0' || c > '9' {
+			return 0, false
 		}
+		if i == 18 { // 19 digits and more: strconv judges the rest and the range
+			v, err := strconv.ParseInt(string(b), 10, 64)
+			return v, err == nil
+		}
+		n = n*10 + int64(c-'0')
 	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("out of range: %w", err)
+	if len(d) < len(b) {
+		n = -n
 	}
-	return v, nil
+	return n, true
+}
+
+// parseDecimal is ParseDecimal with the reason for a refusal.
+func parseDecimal(s string) (int64, error) {
+	if v, ok := ParseDecimal([]byte(s)); ok {
+		return v, nil
+	}
+	if digits := strings.TrimPrefix(s, "-"); digits != "" && strings.Trim(digits, "0123456789") == "" {
+		return 0, errors.New("out of range")
+	}
+	return 0, errors.New("not a decimal integer")
 }
 
 // TokenRequest is the body of getAppToken. GrantType defaults to

@@ -2,6 +2,7 @@ package client
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 )
 
@@ -74,5 +75,32 @@ func TestPageAndAck(t *testing.T) {
 	var nilAck *AckResult
 	if nilAck.OK() || (&AckResult{Result: "fail"}).OK() || !(&AckResult{Result: "ok"}).OK() {
 		t.Error("AckResult.OK")
+	}
+}
+
+// ParseDecimal takes the forms Int64 takes and no others: a sign other
+// than one leading '-' is refused at every length (the long path goes
+// through strconv, which alone would accept '+'), and it allocates
+// nothing for an int64 (the verifier's hot path).
+func TestParseDecimalForms(t *testing.T) {
+	for in, want := range map[string]bool{
+		"5": true, "-5": true, "007": true, "1234567890123456789": true, "-1234567890123456789": true,
+		"9223372036854775807": true, "-9223372036854775808": true,
+		"+5": false, "+1234567890123456789": false, "--5": false, "": false, "-": false, "5a": false,
+		"1234567890123456789a": false, "99999999999999999999": false, "9223372036854775808": false,
+		" 5": false, "5 ": false, "1e3": false, "1.0": false,
+	} {
+		v, ok := ParseDecimal([]byte(in))
+		if ok != want {
+			t.Errorf("ParseDecimal(%q) ok = %v, want %v", in, ok, want)
+		}
+		ref, err := strconv.ParseInt(in, 10, 64)
+		if ok && (err != nil || v != ref) {
+			t.Errorf("ParseDecimal(%q) = %d, strconv %d (%v)", in, v, ref, err)
+		}
+	}
+	b := []byte("-1796286104")
+	if n := testing.AllocsPerRun(100, func() { _, _ = ParseDecimal(b) }); n != 0 {
+		t.Errorf("%v allocations, want 0", n)
 	}
 }

@@ -1,8 +1,7 @@
 package loadgen
 
 import (
-	"strconv"
-
+	"github.com/presencekit/presencekit/client"
 	"github.com/presencekit/presencekit/spec"
 )
 
@@ -55,33 +54,7 @@ func int64OrSkip(r *spec.JSONReader) (n int64, ok bool) {
 	if !ok {
 		return 0, false
 	}
-	return atoi64(text)
-}
-
-// atoi64 parses a decimal integer without allocating.
-func atoi64(b []byte) (int64, bool) {
-	d := b
-	if len(d) > 0 && d[0] == '-' {
-		d = d[1:]
-	}
-	if len(d) == 0 || len(d) > 18 {
-		if len(d) == 0 || d[0] < '0' || d[0] > '9' {
-			return 0, false // no sign but one leading '-', as client.Int64
-		}
-		n, err := strconv.ParseInt(string(b), 10, 64) // rare: strconv judges the range
-		return n, err == nil
-	}
-	var n int64
-	for _, c := range d {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	if len(d) < len(b) {
-		n = -n
-	}
-	return n, true
+	return client.ParseDecimal(text)
 }
 
 // whole finishes a body: it reports whether the body was one JSON value

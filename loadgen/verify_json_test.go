@@ -179,18 +179,3 @@ func BenchmarkVerifyDecode(b *testing.B) {
 		}
 	}
 }
-
-// atoi64 takes the forms client.Int64 takes and no others: a sign other
-// than one leading '-' is refused at every length (the long path goes
-// through strconv, which alone would accept '+').
-func TestAtoi64Forms(t *testing.T) {
-	for in, want := range map[string]bool{
-		"5": true, "-5": true, "1234567890123456789": true, "-1234567890123456789": true,
-		"+5": false, "+1234567890123456789": false, "--5": false, "": false, "-": false, "5a": false,
-		"99999999999999999999": false,
-	} {
-		if _, ok := atoi64([]byte(in)); ok != want {
-			t.Errorf("atoi64(%q) ok = %v, want %v", in, ok, want)
-		}
-	}
-}
