@@ -32,8 +32,11 @@ import (
 //     on (a walk's further pages are requests too, counted as such);
 //     "nowalk" turns walks off, so its request stream is the plain one's,
 //     request for request; "sample" is --verify-sample 0.1;
-//   - the plain run goes first and last, and its figure is the two's mean,
-//     so drift on a shared machine does not favour either side.
+//   - the four kinds of run are interleaved over verifyRounds rounds, in
+//     mirrored order (plain verify nowalk sample, then sample nowalk
+//     verify plain, ...), and each kind's figure sums its rounds: load
+//     that comes and goes on a shared machine falls on every kind alike,
+//     not on whichever ran while it lasted.
 //
 // Requests = measured + setup requests sent; *-cpu-ns/req = CPU over
 // requests, *-allocs/req heap allocations (the whole process's) over
@@ -83,12 +86,22 @@ func BenchmarkVerifyCPU(b *testing.B) {
 		return cost{float64(cpu.Nanoseconds()) / float64(reqs), float64(m1.Mallocs-m0.Mallocs) / float64(reqs)}
 	}
 	b.ResetTimer()
-	p1 := measure(false, false, 0)
-	verify := measure(true, true, 0)
-	nowalk := measure(true, false, 0)
-	sample := measure(true, true, 0.1)
-	p2 := measure(false, false, 0)
-	plain := cost{(p1.cpu + p2.cpu) / 2, (p1.allocs + p2.allocs) / 2}
+	kinds := []struct {
+		verify, walks bool
+		sample        float64
+	}{{false, false, 0}, {true, true, 0}, {true, false, 0}, {true, true, 0.1}}
+	var sums [4]cost
+	for round := range verifyRounds {
+		for k := range kinds {
+			if round%2 == 1 {
+				k = len(kinds) - 1 - k
+			}
+			c := measure(kinds[k].verify, kinds[k].walks, kinds[k].sample)
+			sums[k].cpu += c.cpu / verifyRounds
+			sums[k].allocs += c.allocs / verifyRounds
+		}
+	}
+	plain, verify, nowalk, sample := sums[0], sums[1], sums[2], sums[3]
 	b.StopTimer()
 	b.ReportMetric(plain.cpu, "plain-cpu-ns/req")
 	b.ReportMetric(verify.cpu, "verify-cpu-ns/req")
@@ -100,6 +113,9 @@ func BenchmarkVerifyCPU(b *testing.B) {
 	b.ReportMetric(plain.allocs, "plain-allocs/req")
 	b.ReportMetric(verify.allocs, "verify-allocs/req")
 }
+
+// verifyRounds is how many times BenchmarkVerifyCPU runs each kind.
+const verifyRounds = 4
 
 // processCPU is this process's user+sys CPU time so far.
 func processCPU(tb testing.TB) time.Duration {
