@@ -23,10 +23,14 @@
 #    mock on LOAD_CPU) is the most any proxy can reach in this setup; a
 #    proxy near it is capped by the load side, not by itself, and then the
 #    CPU-per-request ratio is the fairer measure of what each proxy costs.
-#    PIN=0 turns the pinning off.
+#    PIN=0 turns the pinning off. BASELINE=REV (a git revision) also
+#    builds presencekit at REV and measures its proxy the same way in the
+#    same runs ("baseline"), so a change to the proxy is judged against
+#    the code before it under the same load.
 #
 #   bench/prism.sh
 #   DURATION=5 CONNS=32 RUNS=5 bench/prism.sh
+#   BASELINE=HEAD~3 bench/prism.sh
 #
 # Needs go, node/npx (the npm registry, first run only), wrk, jq, curl,
 # taskset (util-linux) and Linux /proc. Every process runs under `timeout`
@@ -41,9 +45,10 @@ RUNS=${RUNS:-3}
 PIN=${PIN:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 PROXY_CPU=${PROXY_CPU:-1}
+BASELINE=${BASELINE:-}
 WAIT=5 # seconds a request of the fixed set may take
 BREAKS=(SCHEMA-RESPONSE SUB-ENTRY-PER-USER SUB-EXPIRY-ABSOLUTE SET-OK GET-ENTRY-PER-USER SUBLIST-DEFAULTS SUB-LIMIT-USERS SUB-SELF)
-LIFE=$((DURATION * 3 * RUNS + 240))
+LIFE=$((DURATION * 4 * RUNS + 240))
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
@@ -55,6 +60,12 @@ trap cleanup EXIT
 
 go build -o "$WORK/presencekit" ./cmd/presencekit
 PK="$WORK/presencekit"
+if [[ -n $BASELINE ]]; then
+	BASEREV=$(git rev-parse --short "$BASELINE^{commit}") || { echo "prism.sh: BASELINE=$BASELINE: no such revision" >&2; exit 1; }
+	mkdir "$WORK/base"
+	git archive "$BASEREV" | tar -x -C "$WORK/base"
+	(cd "$WORK/base" && go build -o "$WORK/presencekit-base" ./cmd/presencekit)
+fi
 PRISM=$(timeout 300 npx --yes -p "@stoplight/prism-cli@$PRISM_VERSION" -c 'command -v prism' 2>/dev/null | tail -1)
 [[ -x "$PRISM" ]] || { echo "prism.sh: could not install @stoplight/prism-cli@$PRISM_VERSION" >&2; exit 1; }
 
@@ -82,9 +93,9 @@ mock() {
 	PIDS+=($!)
 	ADDR=$(waitaddr "$WORK/$name.addr")
 }
-# pkproxy NAME TARGET: start presencekit proxy.
+# pkproxy NAME TARGET [BINARY]: start presencekit proxy.
 pkproxy() {
-	on "$PROXY_CPU" timeout "$LIFE" "$PK" proxy --listen 127.0.0.1:0 --target "http://$2" --log "$WORK/$1.jsonl" >"$WORK/$1.addr" 2>&1 &
+	on "$PROXY_CPU" timeout "$LIFE" "${3:-$PK}" proxy --listen 127.0.0.1:0 --target "http://$2" --log "$WORK/$1.jsonl" >"$WORK/$1.addr" 2>&1 &
 	PIDS+=($!)
 	ADDR=$(waitaddr "$WORK/$1.addr")
 }
@@ -113,11 +124,16 @@ mock clean-prism && CLEAN_PR=$ADDR
 pkproxy pk-broken "$BROKEN_PK" && PXB=$ADDR
 pkproxy pk-clean "$CLEAN_PK" && PXC=$ADDR
 PXC_PID=$(proc "${PIDS[-1]}")
+if [[ -n $BASELINE ]]; then
+	pkproxy pk-base "$CLEAN_PK" "$WORK/presencekit-base" && PXBASE=$ADDR
+	PXBASE_PID=$(proc "${PIDS[-1]}")
+fi
 prism prism-broken "$BROKEN_PR" && PRB=$ADDR
 prism prism-clean "$CLEAN_PR" && PRC=$ADDR
 PRC_PID=$(proc "${PIDS[-1]}")
 echo "Prism $("$PRISM" --version) vs presencekit proxy; mocks broken with: ${BREAKS[*]}"
 echo "measured: presencekit PID $PXC_PID ($(cat "/proc/$PXC_PID/comm")), Prism PID $PRC_PID ($(cat "/proc/$PRC_PID/comm"))"
+[[ -n $BASELINE ]] && echo "baseline: presencekit at $BASEREV ($BASELINE), PID $PXBASE_PID, in front of the same mock"
 if [[ $PIN == 1 ]]; then
 	echo "pinned: each proxy on CPU $PROXY_CPU; wrk and the mocks on CPU $LOAD_CPU ($(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 fi
@@ -226,11 +242,16 @@ printf '\n== throughput: wrk -t1 -c%s, %ss, closed loop, correct mock, %s runs =
 for run in $(seq "$RUNS"); do
 	load direct "$CLEAN_PK" /org/app "" "#$run"
 	load presencekit "$PXC" /org/app "$PXC_PID" "#$run"
+	[[ -n $BASELINE ]] && load baseline "$PXBASE" /org/app "$PXBASE_PID" "#$run"
 	load prism "$PRC" /org/app "$PRC_PID" "#$run"
 done
 curl -s "http://$PXC/_proxy/report?flush=1" | jq -c '.stats'
 printf 'median of %s runs: direct %s req/s; presencekit %s req/s, %s µs CPU/req; Prism %s req/s, %s µs CPU/req\n' "$RUNS" \
 	"$(median direct 1)" "$(median presencekit 1)" "$(median presencekit 2)" "$(median prism 1)" "$(median prism 2)"
+if [[ -n $BASELINE ]]; then
+	awk -v a="$(median presencekit 1)" -v b="$(median baseline 1)" -v ca="$(median presencekit 2)" -v cb="$(median baseline 2)" -v rev="$BASEREV" 'BEGIN {
+		printf "baseline %s: %s req/s, %s µs CPU/req; this tree %.2f× its req/s, %.2f× its CPU per request\n", rev, b, cb, a / b, (cb > 0 ? ca / cb : 0) }'
+fi
 awk -v a="$(median presencekit 1)" -v b="$(median prism 1)" -v ca="$(median presencekit 2)" -v cb="$(median prism 2)" -v d="$(median direct 1)" 'BEGIN {
 	printf "throughput ratio presencekit/Prism: %.1f×   CPU per request ratio Prism/presencekit: %.1f×\n", a / b, (ca > 0 ? cb / ca : 0)
 	if (a >= 0.9 * d) printf "presencekit reached %.0f%% of direct: capped by wrk and the mock, not by itself; see the CPU ratio\n", a / d * 100 }'

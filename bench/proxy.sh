@@ -82,6 +82,7 @@ echo "violation log lines: $(wc -l <"$WORK/violations.jsonl")"
 if [[ $BENCH == 1 ]]; then
 	kill "$MOCK_PID" "$PROXY_PID" 2>/dev/null || true # stopped before measuring
 	wait "$MOCK_PID" "$PROXY_PID" 2>/dev/null || true
-	echo "in process, no sockets (go test -run '^\$' -bench BenchmarkProxyOnly -benchmem -count 3 ./proxy/; cpu-ns/op is the process's CPU per exchange):"
+	echo "in process, no sockets (go test -run '^\$' -bench BenchmarkProxyOnly -benchmem -count 3 ./proxy/; cpu-ns/op is the process's CPU per exchange;"
+	echo "GOGC as set, else Go's default 100; the command itself runs at 400 unless GOGC is set):"
 	timeout 300 go test -run '^$' -bench BenchmarkProxyOnly -benchmem -count 3 ./proxy/ | grep '^Benchmark'
 fi
