@@ -66,6 +66,12 @@ func describeMutantGaps(e *Env) {
 			g.Entry("set status: after a backslash", setPath, `{"ext":"a\`),
 			g.Entry("set status: after an escape", setPath, `{"ext":"a\n`),
 			g.Entry("set status: inside a \\u escape", setPath, `{"ext":"\u12`),
+			// A high surrogate makes a scanner look ahead for its low half:
+			// cut right after it, and after the backslash that may start it.
+			g.Entry("set status: after a high surrogate", setPath, `{"ext":"\ud83d`),
+			g.Entry("set status: after a high surrogate and a backslash", setPath, `{"ext":"\ud83d\`),
+			g.Entry("set status: inside a literal", setPath, `{"ext":nul`),
+			g.Entry("batch get: inside a literal", getPath, `{"usernames":tru`),
 		)
 
 		g.It("returns an ext holding quotes, backslashes, control and non-ASCII characters whole", rules(spec.RuleSetExtVisible), func(ctx g.SpecContext) {
@@ -185,10 +191,13 @@ func describeMutantGaps(e *Env) {
 			if len(e.Cfg.Users) > 0 {
 				g.Skip(fmt.Sprintf("needs --max-subscriptions+1 (%d) known users; --test-users lists %d", e.Cfg.MaxSubs+1, len(e.Cfg.Users)))
 			}
-			// The evicted one's name sorts first ("a-" before "c-"): a
-			// server removing it by position must get the position right.
+			// The evicted one's name sorts first of those held ("b-"
+			// before "c-"), and the newest's sorts just before it ("a-"):
+			// a server keeping the set in name order, removing by position
+			// and inserting where the new name goes must get both
+			// positions right when they meet.
 			sub := e.User("cap")
-			all := []string{e.User("a-soonest")}
+			all := []string{e.User("b-soonest")}
 			_, err := subscribe(ctx, e, spec.RuleUnsubRemoves, sub, 600, all)
 			e.must(err)
 			var batches [][]string
@@ -201,7 +210,7 @@ func describeMutantGaps(e *Env) {
 				_, r, err := e.Client.Subscribe(ctx, sub, 7200, batches[i])
 				return e.OK(ctx, spec.RuleUnsubRemoves, r, err)
 			}))
-			newest := e.User("newest")
+			newest := e.User("a-newest")
 			_, err = subscribe(ctx, e, spec.RuleUnsubRemoves, sub, 7200, []string{newest})
 			e.must(err)
 			all = append(all, newest)
