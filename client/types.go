@@ -101,7 +101,8 @@ func (n Int64) String() string { return strconv.FormatInt(n.Value, 10) }
 // ParseDecimal parses the integer forms the contract allows (Int64's):
 // an optionally negative run of ASCII digits, within int64. strconv.ParseInt
 // alone would also accept "+5", which JSON never produces. It allocates
-// nothing: the load generator's verifier reads every expiry with it.
+// nothing: the load generator's verifier and the proxy read every expiry
+// with it. A refused text gives 0, false.
 func ParseDecimal(b []byte) (int64, bool) {
 	d := b
 	if len(d) > 0 && d[0] == '-' {
@@ -117,7 +118,10 @@ func ParseDecimal(b []byte) (int64, bool) {
 		}
 		if i == 18 { // 19 digits and more: strconv judges the rest and the range
 			v, err := strconv.ParseInt(string(b), 10, 64)
-			return v, err == nil
+			if err != nil {
+				return 0, false
+			}
+			return v, true
 		}
 		n = n*10 + int64(c-'0')
 	}

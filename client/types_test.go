@@ -95,6 +95,9 @@ func TestParseDecimalForms(t *testing.T) {
 			t.Errorf("ParseDecimal(%q) ok = %v, want %v", in, ok, want)
 		}
 		ref, err := strconv.ParseInt(in, 10, 64)
+		if !ok && v != 0 {
+			t.Errorf("ParseDecimal(%q) refused it with %d, want 0", in, v)
+		}
 		if ok && (err != nil || v != ref) {
 			t.Errorf("ParseDecimal(%q) = %d, strconv %d (%v)", in, v, ref, err)
 		}

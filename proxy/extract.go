@@ -2,9 +2,9 @@ package proxy
 
 import (
 	"bytes"
-	"strconv"
 	"sync"
 
+	"github.com/presencekit/presencekit/client"
 	"github.com/presencekit/presencekit/spec"
 )
 
@@ -153,36 +153,14 @@ func readNumber(r *spec.JSONReader) (n int64, isNum, read bool) {
 	switch r.Kind() {
 	case '0':
 		text, ok := r.Num()
-		n, isNum = decimal(text)
+		n, isNum = client.ParseDecimal(text)
 		return n, isNum, ok
 	case '"':
 		s, ok := r.Str()
-		n, isNum = decimal(s)
+		n, isNum = client.ParseDecimal(s)
 		return n, isNum, ok
 	}
 	return 0, false, r.Skip()
-}
-
-// decimal is client.Int64's parse of a UnixSeconds or Count value: an
-// optional '-' and decimal digits within int64.
-func decimal(b []byte) (int64, bool) {
-	digits := b
-	if len(digits) > 0 && digits[0] == '-' {
-		digits = digits[1:]
-	}
-	if len(digits) == 0 {
-		return 0, false
-	}
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-	}
-	v, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	return v, true
 }
 
 // request is what parse reads of a request body, as json.Unmarshal into
@@ -344,11 +322,11 @@ func readInt64(r *spec.JSONReader) (n int64, form int, ok bool) {
 		return 0, formNull, r.Skip()
 	case '0':
 		text, read := r.Num()
-		n, ok = decimal(text)
+		n, ok = client.ParseDecimal(text)
 		return n, formSet, read && ok
 	case '"':
 		s, read := r.Str()
-		n, ok = decimal(s)
+		n, ok = client.ParseDecimal(s)
 		return n, formSet, read && ok
 	}
 	return 0, formNone, false

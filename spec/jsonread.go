@@ -240,18 +240,7 @@ func (r *JSONReader) Member() ([]byte, bool) {
 		c = t.peek()
 	}
 	r.first = false
-	if c != '"' {
-		return nil, t.fail(tokSyntax)
-	}
-	key, ok := t.str()
-	if !ok {
-		return nil, false
-	}
-	if t.peek() != ':' {
-		return nil, t.fail(tokSyntax)
-	}
-	t.i++
-	return key, true
+	return r.Key()
 }
 
 // StrOrSkip reads the next value: a string is returned decoded (valid
