@@ -191,17 +191,22 @@ func describeMutantGaps(e *Env) {
 			if len(e.Cfg.Users) > 0 {
 				g.Skip(fmt.Sprintf("needs --max-subscriptions+1 (%d) known users; --test-users lists %d", e.Cfg.MaxSubs+1, len(e.Cfg.Users)))
 			}
-			// The evicted one's name sorts first of those held ("b-"
-			// before "c-"), and the newest's sorts just before it ("a-"):
-			// a server keeping the set in name order, removing by position
-			// and inserting where the new name goes must get both
-			// positions right when they meet.
+			// Two evictions, each where a server keeping the set in name
+			// order must get a position right. First the evicted one's
+			// name sorts first of those held ("b-" before "c-") and the
+			// newest's just before it ("a-"): removal and insertion meet
+			// at one position. Then the next evicted sorts last ("y-") and
+			// the newest after it ("z-"): the insertion point moves down
+			// by the one removed before it.
 			sub := e.User("cap")
-			all := []string{e.User("b-soonest")}
-			_, err := subscribe(ctx, e, spec.RuleUnsubRemoves, sub, 600, all)
+			soonest, later := e.User("b-soonest"), e.User("y-later")
+			_, err := subscribe(ctx, e, spec.RuleUnsubRemoves, sub, 600, []string{soonest})
 			e.must(err)
+			_, err = subscribe(ctx, e, spec.RuleUnsubRemoves, sub, 900, []string{later})
+			e.must(err)
+			all := []string{soonest, later}
 			var batches [][]string
-			for made := 1; made < e.Cfg.MaxSubs; made += e.Limits.SubscribeMaxUsers {
+			for made := len(all); made < e.Cfg.MaxSubs; made += e.Limits.SubscribeMaxUsers {
 				batches = append(batches, e.Users("c", min(e.Limits.SubscribeMaxUsers, e.Cfg.MaxSubs-made)))
 				cleanupAfter(e, sub, batches[len(batches)-1])
 				all = append(all, batches[len(batches)-1]...)
@@ -210,10 +215,12 @@ func describeMutantGaps(e *Env) {
 				_, r, err := e.Client.Subscribe(ctx, sub, 7200, batches[i])
 				return e.OK(ctx, spec.RuleUnsubRemoves, r, err)
 			}))
-			newest := e.User("a-newest")
-			_, err = subscribe(ctx, e, spec.RuleUnsubRemoves, sub, 7200, []string{newest})
-			e.must(err)
-			all = append(all, newest)
+			for _, role := range []string{"a-newest", "z-newest"} {
+				newest := e.User(role)
+				_, err = subscribe(ctx, e, spec.RuleUnsubRemoves, sub, 7200, []string{newest})
+				e.must(err)
+				all = append(all, newest)
+			}
 			var gone [][]string
 			for len(all) > 0 {
 				n := min(len(all), e.Limits.UnsubscribeMaxUsers)
