@@ -237,7 +237,6 @@ func (r *JSONReader) Member() ([]byte, bool) {
 			return nil, t.fail(tokSyntax)
 		}
 		t.i++
-		c = t.peek()
 	}
 	r.first = false
 	return r.Key()
