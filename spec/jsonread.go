@@ -82,17 +82,10 @@ func (r *JSONReader) Object(member func(key []byte) bool) bool {
 		return true
 	}
 	for {
-		if t.peek() != '"' {
-			return t.fail(tokSyntax)
-		}
-		key, ok := t.str()
+		key, ok := r.Key()
 		if !ok {
 			return false
 		}
-		if t.peek() != ':' {
-			return t.fail(tokSyntax)
-		}
-		t.i++
 		if !member(key) {
 			return false
 		}
@@ -215,30 +208,13 @@ func (r *JSONReader) Key() ([]byte, bool) {
 	return key, true
 }
 
-// Member reads the next member's name and colon in a loop over an
-// object: More('}') and Key in one call, for the same hot paths (the
-// object Enter opened last). It
-// reports false at the object's end (consumed) and at the first byte that
-// is not JSON (Err then says why).
+// Member is More('}') and Key in one call, for the same hot paths (the
+// object Enter opened last): false at the object's end (consumed) and at
+// the first byte that is not JSON (Err then says why).
 func (r *JSONReader) Member() ([]byte, bool) {
-	t := &r.t
-	if t.err != tokOK {
+	if !r.More('}') {
 		return nil, false
 	}
-	c := t.peek()
-	if c == '}' {
-		t.i++
-		r.depth--
-		r.first = false // the enclosing container has had this one
-		return nil, false
-	}
-	if !r.first {
-		if c != ',' {
-			return nil, t.fail(tokSyntax)
-		}
-		t.i++
-	}
-	r.first = false
 	return r.Key()
 }
 

@@ -26,7 +26,7 @@ var foreignCitation = regexp.MustCompile(`DESI` + `GN\.md|DESI` + `GN decision|D
 // repoPath finds what looks like a path inside the repository: at least one
 // directory, a known extension, an optional #anchor; not part of a URL
 // (those are preceded by "/" or ":").
-var repoPath = regexp.MustCompile("(?m)(?:^|[\\s(`'\"\\[])((?:\\.{1,2}/)*(?:[A-Za-z0-9_.-]+/)+[A-Za-z0-9_.-]+\\.(?:md|go|yaml|yml|sh|json|png|html|txt|mod))(?:#([A-Za-z0-9_-]+))?")
+var repoPath = regexp.MustCompile("(?:^|[\\s(`'\"\\[])((?:\\.{1,2}/)*(?:[A-Za-z0-9_.-]+/)+[A-Za-z0-9_.-]+\\.(?:md|go|yaml|yml|sh|json|png|html|txt|mod))(?:#([A-Za-z0-9_-]+))?")
 
 // findPaths is repoPath.FindAllSubmatchIndex over data, run only on the
 // lines that can match (a slash and a known extension): the regexp over
