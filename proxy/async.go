@@ -275,7 +275,7 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request) {
 	j.method, j.url, j.header, j.at = r.Method, r.URL, r.Header, p.cfg.wall()
 	body, complete, err := p.bufferRequest(r)
 	j.reqBody, j.reqComplete = body, complete && err == nil
-	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), jobKey{}, j)))
+	p.relay(w, r.WithContext(context.WithValue(r.Context(), jobKey{}, j)))
 }
 
 // tee is modifyResponse in ModeReport: note the answer's status and

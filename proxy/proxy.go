@@ -343,7 +343,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if ex == nil {
 		p.stats.unrouted.Add(1)
-		p.rp.ServeHTTP(w, r)
+		p.relay(w, r)
 		return
 	}
 	if ex.reqViolation != nil {
@@ -355,7 +355,18 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+	p.relay(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+}
+
+// relay hands r to the reverse proxy. For an answer the target sent
+// without a Content-Type, net/http's server would sniff one from the body
+// and add it, so the client would see a header the server never sent, and
+// a missing Content-Type is something the proxy exists to show. A header
+// preset to nil is net/http's documented way to stop that; the target's
+// own values, when it sent some, are appended to it as before.
+func (p *Proxy) relay(w http.ResponseWriter, r *http.Request) {
+	w.Header()["Content-Type"] = nil
+	p.rp.ServeHTTP(w, r)
 }
 
 // headerBytes is the size of the request line and header block as the

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -383,5 +384,50 @@ func TestNoAcceptEncodingAdded(t *testing.T) {
 			t.Errorf("%s: target saw Accept-Encoding %q (status %d), want none", mode, ae, w.Code)
 		}
 		_ = px.Close()
+	}
+}
+
+// TestNoContentTypeAdded: in report mode an answer the target sent without
+// a Content-Type reaches the client without one (net/http would otherwise
+// sniff one from the body); enforce mode replaces it, as it breaks the
+// schema's content type, with a refusal that says why. One the target did
+// send passes unchanged in both modes.
+func TestNoContentTypeAdded(t *testing.T) {
+	doc := loadDoc(t)
+	for _, sent := range [][]string{nil, {"application/json"}} {
+		target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header()["Content-Type"] = sent
+			_, _ = io.WriteString(w, `{"result":"ok"}`)
+		}))
+		for _, mode := range []proxy.Mode{proxy.ModeReport, proxy.ModeEnforce} {
+			px, err := proxy.New(target.URL, doc, proxy.WithMode(mode))
+			if err != nil {
+				t.Fatal(err)
+			}
+			front := httptest.NewServer(px)
+			req, err := http.NewRequest(http.MethodPost, front.URL+base+"/users/u/presence/android_1/1", strings.NewReader(`{"ext":"x"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", apiToken)
+			res, err := front.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			_ = res.Body.Close()
+			switch got := res.Header.Values("Content-Type"); {
+			case sent == nil && mode == proxy.ModeEnforce:
+				if res.Header.Get(proxy.HeaderViolation) == "" {
+					t.Errorf("%s: an answer without Content-Type passed unreplaced (status %d, Content-Type %q)", mode, res.StatusCode, got)
+				}
+			case !slices.Equal(got, sent):
+				t.Errorf("%s: target sent Content-Type %q, client got %q", mode, sent, got)
+			}
+			front.Close()
+			_ = px.Close()
+		}
+		target.Close()
 	}
 }
