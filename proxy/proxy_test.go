@@ -390,8 +390,8 @@ func TestNoAcceptEncodingAdded(t *testing.T) {
 // TestNoContentTypeAdded: in report mode an answer the target sent without
 // a Content-Type reaches the client without one (net/http would otherwise
 // sniff one from the body); enforce mode replaces it, as it breaks the
-// schema's content type, with a refusal that says why. One the target did
-// send passes unchanged in both modes.
+// schema's content type, with a refusal that says why; report mode records
+// it. One the target did send passes unchanged in both modes.
 func TestNoContentTypeAdded(t *testing.T) {
 	doc := loadDoc(t)
 	for _, sent := range [][]string{nil, {"application/json"}} {
@@ -400,7 +400,13 @@ func TestNoContentTypeAdded(t *testing.T) {
 			_, _ = io.WriteString(w, `{"result":"ok"}`)
 		}))
 		for _, mode := range []proxy.Mode{proxy.ModeReport, proxy.ModeEnforce} {
-			px, err := proxy.New(target.URL, doc, proxy.WithMode(mode))
+			var mu sync.Mutex
+			var found []proxy.Violation
+			px, err := proxy.New(target.URL, doc, proxy.WithMode(mode), proxy.WithSink(func(v proxy.Violation) {
+				mu.Lock()
+				defer mu.Unlock()
+				found = append(found, v)
+			}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -426,7 +432,12 @@ func TestNoContentTypeAdded(t *testing.T) {
 				t.Errorf("%s: target sent Content-Type %q, client got %q", mode, sent, got)
 			}
 			front.Close()
-			_ = px.Close()
+			_ = px.Close() // judges what is queued
+			mu.Lock()
+			if recorded := len(found) > 0; recorded != (sent == nil) {
+				t.Errorf("%s: target sent Content-Type %q: violations recorded %v", mode, sent, found)
+			}
+			mu.Unlock()
 		}
 		target.Close()
 	}
