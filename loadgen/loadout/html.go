@@ -86,13 +86,11 @@ func WriteHTML(w io.Writer, r *loadgen.Results, verdicts []loadgen.Verdict) erro
 		head.WriteString(`<h2 class="pk" style="font-family:sans-serif;margin:1em 2em 0">Charts</h2>`)
 	}
 	out := charts.Bytes()
-	at := bytes.Index(out, []byte("<body>"))
-	if at < slot+len(echartsSlot) {
-		// A page with no body after its head: the overview goes first.
-		at = slot + len(echartsSlot)
-	} else {
-		at += len("<body>")
+	at := bytes.Index(out[slot:], []byte("<body>"))
+	if at < 0 {
+		return errors.New("render HTML report: the page has no <body> after its head")
 	}
+	at += slot + len("<body>")
 	for _, part := range [][]byte{out[:slot], []byte("<script>" + echartsJS + "</script>"),
 		out[slot+len(echartsSlot) : at], head.Bytes(), out[at:]} {
 		if _, err := w.Write(part); err != nil {
