@@ -194,60 +194,42 @@ func (v *vstate) exactXOf(n *node, pos, depth int) *cerr {
 // elements returns where each element of the array at t.i starts.
 func (v *vstate) elements(depth int) []int {
 	t := &v.t
-	t.i++
 	var out []int
-	if t.peek() == ']' {
-		t.i++
-		return out
-	}
-	for {
-		t.peek()
-		out = append(out, t.i)
-		if !t.skip(depth + 1) {
-			return out
-		}
-		c := t.peek()
-		t.i++
-		if c != ',' {
-			return out
+	if t.open(depth, ']') {
+		for {
+			t.peek()
+			out = append(out, t.i)
+			if !t.skip(depth+1) || !t.next(']') {
+				break
+			}
 		}
 	}
+	return out
 }
 
 // members returns the object at t.i's members, the last of duplicates,
 // sorted by key as kin-openapi visits them.
 func (v *vstate) members(depth int) []member {
 	t := &v.t
-	t.i++
 	var out []member
 	at := map[string]int{}
-	if t.peek() == '}' {
-		t.i++
-		return out
-	}
-	for {
-		t.peek()
-		k, ok := t.str()
-		if !ok {
-			break
-		}
-		key := string(k)
-		t.peek()
-		t.i++ // ':'
-		t.peek()
-		if i, dup := at[key]; dup {
-			out[i].pos = t.i
-		} else {
-			at[key] = len(out)
-			out = append(out, member{key: key, pos: t.i})
-		}
-		if !t.skip(depth + 1) {
-			break
-		}
-		c := t.peek()
-		t.i++
-		if c != ',' {
-			break
+	if t.open(depth, '}') {
+		for {
+			k, ok := t.key()
+			if !ok {
+				break
+			}
+			key := string(k)
+			t.peek()
+			if i, dup := at[key]; dup {
+				out[i].pos = t.i
+			} else {
+				at[key] = len(out)
+				out = append(out, member{key: key, pos: t.i})
+			}
+			if !t.skip(depth+1) || !t.next('}') {
+				break
+			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })

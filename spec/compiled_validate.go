@@ -167,6 +167,10 @@ func (v *vstate) fast(n *node, depth int) bool {
 	return t.fail(tokSyntax)
 }
 
+// fastObject and fast's array case read the separators themselves rather
+// than through tok's open, key and next (which skip and JSONReader use):
+// those are not inlined, and a call per member and element made
+// BenchmarkValidateResponse a third slower.
 func (v *vstate) fastObject(n *node, depth int) bool {
 	t := &v.t
 	if depth+1 > maxTokDepth {

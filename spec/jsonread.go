@@ -67,72 +67,32 @@ func (r *JSONReader) Skip() bool { return r.t.skip(r.depth) }
 // until the next Reset). member must read the member's value (or Skip it)
 // and returns false to stop, which makes Object return false.
 func (r *JSONReader) Object(member func(key []byte) bool) bool {
-	t := &r.t
-	if t.peek() != '{' {
-		return t.fail(tokSyntax)
-	}
-	if r.depth+1 > maxTokDepth {
-		return t.fail(tokTooDeep)
-	}
-	t.i++
-	r.depth++
-	defer func() { r.depth-- }()
-	if t.peek() == '}' {
-		t.i++
-		return true
-	}
-	for {
+	return r.container('{', '}', func() bool {
 		key, ok := r.Key()
-		if !ok {
-			return false
-		}
-		if !member(key) {
-			return false
-		}
-		switch t.peek() {
-		case ',':
-			t.i++
-		case '}':
-			t.i++
-			return true
-		default:
-			return t.fail(tokSyntax)
-		}
-	}
+		return ok && member(key)
+	})
 }
 
 // Array reads an array, calling elem for each element; elem must read the
 // element (or Skip it) and returns false to stop, which makes Array return
 // false.
-func (r *JSONReader) Array(elem func() bool) bool {
-	t := &r.t
-	if t.peek() != '[' {
-		return t.fail(tokSyntax)
+func (r *JSONReader) Array(elem func() bool) bool { return r.container('[', ']', elem) }
+
+// container is Object and Array: Enter and a loop on More, calling item
+// for each member or element. A stop inside leaves the depth as it was
+// before Enter, where the container's own close would have left it.
+func (r *JSONReader) container(open, close byte, item func() bool) bool {
+	if !r.Enter(open) {
+		return false
 	}
-	if r.depth+1 > maxTokDepth {
-		return t.fail(tokTooDeep)
-	}
-	t.i++
-	r.depth++
-	defer func() { r.depth-- }()
-	if t.peek() == ']' {
-		t.i++
-		return true
-	}
-	for {
-		if !elem() {
+	depth := r.depth
+	for r.More(close) {
+		if !item() {
+			r.depth = depth - 1
 			return false
 		}
-		switch t.peek() {
-		case ',':
-			t.i++
-		case ']':
-			t.i++
-			return true
-		default:
-			return t.fail(tokSyntax)
-		}
 	}
+	return r.t.err == tokOK
 }
 
 // Enter reads the '{' or '[' (open) that starts an object or an array,
@@ -192,21 +152,7 @@ func (r *JSONReader) More(close byte) bool {
 // Key reads a member's name and the colon after it (in a loop on More
 // over an object). The name is decoded and stays valid until the next
 // Reset.
-func (r *JSONReader) Key() ([]byte, bool) {
-	t := &r.t
-	if t.peek() != '"' {
-		return nil, t.fail(tokSyntax)
-	}
-	key, ok := t.str()
-	if !ok {
-		return nil, false
-	}
-	if t.peek() != ':' {
-		return nil, t.fail(tokSyntax)
-	}
-	t.i++
-	return key, true
-}
+func (r *JSONReader) Key() ([]byte, bool) { return r.t.key() }
 
 // Member is More('}') and Key in one call, for the same hot paths (the
 // object Enter opened last): false at the object's end (consumed) and at

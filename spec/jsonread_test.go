@@ -106,9 +106,20 @@ func walkMember(r *spec.JSONReader) {
 	}
 }
 
+// walkClosure reads any value with Object and Array, the closure form.
+func walkClosure(r *spec.JSONReader) bool {
+	switch r.Kind() {
+	case '{':
+		return r.Object(func([]byte) bool { return walkClosure(r) })
+	case '[':
+		return r.Array(func() bool { return walkClosure(r) })
+	}
+	return r.Skip()
+}
+
 // enterVerdict is walkEnter's verdict on a whole body: "" when it is
 // one JSON value and nothing more. It also reads the body with
-// walkMember and fails the test if the two disagree.
+// walkMember and with walkClosure and panics if they disagree.
 func enterVerdict(r *spec.JSONReader, b []byte) string {
 	r.Reset(b)
 	walkMember(r)
@@ -116,6 +127,10 @@ func enterVerdict(r *spec.JSONReader, b []byte) string {
 		return "data after the value"
 	}
 	viaMember := r.Err()
+	r.Reset(b)
+	if ok := walkClosure(r); ok != (r.Err() == "") || r.Err() != viaMember {
+		panic(fmt.Sprintf("%q: Object/Array say %v %q, Member/StrOrSkip %q", b, ok, r.Err(), viaMember))
+	}
 	r.Reset(b)
 	walkEnter(r)
 	if (r.Err() == "") != (viaMember == "") {

@@ -301,6 +301,54 @@ func parseNum(text []byte) (float64, bool) {
 	return f, err == nil
 }
 
+// open consumes the '{' or '[' at t.i that starts a container at depth
+// (its members or elements sit at depth+1), failing past maxTokDepth, and
+// reports whether a first member or element follows: false for an empty
+// container, whose close it consumes, and on failure (err set).
+func (t *tok) open(depth int, close byte) bool {
+	if depth+1 > maxTokDepth {
+		return t.fail(tokTooDeep)
+	}
+	t.i++
+	if t.peek() == close {
+		t.i++
+		return false
+	}
+	return true
+}
+
+// key reads a member's name and the colon after it.
+func (t *tok) key() ([]byte, bool) {
+	if t.peek() != '"' {
+		return nil, t.fail(tokSyntax)
+	}
+	k, ok := t.str()
+	if !ok {
+		return nil, false
+	}
+	if t.peek() != ':' {
+		return nil, t.fail(tokSyntax)
+	}
+	t.i++
+	return k, true
+}
+
+// next reads what follows a member or element of a container that ends
+// with close: true at a comma (another follows), false at close (consumed)
+// and at any other byte (err set), so a loop on next ends at the close and
+// its caller tells the two apart by err.
+func (t *tok) next(close byte) bool {
+	switch t.peek() {
+	case ',':
+		t.i++
+		return true
+	case close:
+		t.i++
+		return false
+	}
+	return t.fail(tokSyntax)
+}
+
 // skip reads and discards any value; depth is the nesting of the value's
 // container (0 at the top).
 func (t *tok) skip(depth int) bool {
@@ -309,61 +357,23 @@ func (t *tok) skip(depth int) bool {
 		_, ok := t.str()
 		return ok
 	case c == '{':
-		if depth+1 > maxTokDepth {
-			return t.fail(tokTooDeep)
-		}
-		t.i++
-		if t.peek() == '}' {
-			t.i++
-			return true
-		}
-		for {
-			if t.peek() != '"' {
-				return t.fail(tokSyntax)
-			}
-			if _, ok := t.str(); !ok {
-				return false
-			}
-			if t.peek() != ':' {
-				return t.fail(tokSyntax)
-			}
-			t.i++
-			if !t.skip(depth + 1) {
-				return false
-			}
-			switch t.peek() {
-			case ',':
-				t.i++
-			case '}':
-				t.i++
-				return true
-			default:
-				return t.fail(tokSyntax)
+		if t.open(depth, '}') {
+			for {
+				if _, ok := t.key(); !ok || !t.skip(depth+1) {
+					return false
+				}
+				if !t.next('}') {
+					break
+				}
 			}
 		}
+		return t.err == tokOK
 	case c == '[':
-		if depth+1 > maxTokDepth {
-			return t.fail(tokTooDeep)
-		}
-		t.i++
-		if t.peek() == ']' {
-			t.i++
-			return true
-		}
-		for {
-			if !t.skip(depth + 1) {
-				return false
-			}
-			switch t.peek() {
-			case ',':
-				t.i++
-			case ']':
-				t.i++
-				return true
-			default:
-				return t.fail(tokSyntax)
+		if t.open(depth, ']') {
+			for t.skip(depth+1) && t.next(']') {
 			}
 		}
+		return t.err == tokOK
 	case c == 't':
 		return t.lit("true")
 	case c == 'f':
