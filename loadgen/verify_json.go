@@ -64,24 +64,37 @@ func whole(r *spec.JSONReader) bool { return r.Err() == "" && r.End() }
 // decodeEntries decodes {"result":[entry…]} (batch get, subscribe); other
 // members are skipped. It reports false when the body is not JSON.
 func (a *vanswer) decodeEntries(r *spec.JSONReader, body []byte) bool {
-	r.Reset(body)
 	a.entries, a.pairs = a.entries[:0], a.pairs[:0]
+	return eachResult(r, body, '[', func() { a.entryList(r) })
+}
+
+// eachResult reads body as an object and calls read at the value of each
+// "result" member that starts with kind ('[' or '{'); read must read that
+// value whole. Anything else is skipped. It reports whether the body was
+// one JSON value.
+func eachResult(r *spec.JSONReader, body []byte, kind byte, read func()) bool {
+	r.Reset(body)
 	if r.Kind() != '{' {
 		r.Skip()
 		return whole(r)
 	}
 	r.Enter('{')
 	for r.More('}') {
-		if k, _ := r.Key(); string(k) != "result" || r.Kind() != '[' {
+		if k, _ := r.Key(); string(k) != "result" || r.Kind() != kind {
 			r.Skip()
 			continue
 		}
-		r.Enter('[')
-		for r.More(']') {
-			a.entry(r)
-		}
+		read()
 	}
 	return whole(r)
+}
+
+// entryList decodes an array of entries.
+func (a *vanswer) entryList(r *spec.JSONReader) {
+	r.Enter('[')
+	for r.More(']') {
+		a.entry(r)
+	}
 }
 
 // entry decodes one entry object (anything else is an entry with no
@@ -130,19 +143,9 @@ func (a *vanswer) entry(r *spec.JSONReader) {
 
 // decodeSublist decodes {"result":{"totalnum":N,"sublist":[entry…]}}.
 func (a *vanswer) decodeSublist(r *spec.JSONReader, body []byte) bool {
-	r.Reset(body)
 	a.entries, a.pairs = a.entries[:0], a.pairs[:0]
 	a.total, a.totalOK, a.listed = 0, false, false
-	if r.Kind() != '{' {
-		r.Skip()
-		return whole(r)
-	}
-	r.Enter('{')
-	for r.More('}') {
-		if k, _ := r.Key(); string(k) != "result" || r.Kind() != '{' {
-			r.Skip()
-			continue
-		}
+	return eachResult(r, body, '{', func() {
 		r.Enter('{')
 		for r.More('}') {
 			k, _ := r.Key()
@@ -155,14 +158,10 @@ func (a *vanswer) decodeSublist(r *spec.JSONReader, body []byte) bool {
 					r.Skip()
 					continue
 				}
-				r.Enter('[')
-				for r.More(']') {
-					a.entry(r)
-				}
+				a.entryList(r)
 			default:
 				r.Skip()
 			}
 		}
-	}
-	return whole(r)
+	})
 }
