@@ -92,8 +92,9 @@ func (a *opAcc) encode() (*OpInterval, error) {
 	return o, nil
 }
 
-// mergeOps sums maps of operations.
-func mergeOps(parts ...map[string]*OpInterval) (map[string]*OpInterval, error) {
+// accumulate sums maps of operations into one accumulator per operation
+// id, for merging shards and for summarizing intervals alike.
+func accumulate(parts []map[string]*OpInterval) (map[string]*opAcc, error) {
 	accs := map[string]*opAcc{}
 	for _, p := range parts {
 		for id, o := range p {
@@ -106,6 +107,15 @@ func mergeOps(parts ...map[string]*OpInterval) (map[string]*OpInterval, error) {
 				return nil, fmt.Errorf("%s: %w", id, err)
 			}
 		}
+	}
+	return accs, nil
+}
+
+// mergeOps sums maps of operations.
+func mergeOps(parts ...map[string]*OpInterval) (map[string]*OpInterval, error) {
+	accs, err := accumulate(parts)
+	if err != nil {
+		return nil, err
 	}
 	out := make(map[string]*OpInterval, len(accs))
 	for id, a := range accs {

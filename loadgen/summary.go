@@ -112,20 +112,11 @@ func Summarize(r *Results) (*Summary, error) {
 }
 
 func summarizeOps(parts []map[string]*OpInterval, elapsed time.Duration) ([]OpSummary, OpSummary, error) {
-	accs := map[string]*opAcc{}
-	all := newOpAcc()
-	for _, p := range parts {
-		for id, o := range p {
-			a := accs[id]
-			if a == nil {
-				a = newOpAcc()
-				accs[id] = a
-			}
-			if err := a.add(o); err != nil {
-				return nil, OpSummary{}, fmt.Errorf("summarize %s: %w", id, err)
-			}
-		}
+	accs, err := accumulate(parts)
+	if err != nil {
+		return nil, OpSummary{}, fmt.Errorf("summarize %w", err)
 	}
+	all := newOpAcc()
 	ids := slices.Collect(maps.Keys(accs))
 	slices.SortFunc(ids, func(a, b string) int { return OpOrder(a) - OpOrder(b) })
 	var ops []OpSummary
