@@ -123,31 +123,31 @@ func (d *differ) properties(loc string, o, n *openapi3.Schema, dir direction) {
 
 // upper compares an upper bound: lowering it (or adding one) narrows.
 func (d *differ) upper(dir direction, loc, what string, o, n *float64) {
-	switch {
-	case o == nil && n == nil:
-	case o == nil:
-		d.narrowed(dir, true, what+"-added", loc, "%s %s added", what, num(*n))
-	case n == nil:
-		d.narrowed(dir, false, what+"-removed", loc, "%s %s removed", what, num(*o))
-	case *n < *o:
-		d.narrowed(dir, true, what+"-lowered", loc, "%s lowered from %s to %s", what, num(*o), num(*n))
-	case *n > *o:
-		d.narrowed(dir, false, what+"-raised", loc, "%s raised from %s to %s", what, num(*o), num(*n))
-	}
+	d.bound(dir, loc, what, o, n, true)
 }
 
 // lower compares a lower bound: raising it (or adding one) narrows.
 func (d *differ) lower(dir direction, loc, what string, o, n *float64) {
+	d.bound(dir, loc, what, o, n, false)
+}
+
+// bound compares a bound of either kind: adding one narrows, removing one
+// widens, and moving it narrows when it moves inwards (down for an upper
+// bound, up for a lower one).
+func (d *differ) bound(dir direction, loc, what string, o, n *float64, upper bool) {
 	switch {
 	case o == nil && n == nil:
 	case o == nil:
 		d.narrowed(dir, true, what+"-added", loc, "%s %s added", what, num(*n))
 	case n == nil:
 		d.narrowed(dir, false, what+"-removed", loc, "%s %s removed", what, num(*o))
-	case *n > *o:
-		d.narrowed(dir, true, what+"-raised", loc, "%s raised from %s to %s", what, num(*o), num(*n))
-	case *n < *o:
-		d.narrowed(dir, false, what+"-lowered", loc, "%s lowered from %s to %s", what, num(*o), num(*n))
+	case *n != *o:
+		down := *n < *o
+		moved := "raised"
+		if down {
+			moved = "lowered"
+		}
+		d.narrowed(dir, down == upper, what+"-"+moved, loc, "%s %s from %s to %s", what, moved, num(*o), num(*n))
 	}
 }
 
