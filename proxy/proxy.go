@@ -31,7 +31,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -225,14 +224,10 @@ func New(target string, doc *spec.Doc, opts ...Option) (*Proxy, error) {
 		}
 	}
 	if cfg.transport == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConns = 1024
-		t.MaxIdleConnsPerHost = 1024
-		// Forward Accept-Encoding as the client sent it: otherwise the
-		// transport asks a client's gzip-less request for gzip and inflates
-		// the answer itself (TestNoAcceptEncodingAdded).
-		t.DisableCompression = true
-		cfg.transport = t
+		// It forwards Accept-Encoding as the client sent it: otherwise the
+		// transport would ask a client's gzip-less request for gzip and
+		// inflate the answer itself (TestNoAcceptEncodingAdded).
+		cfg.transport = httpserve.ProxyTransport()
 	}
 	page, err := template.New("report").Funcs(pageFuncs()).Parse(reportPage)
 	if err != nil {
@@ -245,7 +240,7 @@ func New(target string, doc *spec.Doc, opts ...Option) (*Proxy, error) {
 		Transport:      cfg.transport,
 		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.upstreamError,
-		BufferPool:     newBufferPool(),
+		BufferPool:     httpserve.NewBufferPool(),
 	}
 	if cfg.mode == ModeReport {
 		p.pool = newPool(p, cfg.workers, cfg.queue, DefaultQueueBytes)
@@ -381,17 +376,6 @@ func headerBytes(r *http.Request) int {
 	}
 	return n
 }
-
-// bufferPool recycles the reverse proxy's copy buffers: without it every
-// exchange allocates 32 KiB, the largest part of the proxy's garbage.
-type bufferPool struct{ p sync.Pool }
-
-func newBufferPool() *bufferPool {
-	return &bufferPool{p: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
-}
-
-func (b *bufferPool) Get() []byte    { return *b.p.Get().(*[]byte) }
-func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 // exchangeKey carries the request's findings to modifyResponse.
 type exchangeKey struct{}

@@ -1,7 +1,9 @@
 // Package httpserve is the one way presencekit's servers (the mock and the
 // proxy) serve HTTP: the same timeouts and header limit, so a client the
 // mock would cut off is cut off by the proxy in front of it too, and the
-// same graceful shutdown.
+// same graceful shutdown. It also holds the reverse proxy's plumbing
+// (its transport and copy buffers), so the bench's non-validating
+// forwarder stands on exactly what the proxy stands on.
 package httpserve
 
 import (
@@ -10,6 +12,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"sync"
 	"time"
 )
 
@@ -110,4 +114,33 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, o Options) erro
 		err = fmt.Errorf("serve: %w", serr)
 	}
 	return err
+}
+
+// CopyBufferBytes is the size of the buffers NewBufferPool hands out:
+// httputil.ReverseProxy's own copy buffer size.
+const CopyBufferBytes = 32 << 10
+
+// NewBufferPool is a pool of a reverse proxy's copy buffers: without it
+// httputil.ReverseProxy allocates a fresh CopyBufferBytes buffer for every
+// exchange, most of a proxy's garbage.
+func NewBufferPool() httputil.BufferPool {
+	return &bufferPool{p: sync.Pool{New: func() any { b := make([]byte, CopyBufferBytes); return &b }}}
+}
+
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte    { return *b.p.Get().(*[]byte) }
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
+
+// ProxyTransport is the transport a reverse proxy of presencekit forwards
+// through: a clone of http.DefaultTransport that keeps up to 1024 idle
+// keep-alive connections to its one target, and leaves compression to the
+// client (DisableCompression), so a request without Accept-Encoding is
+// forwarded without one and its answer is not inflated on the way.
+func ProxyTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 1024
+	t.MaxIdleConnsPerHost = 1024
+	t.DisableCompression = true
+	return t
 }

@@ -106,3 +106,29 @@ func TestHeaderLimit(t *testing.T) {
 		t.Errorf("status %d, want 431", resp.StatusCode)
 	}
 }
+
+// TestBufferPool: every buffer handed out is a whole copy buffer, a
+// returned one included.
+func TestBufferPool(t *testing.T) {
+	p := httpserve.NewBufferPool()
+	b := p.Get()
+	if len(b) != httpserve.CopyBufferBytes {
+		t.Fatalf("len %d, want %d", len(b), httpserve.CopyBufferBytes)
+	}
+	p.Put(b)
+	if b := p.Get(); len(b) != httpserve.CopyBufferBytes {
+		t.Fatalf("after Put: len %d, want %d", len(b), httpserve.CopyBufferBytes)
+	}
+}
+
+// TestProxyTransport: the proxy's transport leaves compression to the
+// client and keeps many idle connections to its one target.
+func TestProxyTransport(t *testing.T) {
+	tr := httpserve.ProxyTransport()
+	if !tr.DisableCompression || tr.MaxIdleConnsPerHost < 1024 || tr.MaxIdleConns < tr.MaxIdleConnsPerHost {
+		t.Errorf("DisableCompression %v, MaxIdleConns %d, MaxIdleConnsPerHost %d", tr.DisableCompression, tr.MaxIdleConns, tr.MaxIdleConnsPerHost)
+	}
+	if tr == httpserve.ProxyTransport() {
+		t.Error("one transport shared between calls")
+	}
+}
