@@ -23,6 +23,12 @@
 #    mock on LOAD_CPU) is the most any proxy can reach in this setup; a
 #    proxy near it is capped by the load side, not by itself, and then the
 #    CPU-per-request ratio is the fairer measure of what each proxy costs.
+#    Two forwarders that validate nothing (internal/benchforward), pinned
+#    the same way, give the floor of each HTTP stack: "fwd-nethttp" is
+#    the reverse proxy and transport presencekit proxy is built on, so
+#    presencekit's CPU per request minus its is what judging the exchanges
+#    costs; "fwd-fasthttp" is what any proxy built on fasthttp would start
+#    from. FLOORS=0 leaves them out.
 #    PIN=0 turns the pinning off. BASELINE=REV (a git revision) also
 #    builds presencekit at REV and measures its proxy the same way in the
 #    same runs ("baseline"), so a change to the proxy is judged against
@@ -46,6 +52,7 @@ PIN=${PIN:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 PROXY_CPU=${PROXY_CPU:-1}
 BASELINE=${BASELINE:-}
+FLOORS=${FLOORS:-1}
 WAIT=5 # seconds a request of the fixed set may take
 BREAKS=(SCHEMA-RESPONSE SUB-ENTRY-PER-USER SUB-EXPIRY-ABSOLUTE SET-OK GET-ENTRY-PER-USER SUBLIST-DEFAULTS SUB-LIMIT-USERS SUB-SELF)
 LIFE=$((DURATION * 4 * RUNS + 240))
@@ -59,6 +66,7 @@ cleanup() {
 trap cleanup EXIT
 
 go build -o "$WORK/presencekit" ./cmd/presencekit
+go build -o "$WORK/benchforward" ./internal/benchforward/cmd/benchforward
 PK="$WORK/presencekit"
 if [[ -n $BASELINE ]]; then
 	BASEREV=$(git rev-parse --short "$BASELINE^{commit}") || { echo "prism.sh: BASELINE=$BASELINE: no such revision" >&2; exit 1; }
@@ -76,10 +84,11 @@ on() {
 	if [[ $PIN == 1 ]]; then taskset -c "$cpu" "$@"; else "$@"; fi
 }
 
-# waitaddr FILE: the host:port a presencekit server printed on its first line.
+# waitaddr FILE: the host:port a server printed on its first line
+# (presencekit's in a URL, benchforward's bare).
 waitaddr() {
 	for _ in $(seq 100); do [[ -s "$1" ]] && break; sleep 0.1; done
-	head -1 "$1" | grep -o 'http://[0-9.:]*' | head -1 | sed 's#http://##'
+	head -1 "$1" | grep -Eo '[0-9][0-9.]*:[0-9]+' | head -1
 }
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # The starters run in this shell (not in $(…)) so PIDS keeps every PID;
@@ -96,6 +105,12 @@ mock() {
 # pkproxy NAME TARGET [BINARY]: start presencekit proxy.
 pkproxy() {
 	on "$PROXY_CPU" timeout "$LIFE" "${3:-$PK}" proxy --listen 127.0.0.1:0 --target "http://$2" --log "$WORK/$1.jsonl" >"$WORK/$1.addr" 2>&1 &
+	PIDS+=($!)
+	ADDR=$(waitaddr "$WORK/$1.addr")
+}
+# forwarder NAME TARGET ENGINE: start a forwarder that validates nothing.
+forwarder() {
+	on "$PROXY_CPU" timeout "$LIFE" "$WORK/benchforward" -addr 127.0.0.1:0 -target "$2" -engine "$3" -for "${LIFE}s" >"$WORK/$1.addr" 2>&1 &
 	PIDS+=($!)
 	ADDR=$(waitaddr "$WORK/$1.addr")
 }
@@ -127,6 +142,12 @@ PXC_PID=$(proc "${PIDS[-1]}")
 if [[ -n $BASELINE ]]; then
 	pkproxy pk-base "$CLEAN_PK" "$WORK/presencekit-base" && PXBASE=$ADDR
 	PXBASE_PID=$(proc "${PIDS[-1]}")
+fi
+if [[ $FLOORS == 1 ]]; then
+	forwarder fwd-nethttp "$CLEAN_PK" net/http && FWDNET=$ADDR
+	FWDNET_PID=$(proc "${PIDS[-1]}")
+	forwarder fwd-fasthttp "$CLEAN_PK" fasthttp && FWDFAST=$ADDR
+	FWDFAST_PID=$(proc "${PIDS[-1]}")
 fi
 prism prism-broken "$BROKEN_PR" && PRB=$ADDR
 prism prism-clean "$CLEAN_PR" && PRC=$ADDR
@@ -244,6 +265,10 @@ for run in $(seq "$RUNS"); do
 	load presencekit "$PXC" /org/app "$PXC_PID" "#$run"
 	[[ -n $BASELINE ]] && load baseline "$PXBASE" /org/app "$PXBASE_PID" "#$run"
 	load prism "$PRC" /org/app "$PRC_PID" "#$run"
+	if [[ $FLOORS == 1 ]]; then
+		load fwd-nethttp "$FWDNET" /org/app "$FWDNET_PID" "#$run"
+		load fwd-fasthttp "$FWDFAST" /org/app "$FWDFAST_PID" "#$run"
+	fi
 done
 curl -s "http://$PXC/_proxy/report?flush=1" | jq -c '.stats'
 printf 'median of %s runs: direct %s req/s; presencekit %s req/s, %s µs CPU/req; Prism %s req/s, %s µs CPU/req\n' "$RUNS" \
@@ -255,6 +280,12 @@ fi
 awk -v a="$(median presencekit 1)" -v b="$(median prism 1)" -v ca="$(median presencekit 2)" -v cb="$(median prism 2)" -v d="$(median direct 1)" 'BEGIN {
 	printf "throughput ratio presencekit/Prism: %.1f×   CPU per request ratio Prism/presencekit: %.1f×\n", a / b, (ca > 0 ? cb / ca : 0)
 	if (a >= 0.9 * d) printf "presencekit reached %.0f%% of direct: capped by wrk and the mock, not by itself; see the CPU ratio\n", a / d * 100 }'
+if [[ $FLOORS == 1 ]]; then
+	awk -v a="$(median presencekit 1)" -v ca="$(median presencekit 2)" -v b="$(median prism 1)" \
+		-v n="$(median fwd-nethttp 1)" -v cn="$(median fwd-nethttp 2)" -v f="$(median fwd-fasthttp 1)" -v cf="$(median fwd-fasthttp 2)" 'BEGIN {
+		printf "forwarding alone (no validation): net/http %s req/s, %s µs CPU/req (%.1f× Prism); fasthttp %s req/s, %s µs CPU/req (%.1f× Prism)\n", n, cn, n / b, f, cf, f / b
+		printf "presencekit over its net/http floor: %+.0f µs CPU/req (%.2f×), %.2f× its req/s\n", ca - cn, (cn > 0 ? ca / cn : 0), a / n }'
+fi
 
 touch "$WORK/pk-broken.jsonl" "$WORK/pk-clean.jsonl"
 compare "broken mock (${BREAKS[*]})" "$PXB" "$WORK/pk-broken.jsonl" "$PRB"
