@@ -12,10 +12,10 @@ import (
 const module = "github.com/presencekit/presencekit"
 
 // layer places a package of the module in the one-way import order
-// cmd → {mock, suites, loadgen, proxy, specdiff} → internal helpers →
-// checks → client → spec → presencekit. A package may import only what is
-// below it; within the upper layer, only its own parent (loadgen/x →
-// loadgen).
+// cmd → {mock, suites, loadgen, proxy, specdiff, internal/bench*} →
+// internal helpers → checks → client → spec → presencekit. A package may
+// import only what is below it; within the upper layer, only its own
+// parent (loadgen/x → loadgen).
 func layer(path string) float64 {
 	rel := strings.TrimPrefix(strings.TrimPrefix(path, module), "/")
 	top, _, _ := strings.Cut(rel, "/")
@@ -30,6 +30,10 @@ func layer(path string) float64 {
 		return 1.2
 	case top == "internal" && strings.Contains(rel, "/cmd/"):
 		return 3
+	case strings.HasPrefix(rel, "internal/bench"):
+		// The bench's own servers stand with the tools they are measured
+		// beside, on the same helpers (benchforward on the proxy's httpserve).
+		return 2
 	case top == "internal":
 		return 1.5
 	case top == "cmd":
