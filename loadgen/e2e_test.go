@@ -29,6 +29,7 @@ func e2eConfig(t *testing.T, target string) Config {
 	cfg.Workload.Users = 200
 	cfg.Timeout = 5 * time.Second
 	cfg.Doc = testDoc(t)
+	cfg.Interval = time.Minute // see verifyConfig; a test of intervals sets its own
 	return cfg
 }
 

@@ -72,15 +72,20 @@ func (a *opAcc) addAcc(b *opAcc) {
 	a.service.Merge(b.service)
 }
 
-// encode returns the accumulated traffic as an OpInterval.
+// encode returns the accumulated traffic as an OpInterval. Service times
+// equal to the corrected ones (a closed loop corrects nothing) share
+// their encoding: an encoding allocates a whole zlib compressor (~850
+// KiB) in hdrhistogram-go, the costliest step of cutting an interval.
 func (a *opAcc) encode() (*OpInterval, error) {
 	c, err := encodeHist(a.corrected)
 	if err != nil {
 		return nil, err
 	}
-	s, err := encodeHist(a.service)
-	if err != nil {
-		return nil, err
+	s := c
+	if !a.service.Equals(a.corrected) {
+		if s, err = encodeHist(a.service); err != nil {
+			return nil, err
+		}
 	}
 	o := &OpInterval{Count: a.count, Late: a.late, Corrected: c, Service: s}
 	if len(a.errors) > 0 {

@@ -64,15 +64,20 @@ func (r *run) credential() string {
 }
 
 // failedShare returns an ErrRunFailed when more than maxRate of the
-// requests in ops failed, naming the commonest kinds of failure.
-func failedShare(phase string, ops map[string]*OpInterval, maxRate float64) error {
+// requests in parts (operations of one phase, or of each of its
+// intervals) failed, naming the commonest kinds of failure. It reads the
+// counters only, so a phase's intervals need no merging (and their
+// histograms no decoding) to be judged.
+func failedShare(phase string, maxRate float64, parts ...map[string]*OpInterval) error {
 	var count, failed uint64
 	kinds := map[string]uint64{}
-	for _, o := range ops {
-		count += o.Count
-		for k, v := range o.Errors {
-			failed += v
-			kinds[k] += v
+	for _, ops := range parts {
+		for _, o := range ops {
+			count += o.Count
+			for k, v := range o.Errors {
+				failed += v
+				kinds[k] += v
+			}
 		}
 	}
 	if count == 0 {

@@ -153,3 +153,24 @@ func TestConfigErrorsNameFields(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestFailedShareAcrossIntervals: the measured phase is judged on the
+// counters of all its intervals together, whichever interval the failures
+// fell in, and names the commonest kind.
+func TestFailedShareAcrossIntervals(t *testing.T) {
+	a := map[string]*OpInterval{"getPresenceStatus": {Count: 100, Errors: map[string]uint64{"5xx:503": 30}}}
+	b := map[string]*OpInterval{"subscribePresence": {Count: 100, Errors: map[string]uint64{"timeout": 5}}}
+	if err := failedShare("measured phase", 0.2, a, b); err != nil {
+		t.Fatalf("35 of 200 failed, limit 20%%: %v", err)
+	}
+	err := failedShare("measured phase", 0.1, a, b)
+	if !errors.Is(err, ErrRunFailed) || !strings.Contains(err.Error(), "5xx:503") {
+		t.Fatalf("35 of 200 failed, limit 10%%: got %v", err)
+	}
+	if err := failedShare("measured phase", 0.3, a); err != nil {
+		t.Fatalf("30 of 100 failed, limit 30%%: %v", err)
+	}
+	if err := failedShare("measured phase", 1); !errors.Is(err, ErrRunFailed) {
+		t.Fatalf("no interval: got %v, want ErrRunFailed (no request completed)", err)
+	}
+}

@@ -83,7 +83,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			res.Interrupted = true
 			return res, nil
 		}
-		if err := failedShare("setup phase", res.Setup.Ops, cfg.MaxErrorRate); err != nil {
+		if err := failedShare("setup phase", cfg.MaxErrorRate, res.Setup.Ops); err != nil {
 			return res, err
 		}
 	}
@@ -96,11 +96,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		for _, iv := range res.Intervals {
 			ops = append(ops, iv.Ops)
 		}
-		all, err := mergeOps(ops...)
-		if err != nil {
-			return nil, err
-		}
-		if err := failedShare("measured phase", all, cfg.MaxErrorRate); err != nil {
+		if err := failedShare("measured phase", cfg.MaxErrorRate, ops...); err != nil {
 			return res, err
 		}
 	}
