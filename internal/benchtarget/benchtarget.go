@@ -11,6 +11,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 )
 
@@ -45,4 +48,22 @@ func Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("benchtarget: shutdown: %w", err)
 	}
 	return nil
+}
+
+// Main is the body of the bench's server commands: it listens on addr,
+// prints the bound address on stdout (the bench scripts read it from the
+// first line), and runs serve on the listener until SIGINT or SIGTERM, or
+// until life has passed, whatever happens, so a forgotten server stops
+// by itself.
+func Main(addr string, life time.Duration, serve func(context.Context, net.Listener) error) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, life)
+	defer cancel()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	fmt.Println(ln.Addr().String())
+	return serve(ctx, ln)
 }

@@ -9,11 +9,10 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/presencekit/presencekit/internal/benchforward"
+	"github.com/presencekit/presencekit/internal/benchtarget"
 )
 
 func main() {
@@ -22,18 +21,11 @@ func main() {
 	engine := flag.String("engine", string(benchforward.NetHTTP), "HTTP stack: net/http or fasthttp")
 	life := flag.Duration("for", 10*time.Minute, "stop after this long, whatever happens")
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, *life)
-	defer cancel()
-	ln, err := net.Listen("tcp", *addr)
+	err := benchtarget.Main(*addr, *life, func(ctx context.Context, ln net.Listener) error {
+		return benchforward.Serve(ctx, ln, *target, benchforward.Engine(*engine))
+	})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "benchforward:", err)
-		os.Exit(1)
-	}
-	fmt.Println(ln.Addr().String())
-	if err := benchforward.Serve(ctx, ln, *target, benchforward.Engine(*engine)); err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(os.Stderr, err) // it names the package, or the address not listened on
 		os.Exit(1)
 	}
 }

@@ -4,13 +4,9 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
-	"net"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/presencekit/presencekit/internal/benchtarget"
@@ -20,18 +16,8 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback)")
 	life := flag.Duration("for", 10*time.Minute, "stop after this long, whatever happens")
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, *life)
-	defer cancel()
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "benchtarget:", err)
-		os.Exit(1)
-	}
-	fmt.Println(ln.Addr().String())
-	if err := benchtarget.Serve(ctx, ln); err != nil {
-		fmt.Fprintln(os.Stderr, err)
+	if err := benchtarget.Main(*addr, *life, benchtarget.Serve); err != nil {
+		fmt.Fprintln(os.Stderr, err) // it names the package, or the address not listened on
 		os.Exit(1)
 	}
 }
