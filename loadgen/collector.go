@@ -62,6 +62,7 @@ type collector struct {
 	all   *hdr.Histogram
 	snap  Snapshot
 	ver   *verifier
+	enc   histEncoder
 }
 
 func newCollector(recs []*recorder, cfg Config, res *Results, p Pacer) *collector {
@@ -103,7 +104,7 @@ func (c *collector) collect(now, at time.Duration) error {
 		if a.count == 0 {
 			continue
 		}
-		oi, err := a.encode()
+		oi, err := a.encode(&c.enc)
 		if err != nil {
 			return err
 		}

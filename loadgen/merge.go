@@ -72,18 +72,18 @@ func (a *opAcc) addAcc(b *opAcc) {
 	a.service.Merge(b.service)
 }
 
-// encode returns the accumulated traffic as an OpInterval. Service times
-// equal to the corrected ones (a closed loop corrects nothing) share
-// their encoding: an encoding allocates a whole zlib compressor (~850
-// KiB) in hdrhistogram-go, the costliest step of cutting an interval.
-func (a *opAcc) encode() (*OpInterval, error) {
-	c, err := encodeHist(a.corrected)
+// encode returns the accumulated traffic as an OpInterval, its
+// histograms encoded by e. Service times equal to the corrected ones (a
+// closed loop corrects nothing) share their encoding: encoding is the
+// costliest step of cutting an interval.
+func (a *opAcc) encode(e *histEncoder) (*OpInterval, error) {
+	c, err := e.encode(a.corrected)
 	if err != nil {
 		return nil, err
 	}
 	s := c
 	if !a.service.Equals(a.corrected) {
-		if s, err = encodeHist(a.service); err != nil {
+		if s, err = e.encode(a.service); err != nil {
 			return nil, err
 		}
 	}
@@ -123,8 +123,9 @@ func mergeOps(parts ...map[string]*OpInterval) (map[string]*OpInterval, error) {
 		return nil, err
 	}
 	out := make(map[string]*OpInterval, len(accs))
+	var enc histEncoder
 	for id, a := range accs {
-		o, err := a.encode()
+		o, err := a.encode(&enc)
 		if err != nil {
 			return nil, err
 		}

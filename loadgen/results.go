@@ -30,15 +30,6 @@ func NewHist() *hdr.Histogram { return hdr.New(histLowest, histHighest, histDigi
 // a dense histogram is ~190 KB, its encoding a few hundred bytes.
 type EncodedHist []byte
 
-// encodeHist encodes h; an empty histogram encodes too.
-func encodeHist(h *hdr.Histogram) (EncodedHist, error) {
-	b, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
-	if err != nil {
-		return nil, fmt.Errorf("encode histogram: %w", err)
-	}
-	return b, nil
-}
-
 // Decode returns the histogram; an empty EncodedHist decodes as an empty
 // histogram of the standard geometry.
 func (e EncodedHist) Decode() (*hdr.Histogram, error) {

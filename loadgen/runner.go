@@ -267,11 +267,12 @@ func (r *run) setup(ctx context.Context) (*Phase, error) {
 		rec.drainInto(&accs, nil)
 	}
 	ph := &Phase{Elapsed: elapsed, Ops: map[string]*OpInterval{}}
+	var enc histEncoder
 	for o, a := range accs {
 		if a.count == 0 {
 			continue
 		}
-		oi, err := a.encode()
+		oi, err := a.encode(&enc)
 		if err != nil {
 			return nil, err
 		}
