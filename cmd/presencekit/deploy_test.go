@@ -6,8 +6,6 @@ package main
 // against a loopback mock, produce shard files that merge.
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -208,7 +206,20 @@ func localArgs(c corev1.Container, args []string, dir, target string, extra ...s
 	return append(out, extra...)
 }
 
+// environ is env as KEY=value entries for a child process.
+func environ(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// TestLoadJobRunsLocally runs each pod of the Job, then the merge, as a
+// presencekit process with the pod's environment (its secret included),
+// as the cluster would.
 func TestLoadJobRunsLocally(t *testing.T) {
+	t.Parallel()
 	m := readLoadManifest(t)
 	c, mc := container(t, m.load), container(t, m.merge)
 	n := int(*m.load.Spec.Completions)
@@ -218,15 +229,11 @@ func TestLoadJobRunsLocally(t *testing.T) {
 
 	var total uint64
 	for i := range n {
-		env := podEnv(t, c, i, secrets)
-		for k, v := range env {
-			t.Setenv(k, v) // load reads PRESENCE_TOKEN from its environment
-		}
+		env := podEnv(t, c, i, secrets) // load reads PRESENCE_TOKEN from its environment
 		args := localArgs(c, expand(t, c.Args, env), dir, target,
 			"--users=40", "--rate=100", "--duration=1s", "--requests=60", "--setup-subs=2")
-		var out, errOut bytes.Buffer
-		if code := run(context.Background(), args, strings.NewReader(""), &out, &errOut); code != exitOK {
-			t.Fatalf("pod %d: presencekit %q: exit %d\n%s%s", i, args, code, out.String(), errOut.String())
+		if r := cliChild(t, environ(env), args...); r.code != exitOK {
+			t.Fatalf("pod %d: presencekit %q:\n%s", i, args, r)
 		}
 		res, err := readResults(filepath.Join(dir, fmt.Sprintf("shard-%d.json", i)))
 		if err != nil {
@@ -242,12 +249,12 @@ func TestLoadJobRunsLocally(t *testing.T) {
 		total += s.All.Count
 	}
 
-	args := localArgs(mc, expand(t, mc.Args, podEnv(t, mc, 0, secrets)), dir, target)
-	var out, errOut bytes.Buffer
+	env := podEnv(t, mc, 0, secrets)
+	args := localArgs(mc, expand(t, mc.Args, env), dir, target)
 	// Exit 3 is a breached latency threshold: timing on a shared test
 	// machine, which this test does not judge. Anything else is a failure.
-	if code := run(context.Background(), args, strings.NewReader(""), &out, &errOut); code != exitOK && code != exitThresholds {
-		t.Fatalf("merge: presencekit %q: exit %d\n%s%s", args, code, out.String(), errOut.String())
+	if r := cliChild(t, environ(env), args...); r.code != exitOK && r.code != exitThresholds {
+		t.Fatalf("merge: presencekit %q:\n%s", args, r)
 	}
 	merged, err := readResults(filepath.Join(dir, "merged.json"))
 	if err != nil {

@@ -216,6 +216,7 @@ func TestExitCodesSpecDump(t *testing.T) {
 }
 
 func TestExitCodesSpecDiff(t *testing.T) {
+	t.Parallel()
 	empty := tempFile(t, "e.json", emptyObject)
 	tighter := specCopy(t, "    SubscribeUsernames:\n      type: array\n      minItems: 1\n      maxItems: 100",
 		"    SubscribeUsernames:\n      type: array\n      minItems: 1\n      maxItems: 50")

@@ -43,6 +43,7 @@ func loadTarget(t *testing.T, edit func(*mock.Config), hook func(n uint64)) (url
 // Regression (issue 9 item 4): every numeric flag is checked before
 // anything starts (no mock, no request), and the message names the flag.
 func TestLoadRefusesBadNumbers(t *testing.T) {
+	t.Parallel()
 	c := []string{"--concurrency", "2"}
 	cases := []struct {
 		args []string
@@ -92,6 +93,11 @@ func TestLoadRefusesBadNumbers(t *testing.T) {
 	if !strings.Contains(r.stderr, "--rate") || !strings.Contains(r.stderr, "--stages") {
 		t.Errorf("load without pacing must say what to give:\n%s", r)
 	}
+}
+
+// A bad number from the environment is refused as from a flag, and the
+// message says where it came from.
+func TestLoadRefusesBadNumberFromEnvironment(t *testing.T) {
 	t.Setenv("PRESENCE_LOAD_RATE", "-5")
 	if r := execute(t, "", "load"); r.code != exitUsage || !strings.Contains(r.stderr, "--rate -5 (from the environment)") {
 		t.Errorf("PRESENCE_LOAD_RATE=-5:\n%s", r)
@@ -140,6 +146,7 @@ func TestLoadPreflightExits2(t *testing.T) {
 
 // Regression (issue 9 item 4): a run where most requests failed exited 0.
 func TestLoadRunFailedExits1WithOutputs(t *testing.T) {
+	t.Parallel()
 	url, _ := loadTarget(t, func(c *mock.Config) { c.Faults.ErrorRate = 0.9 }, nil)
 	out := filepath.Join(t.TempDir(), "results.json")
 	r := execute(t, "", "load", "--target", url, "--token", mock.DefaultToken, "--concurrency", "2",
@@ -161,6 +168,7 @@ func TestLoadRunFailedExits1WithOutputs(t *testing.T) {
 // from the token's expiry on most requests failed unauthorized and the
 // run passed. The mock's token clock jumps past the TTL mid-run.
 func TestLoadRenewsClientCredentialToken(t *testing.T) {
+	t.Parallel()
 	var offset atomic.Int64
 	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 	url, _ := loadTarget(t, func(c *mock.Config) { c.TokenTTL, c.Now = 8*time.Second, now }, func(n uint64) {
@@ -181,6 +189,7 @@ func TestLoadRenewsClientCredentialToken(t *testing.T) {
 // and PRESENCE_TOKEN showed as a default in --help. Every secret is a
 // marker here; failures are provoked; no output holds a marker.
 func TestLoadNoSecretInAnyOutput(t *testing.T) {
+	t.Parallel()
 	const tok, pw, sec = "tokMARK3R", "pwMARK3R", "secMARK3R"
 	url, _ := loadTarget(t, nil, nil)
 	withPW := strings.Replace(url, "http://", "http://user:"+pw+"@", 1)
@@ -200,13 +209,7 @@ func TestLoadNoSecretInAnyOutput(t *testing.T) {
 		{nil, []string{"--target", "ftp://user:" + pw + "@host", "--token", tok, "--concurrency", "2"}, exitUsage},
 	}
 	for i, run := range runs {
-		for k, v := range run.env {
-			t.Setenv(k, v)
-		}
-		r := execute(t, "", append([]string{"load"}, run.args...)...)
-		for k := range run.env {
-			t.Setenv(k, "")
-		}
+		r := cliChild(t, environ(run.env), append([]string{"load"}, run.args...)...)
 		if r.code != run.code {
 			t.Errorf("run %d: exit %d, want %d:\n%s", i, r.code, run.code, r)
 		}
@@ -237,6 +240,7 @@ func TestLoadNoSecretInAnyOutput(t *testing.T) {
 // Regression (issue 9 item 6): report merge summed shards of different
 // runs. It refuses them with exit 2 and names the setting that differs.
 func TestReportMergeRefusesDifferentRuns(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	shard := func(name string, args ...string) string {
 		p := filepath.Join(dir, name)
@@ -265,6 +269,7 @@ func TestReportMergeRefusesDifferentRuns(t *testing.T) {
 // the measured value; the HTML report (here written later by report show)
 // lists the verdicts before its charts.
 func TestLoadThresholdVerdicts(t *testing.T) {
+	t.Parallel()
 	url, _ := loadTarget(t, nil, nil)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "r.json")

@@ -19,6 +19,7 @@ func verifyArgs(url string, extra ...string) []string {
 // load --verify: 0 against the correct mock; 1 when the server breaks the
 // contract under load, unless a violations threshold decides (0 or 3).
 func TestLoadVerifyExitCodes(t *testing.T) {
+	t.Parallel()
 	good, _ := loadTarget(t, nil, nil)
 	if r := cliChild(t, nil, verifyArgs(good)...); r.code != exitOK || !strings.Contains(r.stdout, ", 0 violations") {
 		t.Errorf("correct mock: want exit 0 and 0 violations:\n%s", r)
@@ -46,6 +47,7 @@ func TestLoadVerifyExitCodes(t *testing.T) {
 
 // The shards of a verified run merge their violation counts exactly.
 func TestLoadVerifyShardsMerge(t *testing.T) {
+	t.Parallel()
 	url, _ := loadTarget(t, func(c *mock.Config) { c.Breaks = []mock.Break{"RACE-GET-STALE"} }, nil)
 	dir := t.TempDir()
 	var parts []*loadgen.Results
@@ -96,6 +98,7 @@ func readJSON(t *testing.T, path string) *loadgen.Results {
 // for one user (32 workers on 50 users), bounded by count so the test
 // stops by itself on a busy machine; the 10 s command is run by hand.
 func TestLoadVerifyEachRaceModeFails(t *testing.T) {
+	t.Parallel()
 	// A lost update loses a subscribe or an unsubscribe, whichever
 	// overlapped: either rule shows it.
 	for mode, rules := range map[mock.Break][]string{

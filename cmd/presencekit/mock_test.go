@@ -111,6 +111,7 @@ func TestMockLatencyASCII(t *testing.T) {
 }
 
 func TestMockExitCodes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		err  string

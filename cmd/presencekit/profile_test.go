@@ -12,6 +12,7 @@ import (
 // commands: spec profiles lists the five; each profile's dump lints clean
 // through stdin; the limits and paths each profile changes show.
 func TestSpecProfilesAcceptance(t *testing.T) {
+	t.Parallel()
 	r := execute(t, "", "spec", "profiles")
 	if r.code != exitOK {
 		t.Fatalf("spec profiles: %s", r)
@@ -28,15 +29,7 @@ func TestSpecProfilesAcceptance(t *testing.T) {
 			t.Errorf("spec dump --profile %s | spec lint -: %s", p, lint)
 		}
 	}
-	limits := func(p string) spec.Limits {
-		t.Helper()
-		r := execute(t, "", "spec", "limits", "--profile", p, "--json")
-		var l spec.Limits
-		if r.code != exitOK || json.Unmarshal([]byte(r.stdout), &l) != nil {
-			t.Fatalf("spec limits --profile %s --json: %s", p, r)
-		}
-		return l
-	}
+	limits := func(p string) spec.Limits { return profileLimits(t, p) }
 	if l := limits("agora-chat"); l.ExtMaxBytes != 64 {
 		t.Errorf("agora-chat ext_max_bytes = %d, want 64", l.ExtMaxBytes)
 	}
@@ -50,8 +43,23 @@ func TestSpecProfilesAcceptance(t *testing.T) {
 	if r := execute(t, "", "spec", "limits", "--profile", "nope"); r.code != exitUsage || !strings.Contains(r.stderr, "built-in profiles are") {
 		t.Errorf("unknown profile: %s", r)
 	}
+}
+
+// profileLimits is spec limits --profile p --json (p "": no flag).
+func profileLimits(t *testing.T, p string) spec.Limits {
+	t.Helper()
+	r := execute(t, "", "spec", "limits", "--profile", p, "--json")
+	var l spec.Limits
+	if r.code != exitOK || json.Unmarshal([]byte(r.stdout), &l) != nil {
+		t.Fatalf("spec limits --profile %s --json: %s", p, r)
+	}
+	return l
+}
+
+// The profile can come from the environment.
+func TestSpecProfileFromEnvironment(t *testing.T) {
 	t.Setenv(spec.EnvProfile, "agora-chat")
-	if l := limits(""); l.ExtMaxBytes != 64 {
+	if l := profileLimits(t, ""); l.ExtMaxBytes != 64 {
 		t.Errorf("PRESENCE_PROFILE=agora-chat: ext_max_bytes = %d, want 64", l.ExtMaxBytes)
 	}
 }
@@ -83,6 +91,7 @@ func TestMockRateLimitDocumented(t *testing.T) {
 // (easemob-2022's group count), so a run against the embedded mock under
 // the profile has no failed request.
 func TestLoadUnderProfiles(t *testing.T) {
+	t.Parallel()
 	for _, p := range []string{"shengwang", "easemob-2022"} {
 		r := execute(t, "", "load", "--profile", p, "--rate", "200", "--requests", "100", "--max-error-rate", "0", "--setup-subs", "2", "--users", "50")
 		if r.code != exitOK {

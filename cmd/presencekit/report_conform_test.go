@@ -92,6 +92,7 @@ func row(id spec.RuleID, rest string) string { return "| `" + string(id) + "` | 
 // TestReportConformProfile: conform-md --profile marks the rules the
 // profile does not apply, instead of showing them unchecked.
 func TestReportConformProfile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	r := cliChild(t, nil, "conform", "--profile", "easemob-2022", "--report-dir", dir)
 	if r.code != exitOK {

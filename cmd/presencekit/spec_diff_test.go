@@ -10,6 +10,7 @@ import (
 )
 
 func TestSpecDiffExitCodes(t *testing.T) {
+	t.Parallel()
 	tight := specCopy(t, "enum: [0, 1]", "enum: [1]")
 	cases := []struct {
 		name  string
