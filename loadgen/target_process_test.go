@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,20 @@ import (
 var child childtest.Binary
 
 func TestMain(m *testing.M) {
+	// The load runs of these tests share one P. Under the race detector a
+	// process's threads working side by side on two cores multiply its
+	// CPU (flushes of the other CPU's TLB as the shadow memory is mapped,
+	// the scheduler's spinning): this package took 50 s of CPU at
+	// GOMAXPROCS=4 and 22 s at 1, alone on two cores. The race detector
+	// judges happens-before, not timing, so interleaved goroutines are
+	// checked as well. The child processes (targets, verify runs) keep
+	// the environment's GOMAXPROCS: a race break mode shows only when
+	// requests overlap, on both sides.
+	_, target := os.LookupEnv(targetEnv)
+	_, verify := os.LookupEnv(verifyEnv)
+	if !target && !verify {
+		runtime.GOMAXPROCS(1)
+	}
 	code := m.Run()
 	child.Remove()
 	os.Exit(code)
@@ -111,4 +126,73 @@ func TestTargetProcess(t *testing.T) {
 		cancel()
 	}()
 	<-ctx.Done()
+}
+
+// verifyEnv carries a verify process's settings (verifySettings as JSON)
+// and makes TestVerifyProcess run instead of skipping.
+const verifyEnv = "PRESENCEKIT_LOADGEN_VERIFY"
+
+// verifySettings is what a verify process runs: verifyConfig's run of
+// Requests against Target.
+type verifySettings struct {
+	Target   string `json:"target"`
+	Requests uint64 `json:"requests"`
+}
+
+// verificationLine prefixes the verify process's one line of output that
+// holds its verification as JSON.
+const verificationLine = "verification "
+
+// runVerifyProcess runs verifyConfig's load run in a child process built
+// without -race, and returns its verification. It is for the tests that
+// judge whether the verifier finds a server's faults: their runs need the
+// generator's full concurrency (a race break mode shows only when
+// requests overlap), which this package's race-detected process, kept on
+// one P (TestMain), no longer offers. The tests run in this process cover
+// the verifier under the race detector.
+func runVerifyProcess(t *testing.T, target string, requests uint64) *Verification {
+	t.Helper()
+	settings, err := json.Marshal(verifySettings{Target: target, Requests: requests})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, err := child.Command(t.Context(), "-test.run=^TestVerifyProcess$", "-test.count=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Env = append(cmd.Env, verifyEnv+"="+string(settings))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("verify process: %v: %s", err, childtest.LastLines(string(out), 8))
+	}
+	for line := range strings.SplitSeq(string(out), "\n") {
+		if raw, ok := strings.CutPrefix(line, verificationLine); ok {
+			var v Verification
+			if err := json.Unmarshal([]byte(raw), &v); err != nil {
+				t.Fatalf("verify process: %v", err)
+			}
+			return &v
+		}
+	}
+	t.Fatalf("the verify process printed no verification: %s", childtest.LastLines(string(out), 8))
+	return nil
+}
+
+// TestVerifyProcess is runVerifyProcess's child, not a test: run with
+// verifyEnv set, it runs the load and prints the verification; otherwise
+// it skips.
+func TestVerifyProcess(t *testing.T) {
+	raw, ok := os.LookupEnv(verifyEnv)
+	if !ok {
+		t.Skip("the verify process of runVerifyProcess; runs only as its child")
+	}
+	var s verifySettings
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		t.Fatalf("%s: %v", verifyEnv, err)
+	}
+	b, err := json.Marshal(runVerify(t, verifyConfig(t, s.Target, s.Requests)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println(verificationLine + string(b))
 }

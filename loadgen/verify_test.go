@@ -70,7 +70,7 @@ func TestVerifyRulesAreCatalogued(t *testing.T) {
 // TestVerifyCatchesBreakModes runs --verify against the mock's
 // concurrency break modes, which only show under load, and against a few
 // catalogue break modes whose rule the verifier checks: each must yield
-// violations of its rule.
+// violations of its rule. Each run is a child process (runVerifyProcess).
 func TestVerifyCatchesBreakModes(t *testing.T) {
 	t.Parallel() // its own target and run: overlaps the waits of the others
 	cases := []struct {
@@ -97,7 +97,7 @@ func TestVerifyCatchesBreakModes(t *testing.T) {
 		t.Run(string(c.mode), func(t *testing.T) {
 			t.Parallel()
 			url := startTargetProcess(t, 0, mock.Break(c.mode))
-			v := runVerify(t, verifyConfig(t, url, 2000))
+			v := runVerifyProcess(t, url, 2000)
 			var n uint64
 			for _, rule := range []string{c.rule, c.or} {
 				for _, k := range v.Violations[rule] {

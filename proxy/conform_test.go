@@ -149,7 +149,7 @@ func runSuiteThroughProxy(ctx context.Context, mode, dir string) (childRun, erro
 	if err != nil {
 		return run, err
 	}
-	cmd.Env = append(cmd.Env, envChild+"="+mode, envOut+"="+dir)
+	cmd.Env = append(cmd.Env, envChild+"="+mode, envOut+"="+dir, childtest.OneProc)
 	output, err := cmd.CombinedOutput()
 	if err != nil {
 		return run, fmt.Errorf("child %s: %w: %s", mode, err, childtest.LastLines(string(output), 8))

@@ -157,12 +157,13 @@ func TestMain(m *testing.M) {
 }
 
 // childCommand is the suite's child process: this test package without
-// -race, running TestConformance alone.
+// -race, running TestConformance alone, on one P (childtest.OneProc).
 func childCommand(t *testing.T) *exec.Cmd {
 	t.Helper()
 	cmd, err := child.Command(t.Context(), "-test.run", "^TestConformance$")
 	if err != nil {
 		t.Fatal(err)
 	}
+	cmd.Env = append(cmd.Env, childtest.OneProc)
 	return cmd
 }

@@ -63,6 +63,15 @@ func (b *Binary) Path() (string, error) {
 	return b.path, b.err
 }
 
+// OneProc is appended to the Env of a child whose work is one sequence
+// of exchanges (a conformance suite's run): one P. On the two-core
+// machines make test runs on, a Go process with several busy threads pays
+// for the scheduler's spinning and for flushing the other CPU's TLB each
+// time its memory map changes; a whole suite run costs about 40% more CPU
+// at GOMAXPROCS=4 than at 1. Not for a child that serves load: a race
+// break mode shows only when the server works on requests side by side.
+const OneProc = "GOMAXPROCS=1"
+
 // Command is the child run with args: Path's binary, killed when ctx is
 // done, with this process's environment and, unless set there, GOGC=400.
 // A child lives for a few seconds and holds little: collecting less often
