@@ -9,12 +9,15 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
+	"github.com/presencekit/presencekit/internal/childtest"
 	"github.com/presencekit/presencekit/mock"
 	"github.com/presencekit/presencekit/mock/mocktest"
 	"github.com/presencekit/presencekit/spec"
@@ -32,7 +35,11 @@ func TestConformChild(t *testing.T) {
 	if !ok {
 		t.Skip("runs only as the child process of a conform test")
 	}
-	os.Exit(run(context.Background(), strings.Split(raw, "\n"), strings.NewReader(""), os.Stdout, os.Stderr))
+	// As main does: SIGINT or SIGTERM ends the command gracefully.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, strings.Split(raw, "\n"), strings.NewReader(""), os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 // cliChild runs presencekit with args in a child process: this test
@@ -44,6 +51,10 @@ func cliChild(t *testing.T, env []string, args ...string) result {
 		t.Fatal(err)
 	}
 	cmd.Env = append(append(cmd.Env, envChildArgs+"="+strings.Join(args, "\n")), env...)
+	if len(args) > 0 && args[0] == "conform" {
+		// A conform run is one sequence of exchanges (its workers too).
+		cmd.Env = append(cmd.Env, childtest.OneProc)
+	}
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	r := result{stdout: out.String()}

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bufio"
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +14,44 @@ import (
 	"github.com/presencekit/presencekit/mock"
 )
 
+// mockProcess serves presencekit mock with args in a child process (this
+// test package built without -race) and returns its URL; at the end of
+// the test the mock is interrupted and must stop gracefully. It is the
+// target of the --verify runs: they judge the load generator and the
+// CLI, and a mock in this race-detected process costs several times the
+// CPU for each of their thousands of requests.
+func mockProcess(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd, err := child.Command(context.Background(), "-test.run", "^TestConformChild$")
+	if err != nil {
+		t.Fatal(err)
+	}
+	args = append([]string{"mock", "--listen", "127.0.0.1:0"}, args...)
+	cmd.Env = append(cmd.Env, envChildArgs+"="+strings.Join(args, "\n"))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("presencekit %s: did not stop gracefully on SIGINT: %v", strings.Join(args, " "), err)
+		}
+	})
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if url, ok := strings.CutPrefix(sc.Text(), "presencekit mock listening on "); ok {
+			go func() { _, _ = io.Copy(io.Discard, out) }()
+			return url
+		}
+	}
+	t.Fatalf("presencekit %s printed no address: %v", strings.Join(args, " "), sc.Err())
+	return ""
+}
+
 func verifyArgs(url string, extra ...string) []string {
 	return append([]string{"load", "--target", url, "--token", mock.DefaultToken, "--verify",
 		"--concurrency", "32", "--requests", "2000", "--users", "50"}, extra...)
@@ -20,11 +61,10 @@ func verifyArgs(url string, extra ...string) []string {
 // contract under load, unless a violations threshold decides (0 or 3).
 func TestLoadVerifyExitCodes(t *testing.T) {
 	t.Parallel()
-	good, _ := loadTarget(t, nil, nil)
+	good := mockProcess(t)
 	if r := cliChild(t, nil, verifyArgs(good)...); r.code != exitOK || !strings.Contains(r.stdout, ", 0 violations") {
 		t.Errorf("correct mock: want exit 0 and 0 violations:\n%s", r)
 	}
-	stale := func(c *mock.Config) { c.Breaks = []mock.Break{"RACE-GET-STALE"} }
 	cases := []struct {
 		name  string
 		extra []string
@@ -36,7 +76,7 @@ func TestLoadVerifyExitCodes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			bad, _ := loadTarget(t, stale, nil)
+			bad := mockProcess(t, "--break", "RACE-GET-STALE")
 			r := cliChild(t, nil, verifyArgs(bad, tc.extra...)...)
 			if r.code != tc.code || !strings.Contains(r.stdout, "SET-STATUS-PER-RESOURCE in getPresenceStatus") {
 				t.Errorf("RACE-GET-STALE: want exit %d and violations of SET-STATUS-PER-RESOURCE:\n%s", tc.code, r)
@@ -48,7 +88,7 @@ func TestLoadVerifyExitCodes(t *testing.T) {
 // The shards of a verified run merge their violation counts exactly.
 func TestLoadVerifyShardsMerge(t *testing.T) {
 	t.Parallel()
-	url, _ := loadTarget(t, func(c *mock.Config) { c.Breaks = []mock.Break{"RACE-GET-STALE"} }, nil)
+	url := mockProcess(t, "--break", "RACE-GET-STALE")
 	dir := t.TempDir()
 	var parts []*loadgen.Results
 	for _, sh := range []string{"0/2", "1/2"} {
@@ -107,7 +147,7 @@ func TestLoadVerifyEachRaceModeFails(t *testing.T) {
 		"RACE-SUBLIST-TOTALNUM": {"SUBLIST-TOTALNUM in listSubscriptions"},
 	} {
 		t.Run(string(mode), func(t *testing.T) {
-			url, _ := loadTarget(t, func(c *mock.Config) { c.Breaks = []mock.Break{mode} }, nil)
+			url := mockProcess(t, "--break", string(mode))
 			r := cliChild(t, nil, verifyArgs(url)...)
 			shown := slices.ContainsFunc(rules, func(rule string) bool { return strings.Contains(r.stdout, rule) })
 			if r.code != exitFail || !shown {
