@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -21,19 +20,12 @@ import (
 var child childtest.Binary
 
 func TestMain(m *testing.M) {
-	// The load runs of these tests share one P. Under the race detector a
-	// process's threads working side by side on two cores multiply its
-	// CPU (flushes of the other CPU's TLB as the shadow memory is mapped,
-	// the scheduler's spinning): this package took 50 s of CPU at
-	// GOMAXPROCS=4 and 22 s at 1, alone on two cores. The race detector
-	// judges happens-before, not timing, so interleaved goroutines are
-	// checked as well. The child processes (targets, verify runs) keep
-	// the environment's GOMAXPROCS: a race break mode shows only when
-	// requests overlap, on both sides.
+	// The children (targets, verify runs) keep the environment's
+	// GOMAXPROCS: a race break mode shows only when requests overlap.
 	_, target := os.LookupEnv(targetEnv)
 	_, verify := os.LookupEnv(verifyEnv)
 	if !target && !verify {
-		runtime.GOMAXPROCS(1)
+		childtest.OneP()
 	}
 	code := m.Run()
 	child.Remove()

@@ -57,6 +57,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	childtest.OneP()
 	code := m.Run()
 	child.Remove()
 	os.Exit(code)

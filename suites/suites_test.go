@@ -151,6 +151,7 @@ var child childtest.Binary
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	childtest.OneP()
 	code := m.Run()
 	child.Remove()
 	os.Exit(code)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"os"
-	"runtime"
 	"strconv"
 	"testing"
 
@@ -34,15 +33,11 @@ func TestMain(m *testing.M) {
 	if err := os.Setenv("PRESENCE_MAX_SUBSCRIPTIONS", strconv.Itoa(testCap)); err != nil {
 		panic(err)
 	}
-	// This process runs on one P, as loadgen's tests do and for the same
-	// reason: under the race detector, threads of one process busy on both
-	// cores multiply its CPU (go test -race of this package alone: 66 s
-	// of CPU at GOMAXPROCS=4, 54 s at 1). -test.parallel keeps the
-	// environment's GOMAXPROCS, so the tests that wait still overlap. The
-	// children (cliChild, mockProcess) keep the environment's, but for
-	// conform runs (childtest.OneProc).
+	// go test -race of this package alone: 66 s of CPU at GOMAXPROCS=4,
+	// 54 s on one P. Children (cliChild, mockProcess) keep the
+	// environment's GOMAXPROCS, but for conform runs (childtest.OneProc).
 	if _, isChild := os.LookupEnv(envChildArgs); !isChild {
-		runtime.GOMAXPROCS(1)
+		childtest.OneP()
 	}
 	code := m.Run()
 	child.Remove()

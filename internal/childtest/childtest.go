@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 )
@@ -71,6 +72,17 @@ func (b *Binary) Path() (string, error) {
 // at GOMAXPROCS=4 than at 1. Not for a child that serves load: a race
 // break mode shows only when the server works on requests side by side.
 const OneProc = "GOMAXPROCS=1"
+
+// OneP puts the calling test process on one P; a TestMain calls it
+// before m.Run. Under the race detector the cost of OneProc's threads
+// multiplies, the shadow memory being mapped as the heap grows: go test
+// -race ./loadgen alone took 50 s of CPU at GOMAXPROCS=4, 22 s at 1. The
+// tests still overlap their waits (-test.parallel was set from the
+// environment's GOMAXPROCS before TestMain), and the race detector judges
+// happens-before, not timing: interleaved goroutines are checked alike.
+// The children of such a process keep the environment's GOMAXPROCS
+// unless given OneProc.
+func OneP() { runtime.GOMAXPROCS(1) }
 
 // Command is the child run with args: Path's binary, killed when ctx is
 // done, with this process's environment and, unless set there, GOGC=400.
