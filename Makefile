@@ -50,13 +50,22 @@ build: ## Build the CLI into bin/presencekit (static, stamped with VERSION, COMM
 # wait (on a rate-limited mock, a latency, child processes), and go test
 # runs at most GOMAXPROCS parallel tests at once; Ginkgo refuses an
 # explicit -test.parallel in a process that runs the suite, so the run
-# gets more procs than the machine's 2 cores instead.
+# gets more procs than the machine's 2 cores instead. The busiest test
+# processes then put themselves on one P (childtest.OneP says why); the
+# parallel-test count stays TEST_PROCS.
+#
+# -trimpath keeps the checkout's directory out of the build cache's keys:
+# a second clone, or a worktree, reuses the compiled packages instead of
+# compiling the module twice more (with and without -race, for the
+# children) before the first test runs. The children's builds inherit it
+# through GOFLAGS.
 TEST_PROCS ?= 4
+TEST_GOFLAGS = $(strip $(filter-out -trimpath,$(GOFLAGS)) -trimpath)
 test: ## Lint the embedded spec, then run every test with the race detector (the suite's self-check included)
 	@mkdir -p reports
 	@rm -f reports/selfcheck.txt
-	$(GO) run ./cmd/presencekit spec lint
-	GOMAXPROCS=$(TEST_PROCS) PRESENCEKIT_SELFCHECK_TABLE=$(CURDIR)/reports/selfcheck.txt $(GOTESTSUM) --format pkgname --format-icons text --format-hide-empty-pkg \
+	GOFLAGS='$(TEST_GOFLAGS)' $(GO) run ./cmd/presencekit spec lint
+	GOFLAGS='$(TEST_GOFLAGS)' GOMAXPROCS=$(TEST_PROCS) PRESENCEKIT_SELFCHECK_TABLE=$(CURDIR)/reports/selfcheck.txt $(GOTESTSUM) --format pkgname --format-icons text --format-hide-empty-pkg \
 		--jsonfile reports/go-test.json --post-run-command "$(MAKE) --no-print-directory test-summary" -- -race ./...
 
 # test-summary is what `make test` prints after the tests, failed or not;
