@@ -45,6 +45,10 @@ func main() {
 // Tests call it in-process with buffers.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCmd()
+	if args == nil {
+		// cobra reads os.Args when given nil: run's caller decides.
+		args = []string{}
+	}
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
