@@ -97,7 +97,10 @@ lint-spec: ## Lint openapi.yaml and every profile's merged document with Spectra
 # run with a bare "context deadline exceeded" and no crasher (golang/go#75804,
 # fixed in 1.27): that is the toolchain, not a finding; rerun, or give
 # FUZZTIME as a count (FUZZTIME=500000x).
-FUZZ_TARGETS ?= ./spec:FuzzValidateResponse ./spec:FuzzLint ./spec:FuzzCompiledVsReference ./spec:FuzzTokVsEncodingJSON ./mock:FuzzParseNames ./mock:FuzzParseExt ./mock:FuzzHandler
+# FUZZ_TARGETS (package:FuzzName ...) is every fuzz target of the module,
+# found by go test -list when first needed; set it to run a few.
+FUZZ_TARGETS ?= $(shell for p in $$($(GO) list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...); do \
+	$(GO) test -list '^Fuzz' $$p | sed -n "s|^\(Fuzz.*\)|$$p:\1|p"; done)
 
 fuzz: ## Run every fuzz target for FUZZTIME each (default 60s)
 	@set -e; for t in $(FUZZ_TARGETS); do \
