@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,22 @@ type targetSettings struct {
 	Breaks           []mock.Break `json:"breaks,omitempty"`
 }
 
+// childRunning is the child process (child) running only the test named
+// test, with settings as JSON in the environment variable env.
+func childRunning(ctx context.Context, tb testing.TB, test, env string, settings any) *exec.Cmd {
+	tb.Helper()
+	raw, err := json.Marshal(settings)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd, err := child.Command(ctx, "-test.run=^"+test+"$", "-test.count=1")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd.Env = append(cmd.Env, env+"="+string(raw))
+	return cmd
+}
+
 // startTargetProcess serves the mock in a child process on a loopback port,
 // broken as breaks say and with a subscription cap of maxSubs (0: the
 // spec's), and returns its URL; the child ends with the test (its stdin
@@ -52,15 +69,8 @@ type targetSettings struct {
 // process's CPU.
 func startTargetProcess(tb testing.TB, maxSubs int, breaks ...mock.Break) string {
 	tb.Helper()
-	settings, err := json.Marshal(targetSettings{MaxSubscriptions: maxSubs, Breaks: breaks})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd, err := child.Command(context.Background(), "-test.run=^TestTargetProcess$", "-test.count=1")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd.Env = append(cmd.Env, targetEnv+"="+string(settings))
+	cmd := childRunning(context.Background(), tb, "TestTargetProcess", targetEnv,
+		targetSettings{MaxSubscriptions: maxSubs, Breaks: breaks})
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		tb.Fatal(err)
@@ -144,15 +154,8 @@ const verificationLine = "verification "
 // the verifier under the race detector.
 func runVerifyProcess(t *testing.T, target string, requests uint64) *Verification {
 	t.Helper()
-	settings, err := json.Marshal(verifySettings{Target: target, Requests: requests})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd, err := child.Command(t.Context(), "-test.run=^TestVerifyProcess$", "-test.count=1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Env = append(cmd.Env, verifyEnv+"="+string(settings))
+	cmd := childRunning(t.Context(), t, "TestVerifyProcess", verifyEnv,
+		verifySettings{Target: target, Requests: requests})
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("verify process: %v: %s", err, childtest.LastLines(string(out), 8))
