@@ -60,6 +60,19 @@ func childRunning(ctx context.Context, tb testing.TB, test, env string, settings
 	return cmd
 }
 
+// childSettings reads into s the settings childRunning gave the child in
+// env. A test that is only a child's entry point skips when env is unset.
+func childSettings(t *testing.T, env string, s any) {
+	t.Helper()
+	raw, ok := os.LookupEnv(env)
+	if !ok {
+		t.Skip("the entry point of a child process (childRunning); runs only as one")
+	}
+	if err := json.Unmarshal([]byte(raw), s); err != nil {
+		t.Fatalf("%s: %v", env, err)
+	}
+}
+
 // startTargetProcess serves the mock in a child process on a loopback port,
 // broken as breaks say and with a subscription cap of maxSubs (0: the
 // spec's), and returns its URL; the child ends with the test (its stdin
@@ -102,14 +115,8 @@ func startTargetProcess(tb testing.TB, maxSubs int, breaks ...mock.Break) string
 // targetEnv set, it serves the mock on a loopback port until its stdin
 // closes (15 minutes at most); otherwise it skips.
 func TestTargetProcess(t *testing.T) {
-	raw, ok := os.LookupEnv(targetEnv)
-	if !ok {
-		t.Skip("the target process of startTargetProcess; runs only as its child")
-	}
 	var s targetSettings
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		t.Fatalf("%s: %v", targetEnv, err)
-	}
+	childSettings(t, targetEnv, &s)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	cfg := mock.DefaultConfig(testDoc(t).Limits())
@@ -177,14 +184,8 @@ func runVerifyProcess(t *testing.T, target string, requests uint64) *Verificatio
 // verifyEnv set, it runs the load and prints the verification; otherwise
 // it skips.
 func TestVerifyProcess(t *testing.T) {
-	raw, ok := os.LookupEnv(verifyEnv)
-	if !ok {
-		t.Skip("the verify process of runVerifyProcess; runs only as its child")
-	}
 	var s verifySettings
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		t.Fatalf("%s: %v", verifyEnv, err)
-	}
+	childSettings(t, verifyEnv, &s)
 	b, err := json.Marshal(runVerify(t, verifyConfig(t, s.Target, s.Requests)))
 	if err != nil {
 		t.Fatal(err)
