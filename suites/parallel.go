@@ -225,8 +225,7 @@ func runParallel(ctx context.Context, e *Env, console io.Writer, spawn Spawn) (*
 		}
 	}
 	merged := mergeReports(preview, reports, filtered, started)
-	res := newResult(merged, e.Cfg, e.Redactor)
-	res.MarkNotApplicable(e.Doc)
+	res := e.result(merged)
 	if err := writeReports(e.Cfg, merged, res); err != nil {
 		return res, err
 	}

@@ -68,18 +68,32 @@ type SpecResult struct {
 func (r *Result) GatePassed() bool { return r.GateFailures == 0 }
 
 // NewResult builds the matrix from Ginkgo's report, with cfg's secrets
-// masked in every text it keeps.
+// masked in every text it keeps. Its rules state the embedded document's
+// limits: a report read back does not say which the run checked.
 func NewResult(r types.Report, cfg Config) *Result {
-	return newResult(r, cfg, Redactor(cfg))
+	return newResult(r, cfg, Redactor(cfg), spec.Rules())
+}
+
+// result is the matrix of e's run: its rules state the limits the run
+// checked (a profile's, a flag's), not the embedded document's, and the
+// rules the profile does not apply to are marked so.
+func (e *Env) result(r types.Report) *Result {
+	l := e.Limits
+	if e.Cfg.MaxSubs > 0 {
+		l.MaxSubscriptions = e.Cfg.MaxSubs // the tenant's cap, which SUB-CAP checks
+	}
+	res := newResult(r, e.Cfg, e.Redactor, spec.RulesFor(l))
+	res.MarkNotApplicable(e.Doc)
+	return res
 }
 
 // notSelected is the skip reason of a spec the label filter left out.
 const notSelected = "not selected by --label-filter"
 
-func newResult(r types.Report, cfg Config, red interface{ String(string) string }) *Result {
+func newResult(r types.Report, cfg Config, red interface{ String(string) string }, rules []spec.Rule) *Result {
 	res := &Result{Config: cfg.Redacted(), Started: r.StartTime, Duration: r.RunTime, Selected: selected(r)}
 	byRule := map[spec.RuleID]*RuleResult{}
-	for _, rule := range spec.Rules() {
+	for _, rule := range rules {
 		byRule[rule.ID] = &RuleResult{Rule: rule, State: StateNA}
 	}
 	ran := map[spec.RuleID]bool{}
@@ -141,7 +155,7 @@ func newResult(r types.Report, cfg Config, red interface{ String(string) string 
 		}
 		res.Specs = append(res.Specs, s)
 	}
-	for _, rule := range spec.Rules() {
+	for _, rule := range rules {
 		rr := byRule[rule.ID]
 		switch {
 		case len(rr.Failures) > 0:

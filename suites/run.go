@@ -21,8 +21,7 @@ func Register(e *Env, done func(*Result)) {
 	describe(e)
 	reportToConsole(e)
 	g.ReportAfterSuite("presencekit conformance report", func(r g.Report) {
-		res := newResult(r, e.Cfg, e.Redactor)
-		res.MarkNotApplicable(e.Doc)
+		res := e.result(r)
 		if e.Cfg.ReportDir != "" {
 			Expect(WriteHTML(filepath.Join(e.Cfg.ReportDir, "report.html"), res)).To(Succeed())
 		}
