@@ -3,6 +3,7 @@ package childtest
 import (
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -76,5 +77,19 @@ func TestCommandSetsGOGCUnlessSet(t *testing.T) {
 	t.Setenv("GOGC", "50")
 	if got := gogc(); len(got) != 1 || got[0] != "GOGC=50" {
 		t.Errorf("GOGC=50 here: the child's %q, want [GOGC=50]", got)
+	}
+}
+
+// OneP leaves the process on one P, and the environment's setting is what
+// a child given OneProc reads.
+func TestOneP(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(before) })
+	OneP()
+	if n := runtime.GOMAXPROCS(0); n != 1 {
+		t.Errorf("after OneP, GOMAXPROCS is %d", n)
+	}
+	if k, v, _ := strings.Cut(OneProc, "="); k != "GOMAXPROCS" || v != "1" {
+		t.Errorf("OneProc = %q, want GOMAXPROCS=1", OneProc)
 	}
 }
