@@ -244,7 +244,9 @@ func TestReportMergeRefusesDifferentRuns(t *testing.T) {
 	dir := t.TempDir()
 	shard := func(name string, args ...string) string {
 		p := filepath.Join(dir, name)
-		r := execute(t, "", append([]string{"load", "--concurrency", "2", "--requests", "20", "--setup-subs", "0",
+		// A child: this test is about merging; the load command runs
+		// under the race detector in the tests around it.
+		r := cliChild(t, nil, append([]string{"load", "--concurrency", "2", "--requests", "20", "--setup-subs", "0",
 			"--users", "20", "--out", p}, args...)...)
 		if r.code != exitOK {
 			t.Fatalf("load %v:\n%s", args, r)

@@ -93,7 +93,7 @@ func TestMockRateLimitDocumented(t *testing.T) {
 func TestLoadUnderProfiles(t *testing.T) {
 	t.Parallel()
 	for _, p := range []string{"shengwang", "easemob-2022"} {
-		r := execute(t, "", "load", "--profile", p, "--rate", "200", "--requests", "100", "--max-error-rate", "0", "--setup-subs", "2", "--users", "50")
+		r := cliChild(t, nil, "load", "--profile", p, "--rate", "200", "--requests", "100", "--max-error-rate", "0", "--setup-subs", "2", "--users", "50")
 		if r.code != exitOK {
 			t.Errorf("load --profile %s: %s", p, r)
 		}
