@@ -1,7 +1,6 @@
 package loadgen
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -88,27 +87,12 @@ func startTargetProcess(tb testing.TB, maxSubs int, breaks ...mock.Break) string
 	if err != nil {
 		tb.Fatal(err)
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
 	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
+	return childtest.Serve(tb, cmd, "target ", func() error {
 		_ = stdin.Close()
 		_ = cmd.Wait()
+		return nil
 	})
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		if url, ok := strings.CutPrefix(sc.Text(), "target "); ok {
-			go func() { _, _ = io.Copy(io.Discard, out) }()
-			return url
-		}
-	}
-	tb.Fatalf("the target process gave no address: %v", sc.Err())
-	return ""
 }
 
 // TestTargetProcess is startTargetProcess's child, not a test: run with

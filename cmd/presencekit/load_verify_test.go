@@ -1,15 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"io"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/presencekit/presencekit/internal/childtest"
 	"github.com/presencekit/presencekit/loadgen"
 	"github.com/presencekit/presencekit/mock"
 )
@@ -28,28 +28,13 @@ func mockProcess(t *testing.T, args ...string) string {
 	}
 	args = append([]string{"mock", "--listen", "127.0.0.1:0"}, args...)
 	cmd.Env = append(cmd.Env, envChildArgs+"="+strings.Join(args, "\n"))
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
+	return childtest.Serve(t, cmd, "presencekit mock listening on ", func() error {
 		_ = cmd.Process.Signal(os.Interrupt)
 		if err := cmd.Wait(); err != nil {
-			t.Errorf("presencekit %s: did not stop gracefully on SIGINT: %v", strings.Join(args, " "), err)
+			return fmt.Errorf("presencekit %s: did not stop gracefully on SIGINT: %w", strings.Join(args, " "), err)
 		}
+		return nil
 	})
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		if url, ok := strings.CutPrefix(sc.Text(), "presencekit mock listening on "); ok {
-			go func() { _, _ = io.Copy(io.Discard, out) }()
-			return url
-		}
-	}
-	t.Fatalf("presencekit %s printed no address: %v", strings.Join(args, " "), sc.Err())
-	return ""
 }
 
 func verifyArgs(url string, extra ...string) []string {

@@ -12,14 +12,17 @@
 package childtest
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
+	"testing"
 )
 
 // Binary is the current test package built without -race. The zero value
@@ -120,4 +123,34 @@ func LastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, " | ")
+}
+
+// Serve starts cmd, a child that serves something and prints a line
+// beginning with prefix and then its address, and returns that address;
+// the child's further output is discarded. At the end of the test, stop
+// ends the child (after closing its stdin, say, or signalling it) and
+// waits for it; an error it returns fails the test.
+func Serve(tb testing.TB, cmd *exec.Cmd, prefix string, stop func() error) string {
+	tb.Helper()
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := stop(); err != nil {
+			tb.Errorf("%s: %v", cmd.Path, err)
+		}
+	})
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if addr, ok := strings.CutPrefix(sc.Text(), prefix); ok {
+			go func() { _, _ = io.Copy(io.Discard, out) }()
+			return addr
+		}
+	}
+	tb.Fatalf("%s printed no line %q…: %v", cmd.Path, prefix, sc.Err())
+	return ""
 }
