@@ -234,7 +234,7 @@ func New(target string, doc *spec.Doc, opts ...Option) (*Proxy, error) {
 		return nil, fmt.Errorf("proxy: report template: %w", err)
 	}
 	p := &Proxy{target: u, doc: doc, lim: doc.Limits(), cfg: cfg, page: page,
-		clock: &serverClock{wall: cfg.wall}, rep: newReport(cfg.recent, cfg.wall())}
+		clock: &serverClock{wall: cfg.wall}, rep: newReport(cfg.recent, cfg.wall(), doc.Rule)}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
 		Transport:      cfg.transport,

@@ -110,10 +110,13 @@ type report struct {
 	recent  []Violation // ring buffer
 	next    int
 	size    int
+	// rule looks up a group's level and statement in the proxy's document,
+	// so a group states the limits the proxy judges by (a profile's too).
+	rule func(spec.RuleID) (spec.Rule, bool)
 }
 
-func newReport(recent int, started time.Time) *report {
-	return &report{started: started.UTC(), groups: map[groupKey]*Group{}, recent: make([]Violation, 0, recent), size: recent}
+func newReport(recent int, started time.Time, rule func(spec.RuleID) (spec.Rule, bool)) *report {
+	return &report{started: started.UTC(), groups: map[groupKey]*Group{}, recent: make([]Violation, 0, recent), size: recent, rule: rule}
 }
 
 func (r *report) add(v Violation) {
@@ -123,7 +126,7 @@ func (r *report) add(v Violation) {
 	g := r.groups[k]
 	if g == nil {
 		g = &Group{Operation: v.Operation, Rule: v.Rule, Direction: v.Direction, FirstSeen: v.Time, Fields: map[string]int64{}}
-		if rule, ok := spec.RuleByID(v.Rule); ok {
+		if rule, ok := r.rule(v.Rule); ok {
 			g.Level, g.Statement = rule.Level, rule.Statement
 		}
 		r.groups[k] = g

@@ -41,6 +41,8 @@ type Doc struct {
 	maxBytesSchemas sync.Map // *openapi3.Schema -> bool, see hasMaxBytes
 
 	compiled map[*route]*compiledOp // the compiled validator, see compile.go
+
+	catalogue func() *catalogue // the rules stating limits, see Doc.Rule
 }
 
 // Load returns the openapi.yaml embedded in the binary under the default
@@ -83,6 +85,7 @@ func LoadData(data []byte, location string) (*Doc, error) {
 		d.profile = p
 	}
 	d.limits, d.limitProblem = d.readLimits()
+	d.catalogue = sync.OnceValue(func() *catalogue { return newCatalogue(d.limits) })
 	d.compileDoc()
 	return d, nil
 }

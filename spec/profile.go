@@ -123,7 +123,7 @@ func (d *Doc) NotApplicable(ruleID RuleID) (why string, ok bool) {
 			return n.Why, true
 		}
 	}
-	r, found := RuleByID(ruleID)
+	r, found := d.Rule(ruleID)
 	if found && d.offersNot(r.Operation) {
 		return fmt.Sprintf("profile %s: the vendor does not offer %s", d.profile.Name, r.Operation), true
 	}

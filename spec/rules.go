@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -283,15 +284,51 @@ func RulesFor(l Limits) []Rule {
 	}
 }
 
-// RuleByID returns the catalogue rule with that ID.
-func RuleByID(id RuleID) (Rule, bool) {
-	for _, r := range Rules() {
-		if r.ID == id {
-			return r, true
-		}
+// RuleByID returns the catalogue rule with that ID, its statement stating
+// the embedded openapi.yaml's limits; Doc.Rule states another document's.
+func RuleByID(id RuleID) (Rule, bool) { return embeddedCatalogue().rule(id) }
+
+// Rule returns the catalogue rule with that ID, its statement stating d's
+// limits: what a report of a run against d (a profile, an edited copy)
+// must say.
+func (d *Doc) Rule(id RuleID) (Rule, bool) {
+	if d.catalogue == nil { // a Doc not made by LoadData
+		return newCatalogue(d.Limits()).rule(id)
 	}
-	return Rule{}, false
+	return d.catalogue().rule(id)
 }
+
+// catalogue is the rules stating one set of limits, indexed by ID. Lookups
+// are frequent (every label, blame and report group) and the statements
+// cost a fmt call each, so a catalogue is built once per document.
+type catalogue struct {
+	rules []Rule
+	byID  map[RuleID]int
+}
+
+func newCatalogue(l Limits) *catalogue {
+	c := &catalogue{rules: RulesFor(l), byID: map[RuleID]int{}}
+	for i, r := range c.rules {
+		c.byID[r.ID] = i
+	}
+	return c
+}
+
+// rule returns a copy the caller may change without affecting the
+// catalogue.
+func (c *catalogue) rule(id RuleID) (Rule, bool) {
+	i, ok := c.byID[id]
+	if !ok {
+		return Rule{}, false
+	}
+	r := c.rules[i]
+	r.Limits = slices.Clone(r.Limits)
+	return r, true
+}
+
+// embeddedCatalogue is the catalogue of the embedded document, a constant
+// of the binary.
+var embeddedCatalogue = sync.OnceValue(func() *catalogue { return newCatalogue(embeddedLimits()) })
 
 // seconds shows a duration in seconds with thousands separators, and in
 // whole days when it is some.

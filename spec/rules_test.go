@@ -104,3 +104,44 @@ func TestStatementsStateTheSpecsLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestRuleLookups: RuleByID states the embedded document's limits and
+// Doc.Rule the document's own; both know every catalogue rule and no other,
+// and a rule handed out can be changed without changing the next one.
+func TestRuleLookups(t *testing.T) {
+	agora, err := spec.LoadProfile("agora-chat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range spec.Rules() {
+		got, ok := spec.RuleByID(want.ID)
+		if !ok || got.Statement != want.Statement || got.Level != want.Level || got.Operation != want.Operation {
+			t.Errorf("RuleByID(%s) = %+v, %v; want %+v", want.ID, got, ok, want)
+		}
+	}
+	for _, want := range agora.Rules() {
+		if got, ok := agora.Rule(want.ID); !ok || got.Statement != want.Statement {
+			t.Errorf("agora-chat Rule(%s) = %q, %v; want %q", want.ID, got.Statement, ok, want.Statement)
+		}
+	}
+	if r, _ := agora.Rule(spec.RuleSetExtMax); !strings.Contains(r.Statement, "(64 bytes)") {
+		t.Errorf("agora-chat SET-EXT-MAX states %q, want its 64-byte limit", r.Statement)
+	}
+	if r, _ := spec.RuleByID(spec.RuleSetExtMax); strings.Contains(r.Statement, "(64 bytes)") {
+		t.Errorf("the embedded SET-EXT-MAX states %q, agora-chat's limit", r.Statement)
+	}
+	if _, ok := spec.RuleByID("NO-SUCH-RULE"); ok {
+		t.Error("RuleByID found NO-SUCH-RULE")
+	}
+	if _, ok := agora.Rule("NO-SUCH-RULE"); ok {
+		t.Error("Doc.Rule found NO-SUCH-RULE")
+	}
+	r, _ := spec.RuleByID(spec.RuleSetExtMax)
+	if len(r.Limits) == 0 {
+		t.Fatal("SET-EXT-MAX pins no limit: the aliasing check below could not fail")
+	}
+	r.Limits[0], r.Statement = "changed", "changed"
+	if again, _ := spec.RuleByID(spec.RuleSetExtMax); again.Limits[0] == "changed" || again.Statement == "changed" {
+		t.Errorf("a caller's change reached the catalogue: %+v", again)
+	}
+}

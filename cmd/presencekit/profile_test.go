@@ -104,7 +104,8 @@ func TestLoadUnderProfiles(t *testing.T) {
 }
 
 // TestSpecRulesProfile: spec rules --profile marks the rules of an
-// operation the vendor does not offer, and only those.
+// operation the vendor does not offer, and only those, and states the
+// profile's limits.
 func TestSpecRulesProfile(t *testing.T) {
 	r := execute(t, "", "spec", "rules", "--profile", "easemob-2022", "--json")
 	var rules []struct {
@@ -119,5 +120,19 @@ func TestSpecRulesProfile(t *testing.T) {
 		if (rule.Operation == spec.OpGroupOnline) != (rule.NotApplicable != "") {
 			t.Errorf("%s (%s): not_applicable %q", rule.ID, rule.Operation, rule.NotApplicable)
 		}
+	}
+
+	agora, err := spec.LoadProfile("agora-chat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := agora.Rule(spec.RuleSetExtMax)
+	embedded, _ := spec.RuleByID(spec.RuleSetExtMax)
+	if want.Statement == embedded.Statement {
+		t.Fatalf("agora-chat states SET-EXT-MAX as the embedded document does (%q): the check below could not fail", want.Statement)
+	}
+	r = execute(t, "", "spec", "rules", "--profile", "agora-chat", "--level", "should")
+	if r.code != exitOK || !strings.Contains(r.stdout, want.Statement) || strings.Contains(r.stdout, embedded.Statement) {
+		t.Errorf("spec rules --profile agora-chat: want SET-EXT-MAX as %q:\n%s", want.Statement, r)
 	}
 }

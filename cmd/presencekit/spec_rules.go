@@ -46,8 +46,10 @@ the conformance gate; SHOULD rules come from its newer pages or are implied
 beyond doubt and fail the gate unless it runs at level must; PROBE rules
 record undocumented behaviour and never fail it.
 
-With --profile (or PRESENCE_PROFILE) the rules that do not apply under that
-vendor profile are marked "not applicable" with the reason (JSON: the
+Statements state the limits of the document they are checked against: the
+embedded openapi.yaml's, or with --profile (or PRESENCE_PROFILE) the
+profile's (Agora Chat's 64-byte ext, say). The rules that do not apply under
+that vendor profile are marked "not applicable" with the reason (JSON: the
 not_applicable field).
 
 --markdown prints a Markdown table with each rule's source (the vendor page
@@ -76,12 +78,25 @@ Exit codes:
 
 // listRules prints the catalogue, filtered by level, to w.
 func listRules(o rulesOptions, w io.Writer) error {
-	rules := spec.Rules()
+	var level spec.Level
 	if o.Level != "" {
-		level := spec.Level(strings.ToUpper(o.Level))
+		level = spec.Level(strings.ToUpper(o.Level))
 		if level != spec.Must && level != spec.Should && level != spec.Probe {
 			return usageError("--level %q: want must, should or probe", o.Level)
 		}
+	}
+	// A profile's statements state its limits (Agora Chat's 64-byte ext,
+	// not the embedded 1,024).
+	rules := spec.Rules()
+	var doc *spec.Doc
+	if profileName(o.Profile) != "" {
+		var err error
+		if doc, err = loadProfileDoc(o.Profile, ""); err != nil {
+			return err
+		}
+		rules = doc.Rules()
+	}
+	if level != "" {
 		kept := rules[:0]
 		for _, r := range rules {
 			if r.Level == level {
@@ -89,13 +104,6 @@ func listRules(o rulesOptions, w io.Writer) error {
 			}
 		}
 		rules = kept
-	}
-	var doc *spec.Doc
-	if profileName(o.Profile) != "" {
-		var err error
-		if doc, err = loadProfileDoc(o.Profile, ""); err != nil {
-			return err
-		}
 	}
 	variants := map[spec.RuleID][]string{}
 	for _, m := range mock.BreakModes() {
