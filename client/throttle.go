@@ -101,6 +101,11 @@ type RetryPolicy struct {
 	// status (some vendors answer 400 or 403); nil: [CodeReachLimit]. A 429
 	// is always throttled.
 	Codes []string
+	// Statuses are further HTTP statuses that mean busy like a 429, for a
+	// tenant whose gateway answers 503 when loaded; nil: none. Only the
+	// caller knows whether such an answer can also be a broken rule (a 5xx
+	// to bad input), so the default adds nothing.
+	Statuses []int
 	// Jitter returns a number in [0, 1) that scales a backoff (full
 	// jitter); nil: math/rand/v2. Tests inject a fixed one.
 	Jitter func() float64
@@ -130,6 +135,12 @@ func WithRetry(p RetryPolicy) Option {
 		if p.Codes == nil {
 			p.Codes = []string{CodeReachLimit}
 		}
+		for _, st := range p.Statuses {
+			if st < 400 || st > 599 {
+				return fmt.Errorf("WithRetry: status %d cannot mean busy (want 4xx or 5xx)", st)
+			}
+		}
+		p.Statuses = slices.Clone(p.Statuses)
 		if p.Jitter == nil {
 			p.Jitter = rand.Float64
 		}
@@ -196,7 +207,8 @@ func (p *RetryPolicy) throttled(r *Response) bool {
 	if r == nil || r.Status < 400 {
 		return false
 	}
-	return r.Status == http.StatusTooManyRequests || slices.Contains(p.Codes, string(ErrorCode(r.Body)))
+	return r.Status == http.StatusTooManyRequests || slices.Contains(p.Statuses, r.Status) ||
+		slices.Contains(p.Codes, string(ErrorCode(r.Body)))
 }
 
 // wait is how long to wait after the try-th send (1-based) was throttled:

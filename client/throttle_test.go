@@ -182,22 +182,25 @@ func TestTriesCapReturnsThrottledError(t *testing.T) {
 func TestVendorRateLimitCodesWhateverTheStatus(t *testing.T) {
 	busy := `{"error":"too_busy","error_description":"slow down"}`
 	cases := []struct {
-		name    string
-		codes   []string
-		reply   func(http.ResponseWriter)
-		retried bool
+		name     string
+		codes    []string
+		statuses []int
+		reply    func(http.ResponseWriter)
+		retried  bool
 	}{
-		{"reach_limit with 400", nil, answer(400, reachLimit), true},
-		{"reach_limit with 403", nil, answer(403, reachLimit), true},
-		{"a configured code with 403", []string{"too_busy"}, answer(403, busy), true},
-		{"a configured list replaces the default", []string{"too_busy"}, answer(400, reachLimit), false},
-		{"illegal_argument is an answer, not throttling", nil, answer(400, `{"error":"illegal_argument"}`), false},
-		{"a 200 naming the code is an answer", nil, answer(200, `{"error":"reach_limit","result":"ok"}`), false},
-		{"a 503 is not throttling", nil, answer(503, `oops`), false},
+		{"reach_limit with 400", nil, nil, answer(400, reachLimit), true},
+		{"reach_limit with 403", nil, nil, answer(403, reachLimit), true},
+		{"a configured code with 403", []string{"too_busy"}, nil, answer(403, busy), true},
+		{"a configured list replaces the default", []string{"too_busy"}, nil, answer(400, reachLimit), false},
+		{"illegal_argument is an answer, not throttling", nil, nil, answer(400, `{"error":"illegal_argument"}`), false},
+		{"a 200 naming the code is an answer", nil, nil, answer(200, `{"error":"reach_limit","result":"ok"}`), false},
+		{"a 503 is not throttling", nil, nil, answer(503, `oops`), false},
+		{"a 503 is busy when configured", nil, []int{503}, answer(503, `oops`), true},
+		{"a configured 503 leaves a 500 an answer", nil, []int{503}, answer(500, `oops`), false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, rec, _ := retryFake(t, RetryPolicy{Codes: tc.codes, Jitter: func() float64 { return 0 }}, tc.reply, answer(200, okAck))
+			c, rec, _ := retryFake(t, RetryPolicy{Codes: tc.codes, Statuses: tc.statuses, Jitter: func() float64 { return 0 }}, tc.reply, answer(200, okAck))
 			r, err := c.Do(t.Context(), http.MethodPost, "/users/u1/presence/web_1/1", nil, []byte(`{"ext":""}`), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -301,7 +304,8 @@ func TestNoRetryWithoutPolicy(t *testing.T) {
 
 func TestRetryOptionsRefuseBadValues(t *testing.T) {
 	for _, opt := range []Option{WithRetry(RetryPolicy{MaxTries: -1}), WithRetry(RetryPolicy{MaxWait: -time.Second}),
-		WithRetry(RetryPolicy{BaseWait: -1}), WithLimiter(nil), WithPacer(nil)} {
+		WithRetry(RetryPolicy{BaseWait: -1}), WithRetry(RetryPolicy{Statuses: []int{200}}), WithRetry(RetryPolicy{Statuses: []int{600}}),
+		WithLimiter(nil), WithPacer(nil)} {
 		if _, err := New("http://127.0.0.1:1", "o", "a", opt); err == nil {
 			t.Error("a bad option was accepted")
 		}

@@ -73,6 +73,7 @@ type Config struct {
 	RetryMaxWait time.Duration `yaml:"retry_max_wait" env:"RETRY_MAX_WAIT" flag:"retry-max-wait" help:"longest wait before retrying a throttled request (429 or --rate-limit-codes), whatever Retry-After says"`
 	RetryTries   int           `yaml:"retry_max_tries" env:"RETRY_MAX_TRIES" flag:"retry-max-tries" help:"sends of one request at most, the first included; a request still throttled skips its spec"`
 	RateCodes    []string      `yaml:"rate_limit_codes" env:"RATE_LIMIT_CODES" flag:"rate-limit-codes" help:"comma-separated error codes that mean throttled whatever the status (a 429 always does)"`
+	BusyStatuses []int         `yaml:"busy_statuses" env:"BUSY_STATUSES" flag:"busy-statuses" help:"comma-separated 5xx statuses that mean throttled too, e.g. 503 from a loaded gateway (default none: a 5xx fails its rule); a spec still answered so is skipped, so a 5xx to bad input then goes unjudged"`
 	Profile      string        `yaml:"profile" env:"PROFILE" flag:"profile" help:"vendor profile: a built-in name (presencekit spec profiles) or an OpenAPI Overlay file (.yaml); default easemob"`
 	ConfigFile   string        `yaml:"-" env:"CONFIG" flag:"config" help:"YAML file with any of these settings (keys as in docs/conformance.md)"`
 }
@@ -165,6 +166,15 @@ func (c *Config) checkPacing() error {
 		return fmt.Errorf("%w: --retry-max-wait %s: want a positive duration", ErrConfig, c.RetryMaxWait)
 	case c.RetryTries < 1:
 		return fmt.Errorf("%w: --retry-max-tries %d: want 1 or more (1: never retry)", ErrConfig, c.RetryTries)
+	}
+	for _, st := range c.BusyStatuses {
+		// A 4xx is an answer the contract judges (400, 401, 404, ...):
+		// calling one busy would let a server skip the rules that demand
+		// it. A vendor that throttles with a 4xx names its error code
+		// (--rate-limit-codes) instead.
+		if st < 500 || st > 599 {
+			return fmt.Errorf("%w: --busy-statuses %d: want 5xx statuses (a 429 always counts; a vendor's 4xx throttling goes in --rate-limit-codes)", ErrConfig, st)
+		}
 	}
 	return nil
 }

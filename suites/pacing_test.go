@@ -64,15 +64,16 @@ func TestPacingDefaultsDependOnTheTarget(t *testing.T) {
 
 func TestPacingFromAYAMLFileIsExplicit(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "c.yaml")
-	if err := os.WriteFile(file, []byte("rate: 5\nrate_limit_codes: [reach_limit, too_busy]\nretry_max_wait: 2s\n"), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte("rate: 5\nrate_limit_codes: [reach_limit, too_busy]\nretry_max_wait: 2s\nbusy_statuses: [503, 502]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := resolve(t, []string{"--config", file}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Rate != 5 || cfg.RetryMaxWait != 2*time.Second || !slices.Equal(cfg.RateCodes, []string{"reach_limit", "too_busy"}) {
-		t.Errorf("from the file: rate %v, wait %s, codes %v", cfg.Rate, cfg.RetryMaxWait, cfg.RateCodes)
+	if cfg.Rate != 5 || cfg.RetryMaxWait != 2*time.Second || !slices.Equal(cfg.RateCodes, []string{"reach_limit", "too_busy"}) ||
+		!slices.Equal(cfg.BusyStatuses, []int{503, 502}) {
+		t.Errorf("from the file: rate %v, wait %s, codes %v, busy statuses %v", cfg.Rate, cfg.RetryMaxWait, cfg.RateCodes, cfg.BusyStatuses)
 	}
 }
 
@@ -82,6 +83,7 @@ func TestPacingRefusals(t *testing.T) {
 		{"--concurrency", "0"}, {"--concurrency", "-3"},
 		{"--retry-max-wait", "0s"}, {"--retry-max-wait", "-1s"},
 		{"--retry-max-tries", "0"}, {"--retry-max-tries", "-1"},
+		{"--busy-statuses", "404"}, {"--busy-statuses", "503,200"}, {"--busy-statuses", "600"}, {"--busy-statuses", "busy"},
 	} {
 		if _, err := resolve(t, append([]string{"--target", "https://t"}, args...), nil); !errors.Is(err, ErrConfig) {
 			t.Errorf("%v: got %v, want ErrConfig", args, err)

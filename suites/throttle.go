@@ -37,7 +37,7 @@ const ruleRateLimit = spec.RuleRateLimit
 // the rate.
 func pacingOptions(cfg Config) []client.Option {
 	opts := []client.Option{client.WithRetry(client.RetryPolicy{
-		MaxTries: cfg.RetryTries, MaxWait: cfg.RetryMaxWait, Codes: append([]string{}, cfg.RateCodes...)})}
+		MaxTries: cfg.RetryTries, MaxWait: cfg.RetryMaxWait, Codes: append([]string{}, cfg.RateCodes...), Statuses: cfg.BusyStatuses})}
 	if cfg.Rate > 0 {
 		opts = append(opts, client.WithLimiter(rate.NewLimiter(rate.Limit(cfg.Rate), 1)))
 	}

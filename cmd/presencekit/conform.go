@@ -43,9 +43,10 @@ does not parse or selects no spec.
 
 Against a --target it paces itself (--rate, 20 requests/s by default), runs
 --concurrency spec groups side by side (4 by default) on disjoint users,
-and retries a 429 or a --rate-limit-codes answer after Retry-After or a
-jittered backoff (--retry-max-wait, --retry-max-tries); a spec whose request
-stays throttled is skipped with the reason, never failed.
+and retries a 429 or a --rate-limit-codes answer (and a --busy-statuses one,
+e.g. 503, when named) after Retry-After or a jittered backoff
+(--retry-max-wait, --retry-max-tries); a spec whose request stays throttled
+is skipped with the reason, never failed.
 
 Settings come from defaults, then --config FILE (YAML), then PRESENCE_*
 environment variables, then flags. Secrets (token, client secret, admin

@@ -27,10 +27,16 @@ import (
 // so SUB-CAP stays cheap, and returns the conform flags to reach it.
 func limitedTarget(t *testing.T, perSecond float64) []string {
 	t.Helper()
+	return faultyTarget(t, mock.Faults{RateLimit: perSecond})
+}
+
+// faultyTarget is limitedTarget with any faults the mock injects.
+func faultyTarget(t *testing.T, faults mock.Faults) []string {
+	t.Helper()
 	mc := mocktest.Config(t)
 	mc.VirtualClock = true
 	mc.MaxSubscriptions = 300
-	mc.Faults.RateLimit = perSecond
+	mc.Faults = faults
 	m := mocktest.Start(t, mc)
 	return []string{"conform", "--target", m.URL, "--token", mock.DefaultToken, "--admin-token", m.AdminToken,
 		"--client-id", mock.DefaultClientID, "--client-secret", mock.DefaultClientSecret,
@@ -135,6 +141,25 @@ func TestConformSkipsSpecsThatStayThrottled(t *testing.T) {
 	}
 	if !strings.Contains(string(data), "the target kept throttling") {
 		t.Error("report.json does not give the skip reason")
+	}
+}
+
+// TestConformBusyStatuses: against a target that answers one request in
+// five with 503, --busy-statuses 503 makes those answers busy: retried,
+// counted, and the gate passes. Without it (the default) they fail rules.
+func TestConformBusyStatuses(t *testing.T) {
+	t.Parallel()
+	args := faultyTarget(t, mock.Faults{ErrorRate: 0.2})
+	// 30 tries: a request answered 503 every time is one in 0.2^30.
+	r := cliChild(t, nil, append(args, "--rate", "0", "--busy-statuses", "503", "--retry-max-tries", "30", "--retry-max-wait", "1ms")...)
+	noFailures(t, r)
+	if retries, _ := throttling(t, r); retries == 0 {
+		t.Fatalf("one answer in five was 503, yet no retry was counted\n%s", r)
+	}
+
+	r = cliChild(t, nil, append(faultyTarget(t, mock.Faults{ErrorRate: 0.2}), "--rate", "0", "--label-filter", "level:MUST")...)
+	if r.code != exitFail || !strings.Contains(r.stdout, "503") {
+		t.Errorf("without --busy-statuses: want exit 1 with the 503 answers failing rules\n%s", r)
 	}
 }
 

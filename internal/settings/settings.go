@@ -102,8 +102,10 @@ func (v *value) Type() string {
 	switch {
 	case v.typ == reflect.TypeOf(time.Duration(0)):
 		return "duration"
-	case v.typ.Kind() == reflect.Slice:
+	case v.typ.Kind() == reflect.Slice && v.typ.Elem().Kind() == reflect.String:
 		return "strings"
+	case v.typ.Kind() == reflect.Slice:
+		return v.typ.Elem().Kind().String() + "s" // "ints"
 	case v.typ.Kind() == reflect.Float64 || v.typ.Kind() == reflect.Float32:
 		return "float"
 	}
@@ -251,7 +253,8 @@ func formatField(v reflect.Value) string {
 }
 
 // setField parses s into v by its kind, so a field of any string, integer,
-// float, bool, duration or string-list type (named types included) works.
+// float, bool, duration, string-list or number-list type (named types
+// included) works.
 func setField(v reflect.Value, s string) error {
 	t := strings.TrimSpace(s)
 	switch {
@@ -268,6 +271,23 @@ func setField(v reflect.Value, s string) error {
 			if p = strings.TrimSpace(p); p != "" {
 				list = reflect.Append(list, reflect.ValueOf(p).Convert(v.Type().Elem()))
 			}
+		}
+		if list.Len() == 0 {
+			list = reflect.Zero(v.Type())
+		}
+		v.Set(list)
+		return nil
+	case v.Kind() == reflect.Slice: // of numbers: each item parsed as the element kind
+		list := reflect.MakeSlice(v.Type(), 0, 4)
+		for _, p := range strings.Split(s, ",") {
+			if strings.TrimSpace(p) == "" {
+				continue
+			}
+			item := reflect.New(v.Type().Elem()).Elem()
+			if err := setField(item, p); err != nil {
+				return err
+			}
+			list = reflect.Append(list, item)
 		}
 		if list.Len() == 0 {
 			list = reflect.Zero(v.Type())

@@ -141,19 +141,25 @@ func TestKindsParse(t *testing.T) {
 		Ratio float32 `env:"RATIO" flag:"ratio"`
 		Level level   `env:"LEVEL" flag:"level"`
 		Small uint8   `env:"SMALL" flag:"small"`
+		Codes []int   `env:"CODES" flag:"codes"`
 	}
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
 	b := Bind(fs, more{}, Options{EnvPrefix: "T_"})
-	env := map[string]string{"T_MAX": "9000000000", "T_RATIO": "0.5", "T_LEVEL": "must", "T_SMALL": "7"}
+	env := map[string]string{"T_MAX": "9000000000", "T_RATIO": "0.5", "T_LEVEL": "must", "T_SMALL": "7", "T_CODES": "503, 502,"}
 	var m more
 	if _, err := b.Resolve(&m, func(k string) string { return env[k] }, func(string) bool { return false }); err != nil {
 		t.Fatal(err)
 	}
-	if m.Max != 9e9 || m.Ratio != 0.5 || m.Level != "must" || m.Small != 7 {
+	if m.Max != 9e9 || m.Ratio != 0.5 || m.Level != "must" || m.Small != 7 || len(m.Codes) != 2 || m.Codes[0] != 503 || m.Codes[1] != 502 {
 		t.Errorf("parsed %+v", m)
 	}
-	env["T_SMALL"] = "300"
-	if _, err := b.Resolve(&m, func(k string) string { return env[k] }, func(string) bool { return false }); err == nil {
-		t.Error("300 fit into a uint8")
+	if typ := fs.Lookup("codes").Value.(interface{ Type() string }).Type(); typ != "ints" {
+		t.Errorf("--codes shows its type as %q, want ints", typ)
+	}
+	for k, bad := range map[string]string{"T_SMALL": "300", "T_CODES": "503,x"} {
+		env := map[string]string{k: bad}
+		if _, err := b.Resolve(&m, func(k string) string { return env[k] }, func(string) bool { return false }); err == nil {
+			t.Errorf("%s=%s was accepted", k, bad)
+		}
 	}
 }
