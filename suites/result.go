@@ -211,6 +211,15 @@ func (r *Result) Summary(w io.Writer) {
 		}
 		_ = tw.Flush()
 	}
+	if unjudged := r.Unjudged(); len(unjudged) > 0 {
+		fmt.Fprintln(w, "\nGating rules not judged (the gate passes without them):")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "RULE\tLEVEL\tOPERATION\tWHY")
+		for _, rr := range unjudged {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rr.ID, rr.Level, rr.Operation, FailureLine(rr.skipReason(), ""))
+		}
+		_ = tw.Flush()
+	}
 	c := r.Count()
 	na := ""
 	if n := c[StateNotApplicable]; n > 0 {
@@ -220,6 +229,32 @@ func (r *Result) Summary(w io.Writer) {
 		c[StatePassed], c[StateFailed], c[StateSkipped], c[StateRecorded], c[StateNA], na, len(r.Rules))
 	fmt.Fprintf(w, "%d passed, %d failed, %d skipped\n", r.Passed, r.Failed, r.Skipped)
 	fmt.Fprintln(w, r.Throttling())
+}
+
+// Unjudged returns the gating rules whose specs were all skipped for a
+// reason other than the label filter: a target that kept throttling, a
+// setting the run lacked (--group, --client-id). A green gate says nothing
+// about them, and a CI log should say so where it is read.
+func (r *Result) Unjudged() []RuleResult {
+	var out []RuleResult
+	for _, rr := range r.Rules {
+		if rr.State == StateSkipped && gates(rr.Level, r.Config.Level) && rr.skipReason() != "" {
+			out = append(out, rr)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Level < out[j].Level }) // MUST first
+	return out
+}
+
+// skipReason is the first reason rr's specs were skipped other than not
+// being selected, or "".
+func (rr RuleResult) skipReason() string {
+	for _, why := range rr.SkipReasons {
+		if why != notSelected {
+			return why
+		}
+	}
+	return ""
 }
 
 // FailureLine is the spec's failure as the one line the console prints.

@@ -146,3 +146,54 @@ func TestRedactReportsKeepsThemReadable(t *testing.T) {
 		t.Errorf("an empty target gained userinfo: %v", u)
 	}
 }
+
+// TestSummaryListsGatingRulesNotJudged: the console names the gating rules
+// none of whose specs ran, with why, MUST first; rules the label filter
+// left out, rules below the gate's level and probes are not listed.
+func TestSummaryListsGatingRulesNotJudged(t *testing.T) {
+	skip := func(id spec.RuleID, why string) types.SpecReport {
+		return types.SpecReport{LeafNodeType: types.NodeTypeIt, State: types.SpecStateSkipped,
+			LeafNodeLabels: []string{RuleLabel(id)}, Failure: types.Failure{Message: why}}
+	}
+	reports := types.SpecReports{
+		skip(spec.RuleTokenGrant, "needs --client-id and --client-secret"),
+		skip(spec.RuleGroupCount, "needs a prepared group: --group"),
+		skip(spec.RuleSubListed, ""), // left out by the label filter
+		skip(spec.RuleProbeUnknownUser, "the target kept throttling"),
+	}
+	for _, c := range []struct {
+		level string
+		want  []string // rule IDs in the order listed
+	}{
+		{"should", []string{string(spec.RuleGroupCount), string(spec.RuleTokenGrant)}},
+		{"must", []string{string(spec.RuleGroupCount)}},
+	} {
+		cfg := Defaults()
+		cfg.Level = c.level
+		var b strings.Builder
+		NewResult(types.Report{SpecReports: reports}, cfg).Summary(&b)
+		out := b.String()
+		_, table, found := strings.Cut(out, "Gating rules not judged")
+		if !found {
+			t.Fatalf("level %s: no list of rules not judged:\n%s", c.level, out)
+		}
+		table, _, _ = strings.Cut(table, "\n\n")
+		var got []string
+		for _, line := range strings.Split(table, "\n")[2:] {
+			if f := strings.Fields(line); len(f) > 0 {
+				got = append(got, f[0])
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("level %s: listed %v, want %v:\n%s", c.level, got, c.want, out)
+		}
+		if !strings.Contains(table, "needs a prepared group: --group") {
+			t.Errorf("level %s: the reason is not given:\n%s", c.level, out)
+		}
+	}
+	var b strings.Builder
+	NewResult(types.Report{SpecReports: reports[2:]}, Defaults()).Summary(&b)
+	if strings.Contains(b.String(), "not judged") {
+		t.Errorf("listed rules not judged when only the filter and a probe skipped:\n%s", b.String())
+	}
+}

@@ -53,7 +53,10 @@ environment variables, then flags. Secrets (token, client secret, admin
 token, a password in --target) are masked in every output.
 
 Each failed spec prints one line: [RULE-ID] what was expected, what came
-back (status and error code). Reports in --report-dir: junit.xml and
+back (status and error code). The summary then lists the failed rules and
+the gating rules not judged (all their specs skipped: a setting missing, a
+target that kept throttling), which a passing gate does not vouch for.
+Reports in --report-dir: junit.xml and
 report.json (Ginkgo's, with each failure's request and answer), and
 report.html (the rule matrix, failures, skipped specs with their reason).
 
