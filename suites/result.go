@@ -216,7 +216,7 @@ func (r *Result) Summary(w io.Writer) {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "RULE\tLEVEL\tOPERATION\tWHY")
 		for _, rr := range unjudged {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rr.ID, rr.Level, rr.Operation, FailureLine(rr.skipReason(), ""))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rr.ID, rr.Level, rr.Operation, FailureLine(rr.SkipReason(), ""))
 		}
 		_ = tw.Flush()
 	}
@@ -238,7 +238,7 @@ func (r *Result) Summary(w io.Writer) {
 func (r *Result) Unjudged() []RuleResult {
 	var out []RuleResult
 	for _, rr := range r.Rules {
-		if rr.State == StateSkipped && gates(rr.Level, r.Config.Level) && rr.skipReason() != "" {
+		if rr.State == StateSkipped && gates(rr.Level, r.Config.Level) && rr.SkipReason() != "" {
 			out = append(out, rr)
 		}
 	}
@@ -246,9 +246,9 @@ func (r *Result) Unjudged() []RuleResult {
 	return out
 }
 
-// skipReason is the first reason rr's specs were skipped other than not
-// being selected, or "".
-func (rr RuleResult) skipReason() string {
+// SkipReason is the first reason rr's specs were skipped other than not
+// being selected by the label filter, or "".
+func (rr RuleResult) SkipReason() string {
 	for _, why := range rr.SkipReasons {
 		if why != notSelected {
 			return why

@@ -25,11 +25,11 @@ func newReportConformMDCmd() *cobra.Command {
 		Short: "Print the rule matrix of a conform run (its report.json) as Markdown",
 		Long: `conform-md reads the report.json "presencekit conform" writes in its
 --report-dir and prints the conformance matrix as Markdown: the verdict, the
-rule counts, and one row per rule (level, operation, result, first failure).
-It is made for CI job summaries (the GitHub Action appends it to
-$GITHUB_STEP_SUMMARY). Secret values in PRESENCE_TOKEN,
-PRESENCE_CLIENT_SECRET and PRESENCE_ADMIN_TOKEN are masked, as are bearer
-tokens and client secrets anywhere in a message.
+rule counts, and one row per rule (level, operation, result, its first
+failure or why its specs were skipped). It is made for CI job summaries (the
+GitHub Action appends it to $GITHUB_STEP_SUMMARY). Secret values in
+PRESENCE_TOKEN, PRESENCE_CLIENT_SECRET and PRESENCE_ADMIN_TOKEN are masked,
+as are bearer tokens and client secrets anywhere in a message.
 
 Exit 0 when the matrix was printed (whatever the verdict), 2 when the file
 cannot be read.`,
@@ -101,11 +101,16 @@ func writeConformMarkdown(w io.Writer, res *suites.Result, red *client.Redactor)
 	fmt.Fprintf(&b, "Rules: %d passed, %d failed, %d skipped, %d probes recorded, %d not checked (of %d). Specs: %d passed, %d failed, %d skipped.\n\n",
 		c[suites.StatePassed], c[suites.StateFailed], c[suites.StateSkipped], c[suites.StateRecorded], c[suites.StateNA], len(res.Rules),
 		res.Passed, res.Failed, res.Skipped)
-	b.WriteString("| Rule | Level | Operation | Result | First failure |\n| --- | --- | --- | --- | --- |\n")
+	b.WriteString("| Rule | Level | Operation | Result | First failure, or why skipped |\n| --- | --- | --- | --- | --- |\n")
 	for _, rr := range res.Rules {
 		first := ""
-		if len(rr.Failures) > 0 {
+		switch {
+		case len(rr.Failures) > 0:
 			first = summaryCell(red.String(rr.Failures[0].FailureLine()))
+		case rr.State == suites.StateSkipped:
+			// A skipped gating rule is one the gate does not vouch for:
+			// the summary says why (a setting missing, a busy target).
+			first = summaryCell(red.String(rr.SkipReason()))
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s%s | %s |\n", rr.ID, rr.Level, mdOperation(rr.Operation), stateMark[rr.State], rr.State, first)
 	}

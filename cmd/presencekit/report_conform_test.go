@@ -14,8 +14,10 @@ import (
 )
 
 // conformReport writes a report.json the way conform does (Ginkgo's JSON
-// reporter) for a run of two specs: AUTH-REQUIRED passed, SUB-SELF (a
-// SHOULD rule) failed with a message holding a bearer token and a pipe.
+// reporter) for a run of four specs: AUTH-REQUIRED passed, SUB-SELF (a
+// SHOULD rule) failed with a message holding a bearer token and a pipe,
+// TOKEN-GRANT skipped for want of a setting, SUB-LISTED left out by the
+// label filter.
 func conformReport(t *testing.T) string {
 	t.Helper()
 	specOf := func(rule spec.RuleID, state types.SpecState, msg string) types.SpecReport {
@@ -33,6 +35,8 @@ func conformReport(t *testing.T) string {
 		SpecReports: types.SpecReports{
 			specOf(spec.RuleAuthRequired, types.SpecStatePassed, ""),
 			specOf(spec.RuleSubSelf, types.SpecStateFailed, "subscribing to oneself was accepted | Authorization: Bearer sekret-token-4711\n<b>second line</b>"),
+			specOf(spec.RuleTokenGrant, types.SpecStateSkipped, "needs --client-id and --client-secret"),
+			specOf(spec.RuleSubListed, types.SpecStateSkipped, ""), // left out by --label-filter
 		},
 	}
 	path := filepath.Join(t.TempDir(), "report.json")
@@ -50,8 +54,10 @@ func TestReportConformMarkdown(t *testing.T) {
 	}
 	for _, want := range []string{
 		"### presencekit conformance: FAILED (1 failures of gating rules)\n",
-		"Rules: 1 passed, 1 failed, 0 skipped, 0 probes recorded,",
-		"| Rule | Level | Operation | Result | First failure |\n| --- | --- | --- | --- | --- |\n",
+		"Rules: 1 passed, 1 failed, 2 skipped, 0 probes recorded,",
+		"| Rule | Level | Operation | Result | First failure, or why skipped |\n| --- | --- | --- | --- | --- |\n",
+		row(spec.RuleTokenGrant, "SHOULD | `getAppToken` | ⏭️ skipped | needs --client-id and --client-secret |\n"),
+		row(spec.RuleSubListed, "MUST | `subscribePresence` | ⏭️ skipped |  |\n"),
 		row(spec.RuleAuthRequired, "MUST | all | ✅ passed |  |\n"),
 		row(spec.RuleSubSelf, "SHOULD | `subscribePresence` | ❌ failed | "+bracket(spec.RuleSubSelf)+" subscribing to oneself was accepted \\| Authorization: Bearer "),
 		row(spec.RuleSubLimitUsers, "MUST | `subscribePresence` | not checked |  |\n"),
