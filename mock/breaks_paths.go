@@ -196,15 +196,20 @@ func (s *Server) getSideEffect(rs *reqState, reader string, names [][]byte) {
 	if subr == nil {
 		return
 	}
+	// The users are found before the reader's shard is locked: a user in
+	// the same shard would otherwise read-lock what this goroutine holds
+	// for writing, and the mock would hang (shard locks do not nest).
+	targets := make([]*user, 0, len(names))
+	for _, n := range names {
+		if t := rs.st.lookup(n); t != nil {
+			targets = append(targets, t)
+		}
+	}
 	sh := rs.st.shardOfString(reader)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	dir := *rs.st.dir.Load()
-	for _, n := range names {
-		t := rs.st.lookup(n)
-		if t == nil {
-			continue
-		}
+	for _, t := range targets {
 		if i := subr.subs.lowerBound(dir, t.name); i < len(subr.subs.items) && subr.subs.items[i].id == t.id {
 			subr.subs.items[i].exp = abs
 		}

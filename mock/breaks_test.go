@@ -273,3 +273,31 @@ func TestBreakVariants(t *testing.T) {
 		t.Errorf("an unknown variant: %v, want an error naming the rule's variants", err)
 	}
 }
+
+// TestGetSideEffectRefreshesWithOneShard: GET-NO-SIDE-EFFECT:refreshes
+// renews the reader's subscriptions to the users it reads. With one shard
+// every user shares the reader's shard, which the variant locks for
+// writing: it must find the users before, or the batch get never answers
+// (it hung a self-check run). A hang fails here at the bound, not at the
+// package timeout.
+func TestGetSideEffectRefreshesWithOneShard(t *testing.T) {
+	s := newTest(t, withBreak("GET-NO-SIDE-EFFECT:refreshes"), func(c *Config) { c.Shards = 1 })
+	if r := subscribe(t, s, "me", "60", "a", "b"); r.Status != 200 {
+		t.Fatalf("subscribe: %d %s", r.Status, r.Body)
+	}
+	done := make(chan resp, 1)
+	go func() { done <- get(t, s, "me", "a", "b") }()
+	select {
+	case r := <-done:
+		if r.Status != 200 {
+			t.Fatalf("batch get: %d %s", r.Status, r.Body)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the batch get did not answer within a minute: the variant deadlocked on the reader's shard")
+	}
+	_, p := sublist(t, s, "me", "?pageNum=1&pageSize=10")
+	renewed := strconv.FormatInt(t0.Unix()+86400, 10) // what the variant sets
+	if p.Total != "2" || len(p.Exps) != 2 || p.Exps[0] != renewed || p.Exps[1] != renewed {
+		t.Errorf("sublist after the refreshing get: %+v, want both expiring at %s", p, renewed)
+	}
+}
