@@ -211,11 +211,11 @@ func (r *Result) Summary(w io.Writer) {
 		}
 		_ = tw.Flush()
 	}
-	if unjudged := r.Unjudged(); len(unjudged) > 0 {
+	if notJudged := r.unjudged(); len(notJudged) > 0 {
 		fmt.Fprintln(w, "\nGating rules not judged (the gate passes without them):")
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "RULE\tLEVEL\tOPERATION\tWHY")
-		for _, rr := range unjudged {
+		for _, rr := range notJudged {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rr.ID, rr.Level, rr.Operation, FailureLine(rr.SkipReason(), ""))
 		}
 		_ = tw.Flush()
@@ -231,11 +231,11 @@ func (r *Result) Summary(w io.Writer) {
 	fmt.Fprintln(w, r.Throttling())
 }
 
-// Unjudged returns the gating rules whose specs were all skipped for a
+// unjudged returns the gating rules whose specs were all skipped for a
 // reason other than the label filter: a target that kept throttling, a
 // setting the run lacked (--group, --client-id). A green gate says nothing
 // about them, and a CI log should say so where it is read.
-func (r *Result) Unjudged() []RuleResult {
+func (r *Result) unjudged() []RuleResult {
 	var out []RuleResult
 	for _, rr := range r.Rules {
 		if rr.State == StateSkipped && gates(rr.Level, r.Config.Level) && rr.SkipReason() != "" {
