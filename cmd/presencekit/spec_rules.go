@@ -86,15 +86,17 @@ func listRules(o rulesOptions, w io.Writer) error {
 		}
 	}
 	// A profile's statements state its limits (Agora Chat's 64-byte ext,
-	// not the embedded 1,024).
-	rules := spec.Rules()
+	// not the embedded 1,024); the embedded document is then not loaded.
 	var doc *spec.Doc
+	var rules []spec.Rule
 	if profileName(o.Profile) != "" {
 		var err error
 		if doc, err = loadProfileDoc(o.Profile, ""); err != nil {
 			return err
 		}
 		rules = doc.Rules()
+	} else {
+		rules = spec.Rules()
 	}
 	if level != "" {
 		kept := rules[:0]
